@@ -1,0 +1,3 @@
+module io.kwik.backend.kwik {
+    requires io.kwik.spi; requires tech.kwik.core;
+}

@@ -1,0 +1,3 @@
+module io.kwik.backend.netty {
+    requires io.kwik.spi;
+}

@@ -1,0 +1,3 @@
+module io.kwik.examples {
+    requires io.kwik.api;
+}

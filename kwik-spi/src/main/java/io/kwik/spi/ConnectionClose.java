@@ -1,0 +1,31 @@
+package io.kwik.spi;
+
+import java.util.Objects;
+
+/**
+ * Why a connection ended.
+ *
+ * @param origin    who or what ended it
+ * @param errorCode the QUIC application error code when {@code origin} is {@link Origin#LOCAL}
+ *                  or {@link Origin#PEER}; the transport error code for
+ *                  {@link Origin#TRANSPORT_ERROR}; 0 otherwise
+ * @param reason    the reason phrase, possibly empty
+ */
+public record ConnectionClose(Origin origin, long errorCode, String reason) {
+    public ConnectionClose {
+        Objects.requireNonNull(origin, "origin");
+        reason = reason == null ? "" : reason;
+    }
+
+    /** Who ended a connection. */
+    public enum Origin {
+        /** This side called {@link QuicConnection#close(long, String)}. */
+        LOCAL,
+        /** The peer closed it with an application error code. */
+        PEER,
+        /** Nothing was received for the idle timeout. */
+        IDLE_TIMEOUT,
+        /** A transport-level error (protocol violation, handshake failure, internal error). */
+        TRANSPORT_ERROR
+    }
+}

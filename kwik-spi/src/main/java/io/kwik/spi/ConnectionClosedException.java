@@ -1,0 +1,20 @@
+package io.kwik.spi;
+
+import java.io.IOException;
+
+/** Thrown by blocking calls on a connection that has closed. */
+public final class ConnectionClosedException extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final transient ConnectionClose close;
+
+    public ConnectionClosedException(ConnectionClose close) {
+        super("connection closed (" + close.origin() + ", code " + close.errorCode()
+                + (close.reason().isEmpty() ? "" : ", " + close.reason()) + ")");
+        this.close = close;
+    }
+
+    /** Why the connection closed. */
+    public ConnectionClose close() {
+        return close;
+    }
+}

@@ -1,0 +1,19 @@
+package io.kwik.spi;
+
+import java.io.IOException;
+
+/** Thrown by a stream's input when the peer reset the stream, or by its output after STOP_SENDING. */
+public final class StreamResetException extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final long errorCode;
+
+    public StreamResetException(long errorCode) {
+        super("stream reset by peer with error code " + errorCode);
+        this.errorCode = errorCode;
+    }
+
+    /** The application error code the peer gave. */
+    public long errorCode() {
+        return errorCode;
+    }
+}

@@ -1,0 +1,13 @@
+package io.kwik.tck;
+
+import io.kwik.spi.QuicTransportProvider;
+
+/**
+ * The root of every suite of the kit. A backend overrides the one factory method, the way a
+ * transport overrides one method in Netty's testsuite.
+ */
+public abstract class BackendSuite {
+
+    /** The provider under test; called once per test, so it may return a fresh instance. */
+    protected abstract QuicTransportProvider provider();
+}
