@@ -1,0 +1,10 @@
+package io.kwik.api;
+
+/** A server refused to authenticate a path ({@link ErrorCode#AUTH_FAILED}). */
+public final class AuthenticationException extends KwikException {
+    private static final long serialVersionUID = 1L;
+
+    public AuthenticationException(String message) {
+        super(ErrorCode.AUTH_FAILED, message);
+    }
+}

@@ -1,0 +1,51 @@
+package io.kwik.api;
+
+/**
+ * Why KWIK failed an operation or closed a connection. The {@link #code()} also travels as
+ * the QUIC application error code when a connection or stream is closed because of it.
+ */
+public enum ErrorCode {
+    /** No error: a graceful close. */
+    NONE(0),
+    /** A bug or an unexpected failure inside KWIK. */
+    INTERNAL(1),
+    /** The named path does not exist in this session. */
+    PATH_NOT_FOUND(2),
+    /** The path is dead. */
+    PATH_DEAD(3),
+    /** A frame did not parse, had an unknown type, or broke the protocol's rules. */
+    INVALID_FRAME(4),
+    /** Authentication was refused: unknown session, bad or expired token, wrong version. */
+    AUTH_FAILED(5),
+    /** A stream could not be created. */
+    STREAM_CREATE_FAILED(6),
+    /** A message was larger than the configured limit. */
+    PACKET_TOO_LARGE(7),
+    /** Offsets disagreed, for example two different final sizes for one stream. */
+    OFFSET_MISMATCH(8),
+    /** A peer sent past a stream's window. */
+    FLOW_CONTROL(9),
+    /** Too many concurrent streams. */
+    STREAM_LIMIT(10),
+    /** The session is closed. */
+    SESSION_CLOSED(11);
+
+    private final int code;
+
+    ErrorCode(int code) {
+        this.code = code;
+    }
+
+    /** The number on the wire and in QUIC close frames. */
+    public int code() {
+        return code;
+    }
+
+    /** The error code for a wire number; {@link #INTERNAL} for a number this version does not know. */
+    public static ErrorCode fromCode(long code) {
+        for (ErrorCode value : values()) {
+            if (value.code == code) return value;
+        }
+        return INTERNAL;
+    }
+}

@@ -1,0 +1,50 @@
+package io.kwik.api;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.ServiceLoader;
+
+import io.kwik.api.spi.KwikProvider;
+
+/** Entry points: dial a primary server, or listen as a server. */
+public final class Kwik {
+    private Kwik() {}
+
+    /**
+     * Dials {@code primary}, authenticates, and returns the client's session.
+     *
+     * @throws AuthenticationException when the server refuses the session
+     * @throws KwikException           for any other protocol-level failure
+     * @throws IOException             when the server cannot be reached or the handshake fails
+     * @throws IllegalStateException   when no engine or no usable transport is on the path
+     */
+    public static KwikSession dial(InetSocketAddress primary, ClientConfig config) throws IOException {
+        Objects.requireNonNull(primary, "primary");
+        Objects.requireNonNull(config, "config");
+        return engine().dial(primary, config);
+    }
+
+    /**
+     * Binds a server. Its {@link KwikListener#accept()} returns every session that reaches it,
+     * primary or secondary.
+     *
+     * @throws IOException           when the address cannot be bound
+     * @throws IllegalStateException when no engine or no usable transport is on the path
+     */
+    public static KwikListener listen(InetSocketAddress bind, ServerConfig config) throws IOException {
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(config, "config");
+        return engine().listen(bind, config);
+    }
+
+    private static KwikProvider engine() {
+        Iterator<KwikProvider> engines = ServiceLoader.load(KwikProvider.class, Kwik.class.getClassLoader()).iterator();
+        if (!engines.hasNext()) {
+            throw new IllegalStateException("No KWIK engine found: add io.kwik:kwik-engine and a transport backend "
+                    + "(io.kwik:kwik-backend-kwik or io.kwik:kwik-backend-netty) to the class path or module path");
+        }
+        return engines.next();
+    }
+}

@@ -1,0 +1,164 @@
+package io.kwik.api;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Settings both ends have. Built with {@link ClientConfig#builder()} or
+ * {@link ServerConfig#builder()}; every value is checked at {@code build()}.
+ */
+public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
+
+    /** Default {@link #idleTimeout()}: 30 seconds. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** Default {@link #handshakeTimeout()}: 10 seconds. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** Default {@link #streamCreationTimeout()}: 5 seconds. */
+    public static final Duration DEFAULT_STREAM_CREATION_TIMEOUT = Duration.ofSeconds(5);
+    /** Default {@link #streamReceiveWindow()}: 1 MiB. */
+    public static final long DEFAULT_STREAM_RECEIVE_WINDOW = 1 << 20;
+    /** Default {@link #maxConcurrentStreams()}: 100. */
+    public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+    /** Default {@link #maxMessageSize()}: 1 MiB. */
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
+
+    private final String transport;
+    private final Duration idleTimeout;
+    private final Duration handshakeTimeout;
+    private final Duration streamCreationTimeout;
+    private final long streamReceiveWindow;
+    private final int maxConcurrentStreams;
+    private final int maxMessageSize;
+
+    KwikConfig(Builder<?> builder) {
+        this.transport = builder.transport;
+        this.idleTimeout = positive("idleTimeout", builder.idleTimeout);
+        this.handshakeTimeout = positive("handshakeTimeout", builder.handshakeTimeout);
+        this.streamCreationTimeout = positive("streamCreationTimeout", builder.streamCreationTimeout);
+        if (builder.streamReceiveWindow < 1024 || builder.streamReceiveWindow > (1L << 30)) {
+            throw new IllegalArgumentException("streamReceiveWindow must be in [1 KiB, 1 GiB]: " + builder.streamReceiveWindow);
+        }
+        this.streamReceiveWindow = builder.streamReceiveWindow;
+        if (builder.maxConcurrentStreams < 1 || builder.maxConcurrentStreams > 1_000_000) {
+            throw new IllegalArgumentException("maxConcurrentStreams must be in [1, 1000000]: " + builder.maxConcurrentStreams);
+        }
+        this.maxConcurrentStreams = builder.maxConcurrentStreams;
+        if (builder.maxMessageSize < 16 * 1024 || builder.maxMessageSize > 64 << 20) {
+            throw new IllegalArgumentException("maxMessageSize must be in [16 KiB, 64 MiB]: " + builder.maxMessageSize);
+        }
+        this.maxMessageSize = builder.maxMessageSize;
+    }
+
+    private static Duration positive(String name, Duration value) {
+        if (value.isNegative() || value.isZero()) throw new IllegalArgumentException(name + " must be > 0: " + value);
+        return value;
+    }
+
+    /**
+     * The transport backend asked for by name ({@code "kwik"}, {@code "netty"}), if any. When
+     * empty, the system property {@code io.kwik.transport} decides, else the usable backend
+     * with the highest priority.
+     */
+    public Optional<String> transport() {
+        return Optional.ofNullable(transport);
+    }
+
+    /** A path with no traffic for this long is closed. Default {@link #DEFAULT_IDLE_TIMEOUT}. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** How long dialing plus authentication may take. Default {@link #DEFAULT_HANDSHAKE_TIMEOUT}. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /**
+     * How long data for a stream may wait for the stream's creation notice, which travels on
+     * another QUIC stream. Past it, the connection is closed with {@link ErrorCode#INVALID_FRAME}.
+     * Default {@link #DEFAULT_STREAM_CREATION_TIMEOUT}.
+     */
+    public Duration streamCreationTimeout() {
+        return streamCreationTimeout;
+    }
+
+    /**
+     * How many bytes of each stream the peer may send ahead of what the application has read.
+     * Default {@link #DEFAULT_STREAM_RECEIVE_WINDOW}; between 1 KiB and 1 GiB.
+     */
+    public long streamReceiveWindow() {
+        return streamReceiveWindow;
+    }
+
+    /** How many streams the peer may have open at once. Default {@link #DEFAULT_MAX_CONCURRENT_STREAMS}. */
+    public int maxConcurrentStreams() {
+        return maxConcurrentStreams;
+    }
+
+    /**
+     * The largest protocol message accepted from the peer; a larger one closes the connection
+     * with {@link ErrorCode#PACKET_TOO_LARGE}. Default {@link #DEFAULT_MAX_MESSAGE_SIZE}; between
+     * 16 KiB and 64 MiB.
+     */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** Common builder steps. */
+    public abstract static sealed class Builder<B extends Builder<B>> permits ClientConfig.Builder, ServerConfig.Builder {
+        private String transport;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        private Duration streamCreationTimeout = DEFAULT_STREAM_CREATION_TIMEOUT;
+        private long streamReceiveWindow = DEFAULT_STREAM_RECEIVE_WINDOW;
+        private int maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
+        private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+
+        Builder() {}
+
+        abstract B self();
+
+        /** See {@link KwikConfig#transport()}. */
+        public B transport(String name) {
+            this.transport = Objects.requireNonNull(name, "name");
+            return self();
+        }
+
+        /** See {@link KwikConfig#idleTimeout()}. */
+        public B idleTimeout(Duration timeout) {
+            this.idleTimeout = Objects.requireNonNull(timeout, "timeout");
+            return self();
+        }
+
+        /** See {@link KwikConfig#handshakeTimeout()}. */
+        public B handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = Objects.requireNonNull(timeout, "timeout");
+            return self();
+        }
+
+        /** See {@link KwikConfig#streamCreationTimeout()}. */
+        public B streamCreationTimeout(Duration timeout) {
+            this.streamCreationTimeout = Objects.requireNonNull(timeout, "timeout");
+            return self();
+        }
+
+        /** See {@link KwikConfig#streamReceiveWindow()}. */
+        public B streamReceiveWindow(long bytes) {
+            this.streamReceiveWindow = bytes;
+            return self();
+        }
+
+        /** See {@link KwikConfig#maxConcurrentStreams()}. */
+        public B maxConcurrentStreams(int streams) {
+            this.maxConcurrentStreams = streams;
+            return self();
+        }
+
+        /** See {@link KwikConfig#maxMessageSize()}. */
+        public B maxMessageSize(int bytes) {
+            this.maxMessageSize = bytes;
+            return self();
+        }
+    }
+}

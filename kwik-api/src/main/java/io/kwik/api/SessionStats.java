@@ -1,0 +1,15 @@
+package io.kwik.api;
+
+import java.util.Map;
+
+/**
+ * A snapshot of a session's figures.
+ *
+ * @param sessionId the session id
+ * @param paths     each known path's figures, by path id
+ */
+public record SessionStats(String sessionId, Map<String, PathStats> paths) {
+    public SessionStats {
+        paths = Map.copyOf(paths);
+    }
+}

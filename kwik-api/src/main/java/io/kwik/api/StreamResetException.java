@@ -1,0 +1,27 @@
+package io.kwik.api;
+
+import java.io.IOException;
+
+/** Thrown by a stream's reads and writes after either end reset it with {@link KwikStream#reset(long)}. */
+public final class StreamResetException extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final long streamId;
+    private final long applicationErrorCode;
+
+    public StreamResetException(long streamId, long applicationErrorCode, boolean byPeer) {
+        super("stream " + streamId + " was reset " + (byPeer ? "by the peer" : "locally")
+                + " with error code " + applicationErrorCode);
+        this.streamId = streamId;
+        this.applicationErrorCode = applicationErrorCode;
+    }
+
+    /** The logical stream id. */
+    public long streamId() {
+        return streamId;
+    }
+
+    /** The code given to {@link KwikStream#reset(long)}. */
+    public long applicationErrorCode() {
+        return applicationErrorCode;
+    }
+}

@@ -1,0 +1,31 @@
+package io.kwik.engine;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+
+import io.kwik.api.ClientConfig;
+import io.kwik.api.KwikListener;
+import io.kwik.api.KwikSession;
+import io.kwik.api.ServerConfig;
+import io.kwik.api.spi.KwikProvider;
+import io.kwik.engine.session.ClientDialer;
+import io.kwik.engine.session.EngineListener;
+
+/** The engine as {@link io.kwik.api.Kwik} finds it. */
+public final class KwikEngineProvider implements KwikProvider {
+
+    @Override
+    public String name() {
+        return "kwik-engine";
+    }
+
+    @Override
+    public KwikSession dial(InetSocketAddress primary, ClientConfig config) throws IOException {
+        return ClientDialer.dial(primary, config);
+    }
+
+    @Override
+    public KwikListener listen(InetSocketAddress bind, ServerConfig config) throws IOException {
+        return EngineListener.bind(bind, config);
+    }
+}

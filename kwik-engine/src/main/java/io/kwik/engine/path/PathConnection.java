@@ -1,0 +1,250 @@
+package io.kwik.engine.path;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+import io.kwik.engine.wire.MessageReader;
+import io.kwik.engine.wire.MessageSender;
+import io.kwik.engine.wire.Messages;
+import io.kwik.proto.ControlFrame;
+import io.kwik.proto.DataPacket;
+import io.kwik.proto.StreamHeader;
+import io.kwik.spi.ConnectionClose;
+import io.kwik.spi.ConnectionClosedException;
+import io.kwik.spi.QuicConnection;
+import io.kwik.spi.QuicStream;
+import io.kwik.spi.TransportStats;
+
+/**
+ * One path: a QUIC connection, its control stream and its data streams. It reads the
+ * control stream and every data stream on threads of its own, hands frames to its
+ * {@link PathHandler}, and closes the connection with the right application error code
+ * when a peer breaks the protocol.
+ */
+public final class PathConnection {
+    private static final System.Logger LOG = System.getLogger(PathConnection.class.getName());
+    /** Encoded packets queued per real stream before a writer waits. */
+    private static final int DATA_QUEUE_PACKETS = 32;
+    /** Control frames queued before a sender waits. */
+    private static final int CONTROL_QUEUE_FRAMES = 4096;
+
+    private final String pathId;
+    private final QuicConnection quic;
+    private final MessageReader controlReader;
+    private final MessageSender control;
+    private final ThreadFactory threads;
+    private final int maxMessageSize;
+    private final Duration openTimeout;
+    private final AtomicLong packetNumbers = new AtomicLong();
+    private final LongAdder packetsReceived = new LongAdder();
+    private final LongAdder bytesReceived = new LongAdder();
+    private final LongAdder bytesSent = new LongAdder();
+    private final AtomicReference<KwikException> failure = new AtomicReference<>();
+    private final AtomicBoolean closedReported = new AtomicBoolean();
+    private volatile PathHandler handler;
+
+    /**
+     * @param controlReader the reader already used for the handshake on the control stream
+     * @param control       the sender already used for the handshake on the control stream
+     */
+    public PathConnection(String pathId, QuicConnection quic, MessageReader controlReader,
+                          MessageSender control, ThreadFactory threads, int maxMessageSize, Duration openTimeout) {
+        this.pathId = pathId;
+        this.quic = quic;
+        this.controlReader = controlReader;
+        this.control = control;
+        this.threads = threads;
+        this.maxMessageSize = maxMessageSize;
+        this.openTimeout = openTimeout;
+    }
+
+    public String pathId() {
+        return pathId;
+    }
+
+    /** Starts reading the control stream and accepting data streams. */
+    public void start(PathHandler pathHandler) {
+        this.handler = pathHandler;
+        thread("control-reader", this::readControl).start();
+        thread("stream-acceptor", this::acceptDataStreams).start();
+        quic.closed().thenAccept(this::onConnectionClosed);
+    }
+
+    /** Queues a control frame, waiting while the control queue is full. */
+    public void sendControl(ControlFrame frame) throws IOException {
+        control.send(Messages.delimited(frame));
+    }
+
+    /** Opens a new real data stream for outgoing data frames. */
+    public RealStream openDataStream() throws IOException {
+        QuicStream stream;
+        try {
+            stream = quic.openBidirectionalStream().get(openTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while opening a data stream");
+        } catch (ExecutionException | TimeoutException e) {
+            KwikException failed = failure.get();
+            if (failed != null) throw new KwikException(failed.code(), failed.getMessage(), failed);
+            throw new KwikException(ErrorCode.STREAM_CREATE_FAILED, "cannot open a QUIC stream on path " + pathId, e);
+        }
+        MessageSender sender = new MessageSender(pathId + "-data-" + stream.id() + "-writer", stream.output(),
+                DATA_QUEUE_PACKETS, threads, e -> LOG.log(Level.DEBUG, "data stream {0} write failed: {1}", stream.id(), e));
+        sender.send(Messages.delimited(StreamHeader.newBuilder().setKind(StreamHeader.Kind.KIND_DATA).build()));
+        thread("data-" + stream.id() + "-reader", () -> readDataStream(stream)).start();
+        return new RealStream(this, sender);
+    }
+
+    long nextPacketNumber() {
+        return packetNumbers.getAndIncrement();
+    }
+
+    void countSent(long bytes) {
+        bytesSent.add(bytes);
+    }
+
+    /** Packets sent on this path so far. */
+    public long packetsSent() {
+        return packetNumbers.get();
+    }
+
+    public long packetsReceived() {
+        return packetsReceived.sum();
+    }
+
+    public long bytesSent() {
+        return bytesSent.sum();
+    }
+
+    public long bytesReceived() {
+        return bytesReceived.sum();
+    }
+
+    /** What the transport knows of the connection. */
+    public TransportStats transportStats() {
+        return quic.stats();
+    }
+
+    /** Why the path failed, or null. */
+    public KwikException failure() {
+        return failure.get();
+    }
+
+    /**
+     * Closes the path because of {@code error}: the peer sees its code as the QUIC application
+     * error code. Only the first failure counts.
+     */
+    public void fail(KwikException error) {
+        if (!failure.compareAndSet(null, error)) return;
+        LOG.log(Level.DEBUG, "closing path {0} to {1}: {2}", pathId, quic.remoteAddress(), error.getMessage());
+        control.abort();
+        quic.close(error.code().code(), error.getMessage());
+        reportClosed(error, true);
+    }
+
+    /** Closes the path gracefully (application error code 0). */
+    public void close() {
+        if (!failure.compareAndSet(null, new KwikException(ErrorCode.SESSION_CLOSED, "session closed locally"))) return;
+        control.abort();
+        quic.close(ErrorCode.NONE.code(), "session closed");
+        reportClosed(null, false);
+    }
+
+    private void onConnectionClosed(ConnectionClose close) {
+        KwikException cause = switch (close.origin()) {
+            case LOCAL -> null;
+            case PEER -> close.errorCode() == ErrorCode.NONE.code()
+                    ? null
+                    : new KwikException(ErrorCode.fromCode(close.errorCode()),
+                            "the peer closed path " + pathId + ": " + close.reason());
+            case IDLE_TIMEOUT -> new KwikException(ErrorCode.PATH_DEAD, "path " + pathId + " timed out (idle)");
+            case TRANSPORT_ERROR -> new KwikException(ErrorCode.PATH_DEAD,
+                    "path " + pathId + " failed: transport error " + close.errorCode() + " " + close.reason());
+        };
+        KwikException recorded = cause != null ? cause : new KwikException(ErrorCode.SESSION_CLOSED, "the peer closed the session");
+        failure.compareAndSet(null, recorded);
+        control.abort();
+        reportClosed(cause, false);
+    }
+
+    private void reportClosed(KwikException cause, boolean detectedHere) {
+        PathHandler current = handler;
+        if (current != null && closedReported.compareAndSet(false, true)) current.onPathClosed(cause, detectedHere);
+    }
+
+    private void readControl() {
+        try {
+            while (true) {
+                byte[] message = controlReader.next();
+                if (message == null) throw new KwikException(ErrorCode.INVALID_FRAME, "the peer ended the control stream");
+                handler.onControlFrame(Messages.controlFrame(message));
+            }
+        } catch (KwikException e) {
+            fail(e);
+        } catch (ConnectionClosedException e) {
+            // the connection's own close report says why
+        } catch (IOException e) {
+            if (failure.get() == null) fail(new KwikException(ErrorCode.INVALID_FRAME, "control stream failed: " + e, e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            LOG.log(Level.TRACE, "control reader of path {0} ends", pathId);
+        }
+    }
+
+    private void acceptDataStreams() {
+        try {
+            while (failure.get() == null) {
+                QuicStream stream = quic.acceptStream();
+                thread("data-" + stream.id() + "-reader", () -> readDataStream(stream)).start();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.TRACE, "stream acceptor of path {0} ends: {1}", pathId, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void readDataStream(QuicStream stream) {
+        MessageReader reader = new MessageReader(stream.input(), maxMessageSize);
+        try {
+            byte[] header = reader.next();
+            if (header == null) return;
+            StreamHeader.Kind kind = Messages.streamKind(header);
+            if (kind != StreamHeader.Kind.KIND_DATA) {
+                throw new KwikException(ErrorCode.INVALID_FRAME, "raw streams are not supported by this version");
+            }
+            byte[] message;
+            while ((message = reader.next()) != null) {
+                DataPacket packet = Messages.dataPacket(message);
+                packetsReceived.increment();
+                bytesReceived.add(message.length);
+                for (var frame : packet.getFramesList()) handler.onDataFrame(frame);
+            }
+        } catch (KwikException e) {
+            fail(e);
+        } catch (IOException e) {
+            LOG.log(Level.TRACE, "data stream {0} of path {1} ends: {2}", stream.id(), pathId, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Thread thread(String name, Runnable body) {
+        Thread thread = threads.newThread(body);
+        thread.setName(pathId + "-" + name);
+        return thread;
+    }
+}

@@ -1,0 +1,22 @@
+package io.kwik.engine.path;
+
+import io.kwik.api.KwikException;
+import io.kwik.proto.ControlFrame;
+import io.kwik.proto.DataFrame;
+
+/** What a path reports to the session that owns it. Called from the path's reader threads. */
+public interface PathHandler {
+
+    /** A control frame arrived. Throw to close the path with the exception's code. */
+    void onControlFrame(ControlFrame frame) throws KwikException, InterruptedException;
+
+    /** A data frame arrived on one of the path's data streams. Throw to close the path. */
+    void onDataFrame(DataFrame frame) throws KwikException, InterruptedException;
+
+    /**
+     * The path ended: {@code failure} says why, or is null after a graceful close by either
+     * end; {@code detectedHere} tells whether this end found the fault (the peer broke the
+     * protocol) rather than learning it from the peer or the transport. Called once.
+     */
+    void onPathClosed(KwikException failure, boolean detectedHere);
+}

@@ -1,0 +1,164 @@
+package io.kwik.engine.session;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.kwik.api.AuthenticationException;
+import io.kwik.api.ClientConfig;
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+import io.kwik.api.KwikSession;
+import io.kwik.api.Role;
+import io.kwik.engine.path.PathConnection;
+import io.kwik.engine.stream.StreamRegistry;
+import io.kwik.engine.transport.TransportSelector;
+import io.kwik.engine.wire.MessageReader;
+import io.kwik.engine.wire.MessageSender;
+import io.kwik.engine.wire.Messages;
+import io.kwik.engine.wire.Protocol;
+import io.kwik.proto.AuthenticationRequest;
+import io.kwik.proto.AuthenticationResponse;
+import io.kwik.proto.ControlFrame;
+import io.kwik.proto.PathRole;
+import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.ConnectionClose;
+import io.kwik.spi.ConnectionClosedException;
+import io.kwik.spi.QuicConnection;
+import io.kwik.spi.QuicStream;
+import io.kwik.spi.QuicTransport;
+import io.kwik.spi.TransportContext;
+
+/** Dials a primary server and authenticates (DESIGN.md 4.2, primary path). */
+public final class ClientDialer {
+    private ClientDialer() {}
+
+    /** See {@link io.kwik.api.Kwik#dial}. */
+    public static KwikSession dial(InetSocketAddress primary, ClientConfig config) throws IOException {
+        TransportContext context = TransportContext.of("kwik-client");
+        QuicTransport transport = TransportSelector.select(config.transport()).create(context);
+        try {
+            return handshake(transport, context.threadFactory(), primary, config);
+        } catch (IOException | RuntimeException e) {
+            transport.close();
+            throw e;
+        }
+    }
+
+    private static KwikSession handshake(QuicTransport transport, ThreadFactory threads, InetSocketAddress primary,
+                                         ClientConfig config) throws IOException {
+        long deadline = System.nanoTime() + config.handshakeTimeout().toNanos();
+        String serverName = config.serverName().orElse(primary.getHostString());
+        ClientTransportConfig transportConfig = new ClientTransportConfig(Protocol.ALPN, serverName,
+                config.trustedCertificates(), config.insecureTrustAll(), TransportSettings.limits(config));
+        QuicConnection quic = await(transport.connect(primary, transportConfig), deadline, "connecting to " + primary);
+        // A handshake that stalls is ended by closing the connection, which unblocks the read below.
+        CompletableFuture<Void> authenticated = new CompletableFuture<>();
+        CompletableFuture.delayedExecutor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).execute(() -> {
+            if (!authenticated.isDone()) quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
+        });
+        try {
+            QuicStream controlStream = await(quic.openBidirectionalStream(), deadline, "opening the control stream");
+            MessageSender control = new MessageSender("p0-control-writer", controlStream.output(), 4096, threads,
+                    e -> { });
+            MessageReader reader = new MessageReader(controlStream.input(), config.maxMessageSize());
+            control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationRequest(AuthenticationRequest.newBuilder()
+                    .setRole(PathRole.PATH_ROLE_PRIMARY).setVersion(Protocol.VERSION)
+                    .setMaxStreams(config.maxConcurrentStreams())
+                    .setStreamReceiveWindow(config.streamReceiveWindow())).build()));
+            AuthenticationResponse response = readResponse(reader, quic);
+            authenticated.complete(null);
+            String sessionId = HexFormat.of().formatHex(response.getSessionId().toByteArray());
+            String pathId = response.getPathId();
+            PathConnection path = new PathConnection(pathId, quic, reader, control, threads,
+                    config.maxMessageSize(), config.handshakeTimeout());
+            SessionCore core = new SessionCore(path, context -> new StreamRegistry(context, false, 0,
+                    config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
+                    TransportSettings.maxFramePayload(quic), failure -> { });
+            core.registry().peerParameters(response.getStreamReceiveWindow(), response.getMaxStreams());
+            EngineSession session = new EngineSession(sessionId, Role.CLIENT, core, primary, ended -> transport.close());
+            path.start(core);
+            return session;
+        } catch (IOException | RuntimeException e) {
+            authenticated.complete(null);
+            quic.close(ErrorCode.INTERNAL.code(), "handshake failed");
+            throw e;
+        }
+    }
+
+    private static AuthenticationResponse readResponse(MessageReader reader, QuicConnection quic) throws IOException {
+        byte[] message;
+        try {
+            message = reader.next();
+        } catch (ConnectionClosedException e) {
+            throw refusal(e);
+        } catch (IOException e) {
+            // a stream error while the connection closes: report the connection's reason when there is one
+            ConnectionClosedException closed = closedReason(quic);
+            if (closed != null) throw refusal(closed);
+            throw e;
+        }
+        if (message == null) {
+            ConnectionClosedException closed = closedReason(quic);
+            if (closed != null) throw refusal(closed);
+            throw new KwikException(ErrorCode.INVALID_FRAME, "the server ended the control stream during authentication");
+        }
+        ControlFrame frame = Messages.controlFrame(message);
+        if (!frame.hasAuthenticationResponse()) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "expected an authentication response, got " + frame.getFrameCase());
+        }
+        AuthenticationResponse response = frame.getAuthenticationResponse();
+        if (response.getSessionId().size() != Protocol.SESSION_ID_BYTES || response.getPathId().isEmpty()) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "malformed authentication response");
+        }
+        if (response.getVersion() != Protocol.VERSION) {
+            throw new KwikException(ErrorCode.AUTH_FAILED, "server speaks version " + response.getVersion());
+        }
+        return response;
+    }
+
+    private static ConnectionClosedException closedReason(QuicConnection quic) {
+        try {
+            var close = quic.closed().get(1, TimeUnit.SECONDS);
+            return new ConnectionClosedException(close);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        }
+    }
+
+    private static KwikException refusal(ConnectionClosedException closed) {
+        var close = closed.close();
+        if (close.origin() == ConnectionClose.Origin.PEER) {
+            ErrorCode code = ErrorCode.fromCode(close.errorCode());
+            if (code == ErrorCode.AUTH_FAILED) return new AuthenticationException("the server refused: " + close.reason());
+            return new KwikException(code, "the server closed the connection during authentication: " + close.reason(), closed);
+        }
+        return new KwikException(ErrorCode.AUTH_FAILED, "authentication did not complete: " + closed.getMessage(), closed);
+    }
+
+    private static <T> T await(CompletableFuture<T> future, long deadline, String what) throws IOException {
+        try {
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while " + what);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new IOException("timed out " + what);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) throw new IOException(what + " failed: " + io.getMessage(), io);
+            throw new IOException(what + " failed: " + cause, cause);
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.kwik.engine.session;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import com.google.protobuf.ByteString;
+
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+import io.kwik.api.KwikListener;
+import io.kwik.api.KwikSession;
+import io.kwik.api.Role;
+import io.kwik.api.ServerConfig;
+import io.kwik.engine.path.PathConnection;
+import io.kwik.engine.stream.StreamRegistry;
+import io.kwik.engine.transport.TransportSelector;
+import io.kwik.engine.util.BoundedQueue;
+import io.kwik.engine.wire.MessageReader;
+import io.kwik.engine.wire.MessageSender;
+import io.kwik.engine.wire.Messages;
+import io.kwik.engine.wire.Protocol;
+import io.kwik.proto.AuthenticationRequest;
+import io.kwik.proto.AuthenticationResponse;
+import io.kwik.proto.ControlFrame;
+import io.kwik.spi.QuicConnection;
+import io.kwik.spi.QuicServer;
+import io.kwik.spi.QuicStream;
+import io.kwik.spi.QuicTransport;
+import io.kwik.spi.ServerTransportConfig;
+import io.kwik.spi.TransportContext;
+
+/**
+ * A bound KWIK server: authenticates every connection on its own thread and queues the
+ * sessions for {@link #accept()}. A connection that breaks the protocol is closed alone, with
+ * the matching error code; the listener and its other sessions carry on.
+ */
+public final class EngineListener implements KwikListener {
+    private static final System.Logger LOG = System.getLogger(EngineListener.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final ServerConfig config;
+    private final QuicTransport transport;
+    private final ThreadFactory threads;
+    private final BoundedQueue<KwikSession> backlog;
+    private final Set<KwikSession> sessions = ConcurrentHashMap.newKeySet();
+    private final List<Consumer<KwikException>> errorListeners = new CopyOnWriteArrayList<>();
+    private volatile QuicServer server;
+
+    private EngineListener(ServerConfig config, QuicTransport transport, ThreadFactory threads) {
+        this.config = config;
+        this.transport = transport;
+        this.threads = threads;
+        this.backlog = new BoundedQueue<>(config.acceptBacklog());
+    }
+
+    /** See {@link io.kwik.api.Kwik#listen}. */
+    public static KwikListener bind(InetSocketAddress address, ServerConfig config) throws IOException {
+        TransportContext context = TransportContext.of("kwik-server");
+        QuicTransport transport = TransportSelector.select(config.transport()).create(context);
+        EngineListener listener = new EngineListener(config, transport, context.threadFactory());
+        try {
+            listener.server = transport.bind(address, new ServerTransportConfig(Protocol.ALPN, config.certificateChain(),
+                    config.privateKey(), TransportSettings.limits(config)), listener::onConnection);
+        } catch (IOException | RuntimeException e) {
+            transport.close();
+            throw e;
+        }
+        return listener;
+    }
+
+    @Override
+    public KwikSession accept() throws IOException, InterruptedException {
+        KwikSession session = backlog.poll(-1, TimeUnit.NANOSECONDS);
+        if (session == null) throw new KwikException(ErrorCode.SESSION_CLOSED, "listener closed");
+        return session;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return server.localAddress();
+    }
+
+    @Override
+    public void addErrorListener(Consumer<KwikException> listener) {
+        errorListeners.add(listener);
+    }
+
+    @Override
+    public void close() {
+        backlog.close();
+        for (KwikSession session : List.copyOf(sessions)) session.close();
+        QuicServer bound = server;
+        if (bound != null) bound.close();
+        transport.close();
+    }
+
+    private void onConnection(QuicConnection quic) {
+        Thread thread = threads.newThread(() -> authenticate(quic));
+        thread.setName("kwik-server-handshake-" + quic.remoteAddress());
+        thread.start();
+    }
+
+    private void authenticate(QuicConnection quic) {
+        CompletableFuture<Void> authenticated = new CompletableFuture<>();
+        // a connection that never authenticates is closed, which also unblocks the reads below
+        CompletableFuture.delayedExecutor(config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+            if (authenticated.complete(null)) {
+                reject(quic, new KwikException(ErrorCode.AUTH_FAILED, "no authentication within " + config.handshakeTimeout()));
+            }
+        });
+        try {
+            QuicStream controlStream = quic.acceptStream();
+            MessageReader reader = new MessageReader(controlStream.input(), config.maxMessageSize());
+            byte[] first = reader.next();
+            if (first == null) throw new KwikException(ErrorCode.INVALID_FRAME, "control stream ended before authentication");
+            ControlFrame frame = Messages.controlFrame(first);
+            if (!frame.hasAuthenticationRequest()) {
+                throw new KwikException(ErrorCode.INVALID_FRAME, "expected an authentication request, got " + frame.getFrameCase());
+            }
+            AuthenticationRequest request = frame.getAuthenticationRequest();
+            switch (request.getRole()) {
+                case PATH_ROLE_PRIMARY -> { }
+                case PATH_ROLE_SECONDARY -> throw new KwikException(ErrorCode.AUTH_FAILED,
+                        "unknown session " + HexFormat.of().formatHex(request.getSessionId().toByteArray()));
+                default -> throw new KwikException(ErrorCode.AUTH_FAILED, "authentication request without a valid role");
+            }
+            if (request.getVersion() != Protocol.VERSION) {
+                throw new KwikException(ErrorCode.AUTH_FAILED, "unsupported protocol version " + request.getVersion());
+            }
+            if (!authenticated.complete(null)) return;
+            startPrimarySession(quic, controlStream, reader, request);
+        } catch (KwikException e) {
+            if (authenticated.complete(null)) reject(quic, e);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "connection from {0} ended during authentication: {1}", quic.remoteAddress(), e);
+            authenticated.complete(null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            quic.close(ErrorCode.INTERNAL.code(), "server shutting down");
+        }
+    }
+
+    private void startPrimarySession(QuicConnection quic, QuicStream controlStream, MessageReader reader,
+                                     AuthenticationRequest request) throws IOException {
+        byte[] sessionId = new byte[Protocol.SESSION_ID_BYTES];
+        RANDOM.nextBytes(sessionId);
+        MessageSender control = new MessageSender("p0-control-writer", controlStream.output(), 4096, threads, e -> { });
+        PathConnection path = new PathConnection(Protocol.PRIMARY_PATH_ID, quic, reader, control, threads,
+                config.maxMessageSize(), config.handshakeTimeout());
+        SessionCore core = new SessionCore(path, context -> new StreamRegistry(context, true, 0,
+                config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
+                TransportSettings.maxFramePayload(quic), this::reportError);
+        core.registry().peerParameters(request.getStreamReceiveWindow(), request.getMaxStreams());
+        EngineSession session = new EngineSession(HexFormat.of().formatHex(sessionId), Role.PRIMARY_SERVER, core,
+                quic.remoteAddress(), sessions::remove);
+        sessions.add(session);
+        control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationResponse(AuthenticationResponse.newBuilder()
+                .setSessionId(ByteString.copyFrom(sessionId)).setPathId(Protocol.PRIMARY_PATH_ID).setVersion(Protocol.VERSION)
+                .setMaxStreams(config.maxConcurrentStreams()).setStreamReceiveWindow(config.streamReceiveWindow())).build()));
+        path.start(core);
+        if (!backlog.offer(session)) {
+            path.fail(new KwikException(ErrorCode.SESSION_CLOSED, "server busy: accept backlog of " + config.acceptBacklog() + " is full"));
+        }
+    }
+
+    private void reject(QuicConnection quic, KwikException error) {
+        LOG.log(Level.DEBUG, "rejecting connection from {0}: {1}", quic.remoteAddress(), error.getMessage());
+        quic.close(error.code().code(), error.getMessage());
+        reportError(error);
+    }
+
+    private void reportError(KwikException error) {
+        for (Consumer<KwikException> listener : errorListeners) {
+            try {
+                listener.accept(error);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "error listener failed", e);
+            }
+        }
+    }
+}

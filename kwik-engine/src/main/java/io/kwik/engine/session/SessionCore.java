@@ -1,0 +1,144 @@
+package io.kwik.engine.session;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+import io.kwik.engine.path.PathConnection;
+import io.kwik.engine.path.PathHandler;
+import io.kwik.engine.stream.DataChannel;
+import io.kwik.engine.stream.LogicalStream;
+import io.kwik.engine.stream.StreamContext;
+import io.kwik.engine.stream.StreamRegistry;
+import io.kwik.proto.ControlFrame;
+import io.kwik.proto.DataFrame;
+import io.kwik.proto.Pong;
+
+/**
+ * Ties one path to the session's streams: routes the path's frames to the streams, gives the
+ * streams what they need of the path, and records how the session ended.
+ */
+final class SessionCore implements StreamContext, PathHandler {
+    private static final System.Logger LOG = System.getLogger(SessionCore.class.getName());
+
+    private final PathConnection path;
+    private final StreamRegistry registry;
+    private final int maxFramePayload;
+    private final AtomicReference<KwikException> ended = new AtomicReference<>();
+    private final CompletableFuture<KwikException> closed = new CompletableFuture<>();
+    private final Consumer<KwikException> onFailure;
+
+    /**
+     * @param onFailure told of a protocol failure this end detected in the peer's input
+     */
+    SessionCore(PathConnection path, RegistryFactory registryFactory, int maxFramePayload, Consumer<KwikException> onFailure) {
+        this.path = path;
+        this.maxFramePayload = maxFramePayload;
+        this.onFailure = onFailure;
+        this.registry = registryFactory.create(this);
+    }
+
+    /** Creates the registry once the context exists. */
+    interface RegistryFactory {
+        StreamRegistry create(StreamContext context);
+    }
+
+    StreamRegistry registry() {
+        return registry;
+    }
+
+    PathConnection path() {
+        return path;
+    }
+
+    CompletableFuture<KwikException> closed() {
+        return closed;
+    }
+
+    // ---------------------------------------------------------------- StreamContext
+
+    @Override
+    public String pathId() {
+        return path.pathId();
+    }
+
+    @Override
+    public int maxFramePayload() {
+        return maxFramePayload;
+    }
+
+    @Override
+    public void sendControl(ControlFrame frame) throws IOException {
+        KwikException failure = failure();
+        if (failure != null) throw new KwikException(failure.code(), failure.getMessage(), failure);
+        path.sendControl(frame);
+    }
+
+    @Override
+    public DataChannel dataChannel(LogicalStream stream) throws IOException {
+        return path.openDataStream();
+    }
+
+    @Override
+    public void released(LogicalStream stream) {
+        try {
+            registry.released(stream);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "cannot return stream credit for {0}: {1}", stream, e);
+        }
+    }
+
+    @Override
+    public KwikException failure() {
+        return ended.get();
+    }
+
+    // ---------------------------------------------------------------- PathHandler
+
+    @Override
+    public void onControlFrame(ControlFrame frame) throws KwikException {
+        switch (frame.getFrameCase()) {
+            case STREAM_CREATE_NOTIFICATION -> registry.onCreateNotification(frame.getStreamCreateNotification().getLogicalStreamId());
+            case MAX_STREAM_DATA -> {
+                LogicalStream stream = registry.get(frame.getMaxStreamData().getLogicalStreamId());
+                if (stream != null) stream.onMaxStreamDataFromPeer(frame.getMaxStreamData().getMaxOffset());
+            }
+            case STREAM_RESET_NOTIFICATION -> {
+                LogicalStream stream = registry.get(frame.getStreamResetNotification().getLogicalStreamId());
+                if (stream != null) stream.onResetFromPeer(frame.getStreamResetNotification().getErrorCode());
+            }
+            case MAX_STREAMS -> registry.onMaxStreams(frame.getMaxStreams().getMaxStreams());
+            case PING -> {
+                try {
+                    path.sendControl(ControlFrame.newBuilder().setPong(Pong.newBuilder().setNonce(frame.getPing().getNonce())).build());
+                } catch (IOException e) {
+                    LOG.log(Level.DEBUG, "cannot answer a ping: {0}", e);
+                }
+            }
+            case PONG, CLOSE_NOTIFICATION -> { }
+            case AUTHENTICATION_REQUEST, AUTHENTICATION_RESPONSE ->
+                    throw new KwikException(ErrorCode.INVALID_FRAME, "authentication frame after the handshake");
+            default -> throw new KwikException(ErrorCode.INVALID_FRAME,
+                    frame.getFrameCase() + " is not supported on a single-path session by this version");
+        }
+    }
+
+    @Override
+    public void onDataFrame(DataFrame frame) throws KwikException, InterruptedException {
+        LogicalStream stream = registry.forFrame(frame.getLogicalStreamId());
+        if (stream != null) stream.onFrameFromPeer(frame);
+    }
+
+    @Override
+    public void onPathClosed(KwikException failure, boolean detectedHere) {
+        KwikException reason = failure != null ? failure : new KwikException(ErrorCode.SESSION_CLOSED, "session closed");
+        if (!ended.compareAndSet(null, reason)) return;
+        registry.fail();
+        closed.complete(failure);
+        if (failure != null && detectedHere) onFailure.accept(failure);
+    }
+}

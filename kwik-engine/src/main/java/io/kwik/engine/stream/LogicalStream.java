@@ -1,0 +1,396 @@
+package io.kwik.engine.stream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+import io.kwik.api.KwikStream;
+import io.kwik.api.StreamResetException;
+import io.kwik.proto.ControlFrame;
+import io.kwik.proto.DataFrame;
+import io.kwik.proto.MaxStreamData;
+import io.kwik.proto.StreamResetNotification;
+
+/**
+ * One logical stream: a receiving half reassembled by KWIK offset under a per-stream window,
+ * and a sending half limited by the peer's window for it. The two halves share one lock but
+ * no state; no I/O happens while it is held.
+ */
+public final class LogicalStream implements KwikStream {
+    private final long id;
+    private final StreamContext context;
+    private final long receiveWindow;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition readable = lock.newCondition();
+    private final Condition credit = lock.newCondition();
+
+    // receiving half
+    private final ReassemblyBuffer buffer = new ReassemblyBuffer();
+    private long receiveLimit;
+    private long finalSize = -1;
+    private long highestReceived;
+    private boolean endDelivered;
+    private StreamResetException receiveReset;
+
+    // sending half
+    private long sendOffset;
+    private long sendLimit;
+    private boolean finSent;
+    private StreamResetException sendReset;
+    private DataChannel channel;
+
+    private boolean released;
+
+    private final InputStream input = new Input();
+    private final OutputStream output = new Output();
+
+    LogicalStream(long id, StreamContext context, long receiveWindow, long sendWindow) {
+        this.id = id;
+        this.context = Objects.requireNonNull(context);
+        this.receiveWindow = receiveWindow;
+        this.receiveLimit = receiveWindow;
+        this.sendLimit = sendWindow;
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public String pathId() {
+        return context.pathId();
+    }
+
+    @Override
+    public InputStream inputStream() {
+        return input;
+    }
+
+    @Override
+    public OutputStream outputStream() {
+        return output;
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    /**
+     * Takes a frame from the peer.
+     *
+     * @throws KwikException a connection error: {@link ErrorCode#FLOW_CONTROL} past the window,
+     *                       {@link ErrorCode#OFFSET_MISMATCH} for inconsistent final sizes
+     */
+    public void onFrameFromPeer(DataFrame frame) throws KwikException {
+        ByteString data = frame.getData();
+        long offset = frame.getOffset();
+        long end = offset + data.size();
+        if (end < offset) throw new KwikException(ErrorCode.FLOW_CONTROL, "stream " + id + ": offset overflows");
+        lock.lock();
+        try {
+            if (end > receiveLimit) {
+                throw new KwikException(ErrorCode.FLOW_CONTROL,
+                        "stream " + id + ": bytes up to " + end + " sent past the window " + receiveLimit);
+            }
+            if (finalSize >= 0 && (end > finalSize || frame.getFin() && end != finalSize)) {
+                throw new KwikException(ErrorCode.OFFSET_MISMATCH,
+                        "stream " + id + ": data up to " + end + " beyond final size " + finalSize);
+            }
+            if (frame.getFin()) {
+                if (end < highestReceived) {
+                    throw new KwikException(ErrorCode.OFFSET_MISMATCH,
+                            "stream " + id + ": final size " + end + " below bytes already received up to " + highestReceived);
+                }
+                finalSize = end;
+            }
+            highestReceived = Math.max(highestReceived, end);
+            if (receiveReset != null || endDelivered) return;
+            buffer.insert(offset, data);
+            readable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        if (!dst.hasRemaining()) return 0;
+        return read(dst, null, 0, 0);
+    }
+
+    private int read(ByteBuffer dst, byte[] array, int off, int len) throws IOException {
+        long grant = -1;
+        int n;
+        lock.lock();
+        try {
+            while (true) {
+                if (receiveReset != null) throw receiveReset;
+                if (buffer.hasReadable()) break;
+                if (finalSize >= 0 && buffer.readOffset() == finalSize) {
+                    endDelivered = true;
+                    break;
+                }
+                throwIfFailed();
+                readable.await();
+            }
+            if (endDelivered) {
+                n = -1;
+            } else {
+                n = dst != null ? buffer.read(dst) : buffer.read(array, off, len);
+                // re-open the window once half of it has been consumed
+                if (finalSize < 0 && receiveLimit - buffer.readOffset() <= receiveWindow / 2) {
+                    receiveLimit = buffer.readOffset() + receiveWindow;
+                    grant = receiveLimit;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading stream " + id);
+        } finally {
+            lock.unlock();
+        }
+        if (grant >= 0) {
+            context.sendControl(ControlFrame.newBuilder()
+                    .setMaxStreamData(MaxStreamData.newBuilder().setLogicalStreamId(id).setMaxOffset(grant))
+                    .build());
+        }
+        if (n < 0) maybeReleased();
+        return n;
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /** The peer raised this stream's window. */
+    public void onMaxStreamDataFromPeer(long maxOffset) {
+        lock.lock();
+        try {
+            if (maxOffset > sendLimit) {
+                sendLimit = maxOffset;
+                credit.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        int total = src.remaining();
+        if (src.hasArray()) {
+            write(src.array(), src.arrayOffset() + src.position(), total);
+            src.position(src.limit());
+        } else {
+            byte[] chunk = new byte[Math.min(total, context.maxFramePayload())];
+            while (src.hasRemaining()) {
+                int n = Math.min(chunk.length, src.remaining());
+                src.get(chunk, 0, n);
+                write(chunk, 0, n);
+            }
+        }
+        return total;
+    }
+
+    private void write(byte[] bytes, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, bytes.length);
+        while (len > 0) {
+            long offset;
+            int n;
+            lock.lock();
+            try {
+                while (true) {
+                    if (sendReset != null) throw sendReset;
+                    if (finSent) throw new IOException("stream " + id + " is closed for writing");
+                    throwIfFailed();
+                    if (sendLimit > sendOffset) break;
+                    credit.await();
+                }
+                n = (int) Math.min(Math.min(len, sendLimit - sendOffset), context.maxFramePayload());
+                offset = sendOffset;
+                sendOffset += n;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while writing stream " + id);
+            } finally {
+                lock.unlock();
+            }
+            // the channel encodes the frame before it returns, so aliasing the caller's array is safe
+            channel().send(DataFrame.newBuilder().setLogicalStreamId(id).setOffset(offset)
+                    .setData(UnsafeByteOperations.unsafeWrap(bytes, off, n)).build());
+            off += n;
+            len -= n;
+        }
+    }
+
+    private DataChannel channel() throws IOException {
+        lock.lock();
+        try {
+            if (channel != null) return channel;
+        } finally {
+            lock.unlock();
+        }
+        DataChannel opened = context.dataChannel(this);
+        lock.lock();
+        try {
+            if (channel == null) {
+                channel = opened;
+                return opened;
+            }
+        } finally {
+            lock.unlock();
+        }
+        opened.release();
+        return channel;
+    }
+
+    @Override
+    public void close() throws IOException {
+        long finalOffset;
+        lock.lock();
+        try {
+            if (finSent || sendReset != null) return;
+            throwIfFailed();
+            finSent = true;
+            finalOffset = sendOffset;
+        } finally {
+            lock.unlock();
+        }
+        DataChannel out = channel();
+        out.send(DataFrame.newBuilder().setLogicalStreamId(id).setOffset(finalOffset).setFin(true).build());
+        out.release();
+        maybeReleased();
+    }
+
+    // ---------------------------------------------------------------- reset and failure
+
+    @Override
+    public void reset(long applicationErrorCode) {
+        DataChannel out;
+        lock.lock();
+        try {
+            if (sendReset != null && receiveReset != null) return;
+            StreamResetException local = new StreamResetException(id, applicationErrorCode, false);
+            if (sendReset == null) sendReset = local;
+            if (receiveReset == null) receiveReset = local;
+            buffer.clear();
+            out = channel;
+            readable.signalAll();
+            credit.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            context.sendControl(ControlFrame.newBuilder().setStreamResetNotification(
+                    StreamResetNotification.newBuilder().setLogicalStreamId(id).setErrorCode(applicationErrorCode)).build());
+        } catch (IOException e) {
+            // the session is failing; the peer learns of the reset from the connection closing
+        }
+        if (out != null) out.release();
+        maybeReleased();
+    }
+
+    /** The peer reset the stream: both halves end at once. */
+    public void onResetFromPeer(long applicationErrorCode) {
+        DataChannel out;
+        lock.lock();
+        try {
+            StreamResetException byPeer = new StreamResetException(id, applicationErrorCode, true);
+            if (sendReset == null) sendReset = byPeer;
+            if (receiveReset == null) receiveReset = byPeer;
+            buffer.clear();
+            out = channel;
+            readable.signalAll();
+            credit.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (out != null) out.release();
+        maybeReleased();
+    }
+
+    /** Wakes every waiter so it sees the session's failure. */
+    void onSessionFailed() {
+        lock.lock();
+        try {
+            readable.signalAll();
+            credit.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void throwIfFailed() throws KwikException {
+        KwikException failure = context.failure();
+        if (failure != null) throw new KwikException(failure.code(), "stream " + id + ": " + failure.getMessage(), failure);
+    }
+
+    private void maybeReleased() {
+        lock.lock();
+        try {
+            boolean receiveDone = endDelivered || receiveReset != null;
+            boolean sendDone = finSent || sendReset != null;
+            if (released || !receiveDone || !sendDone) return;
+            released = true;
+        } finally {
+            lock.unlock();
+        }
+        context.released(this);
+    }
+
+    @Override
+    public String toString() {
+        return "LogicalStream[" + id + " on " + context.pathId() + "]";
+    }
+
+    private final class Input extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) return 0;
+            return LogicalStream.this.read(null, b, off, len);
+        }
+
+        @Override
+        public int available() {
+            lock.lock();
+            try {
+                return (int) Math.min(Integer.MAX_VALUE, buffer.hasReadable() ? 1 : 0);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private final class Output extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            LogicalStream.this.write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            LogicalStream.this.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            LogicalStream.this.close();
+        }
+    }
+}

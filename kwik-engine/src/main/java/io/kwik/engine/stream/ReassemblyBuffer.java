@@ -1,0 +1,94 @@
+package io.kwik.engine.stream;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.google.protobuf.ByteString;
+
+/**
+ * Orders received bytes by KWIK offset. Segments never overlap: a range that is partly held
+ * already is trimmed to its new parts (substrings share the received bytes, nothing is
+ * copied), and bytes below the read cursor are dropped as duplicates. Not thread-safe; the
+ * owning stream guards it. Its size is bounded by the stream's window, which the owner checks
+ * before inserting.
+ */
+final class ReassemblyBuffer {
+    private final TreeMap<Long, ByteString> segments = new TreeMap<>();
+    private long readOffset;
+    private long buffered;
+
+    /** The offset of the next byte to read. */
+    long readOffset() {
+        return readOffset;
+    }
+
+    /** Bytes held, contiguous or not. */
+    long buffered() {
+        return buffered;
+    }
+
+    /** Stores {@code data} found at {@code offset}, keeping only bytes not held yet. */
+    void insert(long offset, ByteString data) {
+        long start = Math.max(offset, readOffset);
+        long end = offset + data.size();
+        if (start >= end) return;
+        Map.Entry<Long, ByteString> before = segments.floorEntry(start);
+        if (before != null) start = Math.max(start, before.getKey() + before.getValue().size());
+        while (start < end) {
+            Map.Entry<Long, ByteString> next = segments.ceilingEntry(start);
+            long gapEnd = next == null ? end : Math.min(end, next.getKey());
+            if (gapEnd > start) {
+                segments.put(start, data.substring((int) (start - offset), (int) (gapEnd - offset)));
+                buffered += gapEnd - start;
+            }
+            if (next == null) break;
+            start = Math.max(gapEnd, next.getKey() + next.getValue().size());
+        }
+    }
+
+    /** Contiguous bytes readable at the cursor. */
+    boolean hasReadable() {
+        return !segments.isEmpty() && segments.firstKey() == readOffset;
+    }
+
+    /** Copies up to {@code length} contiguous bytes at the cursor into {@code target}. */
+    int read(byte[] target, int targetOffset, int length) {
+        int copied = 0;
+        while (copied < length && hasReadable()) {
+            ByteString head = segments.firstEntry().getValue();
+            int n = Math.min(length - copied, head.size());
+            head.copyTo(target, 0, targetOffset + copied, n);
+            consume(head, n);
+            copied += n;
+        }
+        return copied;
+    }
+
+    /** Copies contiguous bytes at the cursor into {@code target}, up to its remaining space. */
+    int read(ByteBuffer target) {
+        int copied = 0;
+        while (target.hasRemaining() && hasReadable()) {
+            ByteString head = segments.firstEntry().getValue();
+            int n = Math.min(target.remaining(), head.size());
+            ByteString part = n == head.size() ? head : head.substring(0, n);
+            part.copyTo(target);
+            consume(head, n);
+            copied += n;
+        }
+        return copied;
+    }
+
+    private void consume(ByteString head, int n) {
+        segments.pollFirstEntry();
+        if (n < head.size()) segments.put(readOffset + n, head.substring(n));
+        readOffset += n;
+        buffered -= n;
+    }
+
+    /** Drops everything held, for a reset stream. */
+    void clear() {
+        segments.clear();
+        buffered = 0;
+    }
+}

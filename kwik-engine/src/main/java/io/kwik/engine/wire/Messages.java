@@ -1,0 +1,77 @@
+package io.kwik.engine.wire;
+
+import java.io.IOException;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+import io.kwik.proto.ControlFrame;
+import io.kwik.proto.DataPacket;
+import io.kwik.proto.StreamHeader;
+
+/** Encoding and decoding of the protocol's messages. */
+public final class Messages {
+    private Messages() {}
+
+    /** {@code message} with its varint length in front, in one exactly-sized array. */
+    public static byte[] delimited(MessageLite message) {
+        int size = message.getSerializedSize();
+        byte[] out = new byte[CodedOutputStream.computeUInt32SizeNoTag(size) + size];
+        CodedOutputStream coded = CodedOutputStream.newInstance(out);
+        try {
+            coded.writeUInt32NoTag(size);
+            message.writeTo(coded);
+            coded.checkNoSpaceLeft();
+        } catch (IOException e) {
+            throw new IllegalStateException("encoding into an exactly-sized array cannot fail", e);
+        }
+        return out;
+    }
+
+    /** Parses a control frame; a frame of a type this version does not know is an error too. */
+    public static ControlFrame controlFrame(byte[] bytes) throws KwikException {
+        ControlFrame frame;
+        try {
+            frame = ControlFrame.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "control frame does not parse: " + e.getMessage(), e);
+        }
+        if (frame.getFrameCase() == ControlFrame.FrameCase.FRAME_NOT_SET) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "control frame of unknown type");
+        }
+        return frame;
+    }
+
+    /**
+     * Parses a data packet. Its frames' data alias {@code bytes} instead of copying them, so
+     * {@code bytes} must not be modified afterwards.
+     */
+    public static DataPacket dataPacket(byte[] bytes) throws KwikException {
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            in.enableAliasing(true);
+            return DataPacket.parseFrom(in);
+        } catch (IOException e) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "data packet does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses a stream header; an unknown kind is an error. */
+    public static StreamHeader.Kind streamKind(byte[] bytes) throws KwikException {
+        StreamHeader header;
+        try {
+            header = StreamHeader.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "stream header does not parse: " + e.getMessage(), e);
+        }
+        StreamHeader.Kind kind = header.getKind();
+        if (kind != StreamHeader.Kind.KIND_DATA && kind != StreamHeader.Kind.KIND_RAW) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "unknown stream kind " + header.getKindValue());
+        }
+        return kind;
+    }
+}
