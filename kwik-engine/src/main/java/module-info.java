@@ -10,6 +10,7 @@ module io.kwik.engine {
     requires io.kwik.spi;
     requires io.kwik.proto;
     requires com.google.protobuf;
+    requires jdk.jfr;
 
     provides io.kwik.api.spi.KwikProvider with io.kwik.engine.KwikEngineProvider;
 

@@ -78,7 +78,7 @@ public final class ClientDialer {
             String pathId = response.getPathId();
             PathConnection path = new PathConnection(pathId, quic, reader, control, threads,
                     config.maxMessageSize(), config.handshakeTimeout());
-            SessionCore core = new SessionCore(path, context -> new StreamRegistry(context, false, 0,
+            SessionCore core = new SessionCore(sessionId, path, context -> new StreamRegistry(context, false, 0,
                     config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
                     TransportSettings.maxFramePayload(quic), failure -> { });
             core.registry().peerParameters(response.getStreamReceiveWindow(), response.getMaxStreams());

@@ -158,11 +158,12 @@ public final class EngineListener implements KwikListener {
         MessageSender control = new MessageSender("p0-control-writer", controlStream.output(), 4096, threads, e -> { });
         PathConnection path = new PathConnection(Protocol.PRIMARY_PATH_ID, quic, reader, control, threads,
                 config.maxMessageSize(), config.handshakeTimeout());
-        SessionCore core = new SessionCore(path, context -> new StreamRegistry(context, true, 0,
+        String id = HexFormat.of().formatHex(sessionId);
+        SessionCore core = new SessionCore(id, path, context -> new StreamRegistry(context, true, 0,
                 config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
                 TransportSettings.maxFramePayload(quic), this::reportError);
         core.registry().peerParameters(request.getStreamReceiveWindow(), request.getMaxStreams());
-        EngineSession session = new EngineSession(HexFormat.of().formatHex(sessionId), Role.PRIMARY_SERVER, core,
+        EngineSession session = new EngineSession(id, Role.PRIMARY_SERVER, core,
                 quic.remoteAddress(), sessions::remove);
         sessions.add(session);
         control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationResponse(AuthenticationResponse.newBuilder()

@@ -23,6 +23,7 @@ import io.kwik.api.PathStats;
 import io.kwik.api.PathStatus;
 import io.kwik.api.Role;
 import io.kwik.api.SessionStats;
+import io.kwik.engine.events.PathLifecycleEvent;
 import io.kwik.spi.TransportStats;
 
 /**
@@ -50,6 +51,7 @@ final class EngineSession implements KwikSession {
         this.core = core;
         this.peer = peer;
         this.onClose = onClose;
+        PathLifecycleEvent.record(id, core.pathId(), String.valueOf(peer), PathStatus.ACTIVE.name(), role.name());
         core.closed().whenComplete((failure, ignored) -> ended(failure));
     }
 
@@ -151,6 +153,8 @@ final class EngineSession implements KwikSession {
     private void ended(KwikException failure) {
         try {
             PathInfo path = pathInfo();
+            PathLifecycleEvent.record(id, path.id(), String.valueOf(peer), path.status().name(),
+                    failure == null ? "closed" : failure.getMessage());
             PathEvent event = path.status() == PathStatus.DEAD
                     ? new PathEvent.Dead(path, failure == null ? "closed" : failure.getMessage())
                     : new PathEvent.Removed(path);

@@ -25,6 +25,7 @@ import io.kwik.proto.Pong;
 final class SessionCore implements StreamContext, PathHandler {
     private static final System.Logger LOG = System.getLogger(SessionCore.class.getName());
 
+    private final String sessionId;
     private final PathConnection path;
     private final StreamRegistry registry;
     private final int maxFramePayload;
@@ -35,7 +36,9 @@ final class SessionCore implements StreamContext, PathHandler {
     /**
      * @param onFailure told of a protocol failure this end detected in the peer's input
      */
-    SessionCore(PathConnection path, RegistryFactory registryFactory, int maxFramePayload, Consumer<KwikException> onFailure) {
+    SessionCore(String sessionId, PathConnection path, RegistryFactory registryFactory, int maxFramePayload,
+                Consumer<KwikException> onFailure) {
+        this.sessionId = sessionId;
         this.path = path;
         this.maxFramePayload = maxFramePayload;
         this.onFailure = onFailure;
@@ -60,6 +63,11 @@ final class SessionCore implements StreamContext, PathHandler {
     }
 
     // ---------------------------------------------------------------- StreamContext
+
+    @Override
+    public String sessionId() {
+        return sessionId;
+    }
 
     @Override
     public String pathId() {

@@ -16,6 +16,8 @@ import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikStream;
 import io.kwik.api.StreamResetException;
+import io.kwik.engine.events.StreamLifecycleEvent;
+import io.kwik.engine.events.StreamLifecycleEvent.Action;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataFrame;
 import io.kwik.proto.MaxStreamData;
@@ -294,6 +296,7 @@ public final class LogicalStream implements KwikStream {
         } catch (IOException e) {
             // the session is failing; the peer learns of the reset from the connection closing
         }
+        StreamLifecycleEvent.record(context.sessionId(), context.pathId(), id, Action.RESET_LOCALLY, applicationErrorCode);
         if (out != null) out.release();
         maybeReleased();
     }
@@ -303,6 +306,7 @@ public final class LogicalStream implements KwikStream {
         DataChannel out;
         lock.lock();
         try {
+            if (receiveReset != null && sendReset != null) return;
             StreamResetException byPeer = new StreamResetException(id, applicationErrorCode, true);
             if (sendReset == null) sendReset = byPeer;
             if (receiveReset == null) receiveReset = byPeer;
@@ -314,6 +318,7 @@ public final class LogicalStream implements KwikStream {
             lock.unlock();
         }
         if (out != null) out.release();
+        StreamLifecycleEvent.record(context.sessionId(), context.pathId(), id, Action.RESET_BY_PEER, applicationErrorCode);
         maybeReleased();
     }
 

@@ -8,6 +8,9 @@ import io.kwik.proto.ControlFrame;
 /** What a logical stream needs from the session and path it lives on. */
 public interface StreamContext {
 
+    /** The session's id, for diagnostics. */
+    String sessionId();
+
     /** The path this end writes on. */
     String pathId();
 

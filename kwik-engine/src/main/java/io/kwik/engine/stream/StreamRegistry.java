@@ -11,6 +11,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
+import io.kwik.engine.events.StreamLifecycleEvent;
+import io.kwik.engine.events.StreamLifecycleEvent.Action;
 import io.kwik.engine.util.BoundedQueue;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.MaxStreams;
@@ -91,6 +93,7 @@ public final class StreamRegistry {
             // announced under the lock so that the peer sees creations in sequence order
             context.sendControl(ControlFrame.newBuilder()
                     .setStreamCreateNotification(StreamCreateNotification.newBuilder().setLogicalStreamId(id)).build());
+            StreamLifecycleEvent.record(context.sessionId(), context.pathId(), id, Action.OPENED_LOCALLY, 0);
             return stream;
         } finally {
             lock.unlock();
@@ -137,6 +140,7 @@ public final class StreamRegistry {
         } finally {
             lock.unlock();
         }
+        StreamLifecycleEvent.record(context.sessionId(), context.pathId(), id, Action.OPENED_BY_PEER, 0);
         if (!acceptQueue.offer(stream)) {
             throw new KwikException(ErrorCode.STREAM_LIMIT, "accept queue full");
         }
@@ -198,6 +202,7 @@ public final class StreamRegistry {
     /** Both halves of {@code stream} ended: forget it, and give the peer its slot back. */
     public void released(LogicalStream stream) throws IOException {
         streams.remove(stream.id());
+        StreamLifecycleEvent.record(context.sessionId(), context.pathId(), stream.id(), Action.CLOSED, 0);
         if (StreamIds.isServerInitiated(stream.id()) == localIsServer) return;
         long limit;
         lock.lock();

@@ -1,0 +1,32 @@
+package io.kwik.engine.events;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+
+/** A path changed status. {@code jfr print --events io.kwik.Path} shows a session's paths. */
+@Name("io.kwik.Path")
+@Label("KWIK Path")
+@Category({"KWIK"})
+@Description("A path of a KWIK session changed status")
+public final class PathLifecycleEvent extends Event {
+    @Label("Session") public String sessionId;
+    @Label("Path") public String pathId;
+    @Label("Peer") public String peer;
+    @Label("Status") public String status;
+    @Label("Reason") public String reason;
+
+    /** Records a status change if the event is enabled. */
+    public static void record(String sessionId, String pathId, String peer, String status, String reason) {
+        PathLifecycleEvent event = new PathLifecycleEvent();
+        if (!event.shouldCommit()) return;
+        event.sessionId = sessionId;
+        event.pathId = pathId;
+        event.peer = peer;
+        event.status = status;
+        event.reason = reason;
+        event.commit();
+    }
+}

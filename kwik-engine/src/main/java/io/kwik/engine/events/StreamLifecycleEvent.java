@@ -1,0 +1,35 @@
+package io.kwik.engine.events;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+
+/** A logical stream opened, closed or was reset. {@code jfr print --events io.kwik.Stream}. */
+@Name("io.kwik.Stream")
+@Label("KWIK Stream")
+@Category({"KWIK"})
+@Description("A logical stream of a KWIK session opened, closed or was reset")
+public final class StreamLifecycleEvent extends Event {
+    /** What happened to the stream. */
+    public enum Action { OPENED_LOCALLY, OPENED_BY_PEER, CLOSED, RESET_LOCALLY, RESET_BY_PEER }
+
+    @Label("Session") public String sessionId;
+    @Label("Path") public String pathId;
+    @Label("Stream") public long streamId;
+    @Label("Action") public String action;
+    @Label("Error Code") public long errorCode;
+
+    /** Records the action if the event is enabled. */
+    public static void record(String sessionId, String pathId, long streamId, Action action, long errorCode) {
+        StreamLifecycleEvent event = new StreamLifecycleEvent();
+        if (!event.shouldCommit()) return;
+        event.sessionId = sessionId;
+        event.pathId = pathId;
+        event.streamId = streamId;
+        event.action = action.name();
+        event.errorCode = errorCode;
+        event.commit();
+    }
+}

@@ -1,0 +1,100 @@
+package io.kwik.engine.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.ByteString;
+
+class ReassemblyBufferTest {
+
+    @Test
+    void bytesInOrderAreReadBackInOrder() {
+        ReassemblyBuffer buffer = new ReassemblyBuffer();
+        buffer.insert(0, ByteString.copyFromUtf8("hello "));
+        buffer.insert(6, ByteString.copyFromUtf8("world"));
+        byte[] out = new byte[32];
+        int n = buffer.read(out, 0, out.length);
+        assertThat(new String(out, 0, n)).isEqualTo("hello world");
+        assertThat(buffer.readOffset()).isEqualTo(11);
+        assertThat(buffer.buffered()).isZero();
+    }
+
+    @Test
+    void aGapHoldsBackEverythingAfterIt() {
+        ReassemblyBuffer buffer = new ReassemblyBuffer();
+        buffer.insert(5, ByteString.copyFromUtf8("world"));
+        assertThat(buffer.hasReadable()).isFalse();
+        buffer.insert(0, ByteString.copyFromUtf8("hello"));
+        byte[] out = new byte[10];
+        assertThat(buffer.read(out, 0, 10)).isEqualTo(10);
+        assertThat(new String(out)).isEqualTo("helloworld");
+    }
+
+    @Test
+    void duplicatesAndOverlapsAreStoredOnce() {
+        ReassemblyBuffer buffer = new ReassemblyBuffer();
+        buffer.insert(2, ByteString.copyFromUtf8("cdef"));
+        buffer.insert(0, ByteString.copyFromUtf8("abcdefgh"));
+        buffer.insert(4, ByteString.copyFromUtf8("ef"));
+        assertThat(buffer.buffered()).isEqualTo(8);
+        byte[] out = new byte[8];
+        buffer.read(out, 0, 8);
+        assertThat(new String(out)).isEqualTo("abcdefgh");
+        buffer.insert(0, ByteString.copyFromUtf8("abcdefgh"));
+        assertThat(buffer.buffered()).isZero();
+        assertThat(buffer.hasReadable()).isFalse();
+    }
+
+    @Test
+    void aPartialReadLeavesTheRestInPlace() {
+        ReassemblyBuffer buffer = new ReassemblyBuffer();
+        buffer.insert(0, ByteString.copyFromUtf8("abcdef"));
+        ByteBuffer three = ByteBuffer.allocate(3);
+        assertThat(buffer.read(three)).isEqualTo(3);
+        assertThat(new String(three.array())).isEqualTo("abc");
+        assertThat(buffer.readOffset()).isEqualTo(3);
+        assertThat(buffer.buffered()).isEqualTo(3);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 42, 4711, 90210})
+    void anyPermutationOfOverlappingFramesReassemblesTheOriginal(long seed) {
+        Random random = new Random(seed);
+        byte[] original = new byte[64 * 1024];
+        random.nextBytes(original);
+        List<int[]> frames = new ArrayList<>();
+        for (int start = 0; start < original.length; ) {
+            int length = 1 + random.nextInt(3000);
+            int end = Math.min(original.length, start + length);
+            frames.add(new int[] {start, end});
+            // every third frame is sent again, shifted, to overlap its neighbours
+            if (random.nextInt(3) == 0) {
+                int s = Math.max(0, start - random.nextInt(500));
+                frames.add(new int[] {s, Math.min(original.length, end + random.nextInt(500))});
+            }
+            start = end;
+        }
+        Collections.shuffle(frames, random);
+        ReassemblyBuffer buffer = new ReassemblyBuffer();
+        byte[] out = new byte[original.length];
+        int read = 0;
+        for (int[] frame : frames) {
+            buffer.insert(frame[0], ByteString.copyFrom(original, frame[0], frame[1] - frame[0]));
+            assertThat(buffer.buffered()).isLessThanOrEqualTo(original.length - read);
+            if (random.nextBoolean()) read += buffer.read(out, read, out.length - read);
+        }
+        read += buffer.read(out, read, out.length - read);
+        assertThat(read).isEqualTo(original.length);
+        assertThat(out).isEqualTo(original);
+        assertThat(buffer.buffered()).isZero();
+    }
+}

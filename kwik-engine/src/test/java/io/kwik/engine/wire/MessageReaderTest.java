@@ -1,0 +1,81 @@
+package io.kwik.engine.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+import io.kwik.proto.ControlFrame;
+import io.kwik.proto.Ping;
+
+class MessageReaderTest {
+
+    private static InputStream oneByteAtATime(byte[] bytes) {
+        List<InputStream> parts = new ArrayList<>();
+        for (byte b : bytes) parts.add(new ByteArrayInputStream(new byte[] {b}));
+        return new SequenceInputStream(Collections.enumeration(parts));
+    }
+
+    @Test
+    void messagesSplitAcrossReadsAreReassembled() throws IOException {
+        byte[] one = Messages.delimited(ControlFrame.newBuilder().setPing(Ping.newBuilder().setNonce(7)).build());
+        byte[] two = Messages.delimited(ControlFrame.newBuilder().setPing(Ping.newBuilder().setNonce(300)).build());
+        byte[] both = new byte[one.length + two.length];
+        System.arraycopy(one, 0, both, 0, one.length);
+        System.arraycopy(two, 0, both, one.length, two.length);
+        MessageReader reader = new MessageReader(oneByteAtATime(both), 1024);
+        assertThat(Messages.controlFrame(reader.next()).getPing().getNonce()).isEqualTo(7);
+        assertThat(Messages.controlFrame(reader.next()).getPing().getNonce()).isEqualTo(300);
+        assertThat(reader.next()).isNull();
+    }
+
+    @Test
+    void aLengthOverTheLimitIsRejectedBeforeAnyAllocation() {
+        // varint 0x7FFFFFFF, and no body at all: the reader must not try to read or allocate it
+        byte[] hostile = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07};
+        MessageReader reader = new MessageReader(new ByteArrayInputStream(hostile), 16 * 1024);
+        assertThatThrownBy(reader::next).isInstanceOf(KwikException.class)
+                .satisfies(e -> assertThat(((KwikException) e).code()).isEqualTo(ErrorCode.PACKET_TOO_LARGE));
+    }
+
+    @Test
+    void aVarintOfElevenBytesIsInvalid() {
+        byte[] hostile = new byte[11];
+        Arrays.fill(hostile, (byte) 0x80);
+        MessageReader reader = new MessageReader(new ByteArrayInputStream(hostile), 1024);
+        assertThatThrownBy(reader::next).isInstanceOf(KwikException.class)
+                .satisfies(e -> assertThat(((KwikException) e).code()).isEqualTo(ErrorCode.INVALID_FRAME));
+    }
+
+    @Test
+    void aStreamEndingInsideAMessageIsInvalid() {
+        MessageReader reader = new MessageReader(new ByteArrayInputStream(new byte[] {10, 1, 2, 3}), 1024);
+        assertThatThrownBy(reader::next).isInstanceOf(KwikException.class)
+                .satisfies(e -> assertThat(((KwikException) e).code()).isEqualTo(ErrorCode.INVALID_FRAME));
+    }
+
+    @Test
+    void aControlFrameOfUnknownTypeIsInvalid() {
+        byte[] unknownField = {(byte) 0x98, 0x06, 0x01}; // field 99, varint 1
+        assertThatThrownBy(() -> Messages.controlFrame(unknownField)).isInstanceOf(KwikException.class)
+                .satisfies(e -> assertThat(((KwikException) e).code()).isEqualTo(ErrorCode.INVALID_FRAME));
+    }
+
+    @Test
+    void garbageDoesNotParseAsAControlFrame() {
+        byte[] garbage = {0x0A, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
+        assertThatThrownBy(() -> Messages.controlFrame(garbage)).isInstanceOf(KwikException.class)
+                .satisfies(e -> assertThat(((KwikException) e).code()).isEqualTo(ErrorCode.INVALID_FRAME));
+    }
+}
