@@ -22,6 +22,12 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 100;
     /** Default {@link #maxMessageSize()}: 1 MiB. */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
+    /** Default {@link #logicalStreamsPerRealStream()}: 4. */
+    public static final int DEFAULT_LOGICAL_STREAMS_PER_REAL_STREAM = 4;
+    /** Default {@link #realStreamIdleTimeout()}: 2 seconds. */
+    public static final Duration DEFAULT_REAL_STREAM_IDLE_TIMEOUT = Duration.ofSeconds(2);
+    /** Default {@link #quicPacketsPerKwikPacket()}: 8. */
+    public static final int DEFAULT_QUIC_PACKETS_PER_KWIK_PACKET = 8;
 
     private final String transport;
     private final Duration idleTimeout;
@@ -30,6 +36,9 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
     private final long streamReceiveWindow;
     private final int maxConcurrentStreams;
     private final int maxMessageSize;
+    private final int logicalStreamsPerRealStream;
+    private final Duration realStreamIdleTimeout;
+    private final int quicPacketsPerKwikPacket;
 
     KwikConfig(Builder<?> builder) {
         this.transport = builder.transport;
@@ -48,6 +57,15 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
             throw new IllegalArgumentException("maxMessageSize must be in [16 KiB, 64 MiB]: " + builder.maxMessageSize);
         }
         this.maxMessageSize = builder.maxMessageSize;
+        if (builder.logicalStreamsPerRealStream < 1 || builder.logicalStreamsPerRealStream > 64) {
+            throw new IllegalArgumentException("logicalStreamsPerRealStream must be in [1, 64]: " + builder.logicalStreamsPerRealStream);
+        }
+        this.logicalStreamsPerRealStream = builder.logicalStreamsPerRealStream;
+        this.realStreamIdleTimeout = positive("realStreamIdleTimeout", builder.realStreamIdleTimeout);
+        if (builder.quicPacketsPerKwikPacket < 1 || builder.quicPacketsPerKwikPacket > 64) {
+            throw new IllegalArgumentException("quicPacketsPerKwikPacket must be in [1, 64]: " + builder.quicPacketsPerKwikPacket);
+        }
+        this.quicPacketsPerKwikPacket = builder.quicPacketsPerKwikPacket;
     }
 
     private static Duration positive(String name, Duration value) {
@@ -105,6 +123,34 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
         return maxMessageSize;
     }
 
+    /**
+     * How many logical streams may share one real QUIC stream of a path. A new real stream
+     * opens when every open one carries this many. Default
+     * {@link #DEFAULT_LOGICAL_STREAMS_PER_REAL_STREAM}; between 1 and 64.
+     */
+    public int logicalStreamsPerRealStream() {
+        return logicalStreamsPerRealStream;
+    }
+
+    /**
+     * A real QUIC stream that has carried no logical stream for this long is closed, so the
+     * number of real streams follows demand down as well as up. Default
+     * {@link #DEFAULT_REAL_STREAM_IDLE_TIMEOUT}.
+     */
+    public Duration realStreamIdleTimeout() {
+        return realStreamIdleTimeout;
+    }
+
+    /**
+     * How many full QUIC packets' worth of stream data one KWIK data packet may carry: larger
+     * packets cost less framing, smaller ones interleave streams more finely. Default
+     * {@link #DEFAULT_QUIC_PACKETS_PER_KWIK_PACKET}; between 1 and 64. A packet never exceeds
+     * the peer's {@link #maxMessageSize()} either.
+     */
+    public int quicPacketsPerKwikPacket() {
+        return quicPacketsPerKwikPacket;
+    }
+
     /** Common builder steps. */
     public abstract static sealed class Builder<B extends Builder<B>> permits ClientConfig.Builder, ServerConfig.Builder {
         private String transport;
@@ -114,6 +160,9 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
         private long streamReceiveWindow = DEFAULT_STREAM_RECEIVE_WINDOW;
         private int maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+        private int logicalStreamsPerRealStream = DEFAULT_LOGICAL_STREAMS_PER_REAL_STREAM;
+        private Duration realStreamIdleTimeout = DEFAULT_REAL_STREAM_IDLE_TIMEOUT;
+        private int quicPacketsPerKwikPacket = DEFAULT_QUIC_PACKETS_PER_KWIK_PACKET;
 
         Builder() {}
 
@@ -158,6 +207,24 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
         /** See {@link KwikConfig#maxMessageSize()}. */
         public B maxMessageSize(int bytes) {
             this.maxMessageSize = bytes;
+            return self();
+        }
+
+        /** See {@link KwikConfig#logicalStreamsPerRealStream()}. */
+        public B logicalStreamsPerRealStream(int streams) {
+            this.logicalStreamsPerRealStream = streams;
+            return self();
+        }
+
+        /** See {@link KwikConfig#realStreamIdleTimeout()}. */
+        public B realStreamIdleTimeout(Duration timeout) {
+            this.realStreamIdleTimeout = Objects.requireNonNull(timeout, "timeout");
+            return self();
+        }
+
+        /** See {@link KwikConfig#quicPacketsPerKwikPacket()}. */
+        public B quicPacketsPerKwikPacket(int packets) {
+            this.quicPacketsPerKwikPacket = packets;
             return self();
         }
     }

@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -15,6 +16,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
+import io.kwik.engine.packet.OffsetManager;
+import io.kwik.engine.packet.PacketSizeCalculator;
+import io.kwik.engine.stream.DataChannel;
+import io.kwik.engine.util.Timers;
 import io.kwik.engine.wire.MessageReader;
 import io.kwik.engine.wire.MessageSender;
 import io.kwik.engine.wire.Messages;
@@ -35,10 +40,8 @@ import io.kwik.spi.TransportStats;
  */
 public final class PathConnection {
     private static final System.Logger LOG = System.getLogger(PathConnection.class.getName());
-    /** Encoded packets queued per real stream before a writer waits. */
-    private static final int DATA_QUEUE_PACKETS = 32;
-    /** Control frames queued before a sender waits. */
-    private static final int CONTROL_QUEUE_FRAMES = 4096;
+    /** Packets remembered for mapping acknowledgements back to logical ranges. */
+    private static final int OFFSET_HISTORY_PACKETS = 4096;
 
     private final String pathId;
     private final QuicConnection quic;
@@ -47,6 +50,10 @@ public final class PathConnection {
     private final ThreadFactory threads;
     private final int maxMessageSize;
     private final Duration openTimeout;
+    private final PacketSizeCalculator sizes;
+    private final StreamMultiplexer multiplexer;
+    private final Duration reapInterval;
+    private volatile ScheduledFuture<?> reaper;
     private final AtomicLong packetNumbers = new AtomicLong();
     private final LongAdder packetsReceived = new LongAdder();
     private final LongAdder bytesReceived = new LongAdder();
@@ -60,14 +67,19 @@ public final class PathConnection {
      * @param control       the sender already used for the handshake on the control stream
      */
     public PathConnection(String pathId, QuicConnection quic, MessageReader controlReader,
-                          MessageSender control, ThreadFactory threads, int maxMessageSize, Duration openTimeout) {
+                          MessageSender control, ThreadFactory threads, PathSettings settings) {
         this.pathId = pathId;
         this.quic = quic;
         this.controlReader = controlReader;
         this.control = control;
         this.threads = threads;
-        this.maxMessageSize = maxMessageSize;
-        this.openTimeout = openTimeout;
+        this.maxMessageSize = settings.maxMessageSize();
+        this.openTimeout = settings.openTimeout();
+        this.sizes = new PacketSizeCalculator(quic.maxStreamFramePayload(), settings.quicPacketsPerKwikPacket(),
+                settings.peerMaxMessageSize());
+        this.multiplexer = new StreamMultiplexer(this, settings.logicalStreamsPerRealStream(), settings.realStreamIdleTimeout(),
+                sizes, new OffsetManager(OFFSET_HISTORY_PACKETS), threads);
+        this.reapInterval = settings.realStreamIdleTimeout().dividedBy(2);
     }
 
     public String pathId() {
@@ -79,6 +91,8 @@ public final class PathConnection {
         this.handler = pathHandler;
         thread("control-reader", this::readControl).start();
         thread("stream-acceptor", this::acceptDataStreams).start();
+        long interval = Math.max(10, reapInterval.toMillis());
+        reaper = Timers.scheduler().scheduleWithFixedDelay(multiplexer::reapIdle, interval, interval, TimeUnit.MILLISECONDS);
         quic.closed().thenAccept(this::onConnectionClosed);
     }
 
@@ -87,8 +101,23 @@ public final class PathConnection {
         control.send(Messages.delimited(frame));
     }
 
-    /** Opens a new real data stream for outgoing data frames. */
-    public RealStream openDataStream() throws IOException {
+    /** A channel for one logical stream's outgoing frames, on a real stream of this path. */
+    public DataChannel dataChannel() throws IOException {
+        return multiplexer.assign();
+    }
+
+    /** How data packets are sized on this path. */
+    public PacketSizeCalculator packetSizes() {
+        return sizes;
+    }
+
+    /** Real streams this end can send on now. */
+    public int openRealStreams() {
+        return multiplexer.openRealStreams();
+    }
+
+    /** Opens a QUIC stream and starts reading the peer's direction of it. */
+    QuicStream openQuicStream() throws IOException {
         QuicStream stream;
         try {
             stream = quic.openBidirectionalStream().get(openTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -100,11 +129,8 @@ public final class PathConnection {
             if (failed != null) throw new KwikException(failed.code(), failed.getMessage(), failed);
             throw new KwikException(ErrorCode.STREAM_CREATE_FAILED, "cannot open a QUIC stream on path " + pathId, e);
         }
-        MessageSender sender = new MessageSender(pathId + "-data-" + stream.id() + "-writer", stream.output(),
-                DATA_QUEUE_PACKETS, threads, e -> LOG.log(Level.DEBUG, "data stream {0} write failed: {1}", stream.id(), e));
-        sender.send(Messages.delimited(StreamHeader.newBuilder().setKind(StreamHeader.Kind.KIND_DATA).build()));
         thread("data-" + stream.id() + "-reader", () -> readDataStream(stream)).start();
-        return new RealStream(this, sender);
+        return stream;
     }
 
     long nextPacketNumber() {
@@ -149,7 +175,7 @@ public final class PathConnection {
     public void fail(KwikException error) {
         if (!failure.compareAndSet(null, error)) return;
         LOG.log(Level.DEBUG, "closing path {0} to {1}: {2}", pathId, quic.remoteAddress(), error.getMessage());
-        control.abort();
+        stopSending();
         quic.close(error.code().code(), error.getMessage());
         reportClosed(error, true);
     }
@@ -157,7 +183,7 @@ public final class PathConnection {
     /** Closes the path gracefully (application error code 0). */
     public void close() {
         if (!failure.compareAndSet(null, new KwikException(ErrorCode.SESSION_CLOSED, "session closed locally"))) return;
-        control.abort();
+        stopSending();
         quic.close(ErrorCode.NONE.code(), "session closed");
         reportClosed(null, false);
     }
@@ -175,8 +201,15 @@ public final class PathConnection {
         };
         KwikException recorded = cause != null ? cause : new KwikException(ErrorCode.SESSION_CLOSED, "the peer closed the session");
         failure.compareAndSet(null, recorded);
-        control.abort();
+        stopSending();
         reportClosed(cause, false);
+    }
+
+    private void stopSending() {
+        control.abort();
+        multiplexer.close();
+        ScheduledFuture<?> task = reaper;
+        if (task != null) task.cancel(false);
     }
 
     private void reportClosed(KwikException cause, boolean detectedHere) {
@@ -209,6 +242,7 @@ public final class PathConnection {
             while (failure.get() == null) {
                 QuicStream stream = quic.acceptStream();
                 thread("data-" + stream.id() + "-reader", () -> readDataStream(stream)).start();
+                multiplexer.adopt(stream);
             }
         } catch (IOException e) {
             LOG.log(Level.TRACE, "stream acceptor of path {0} ends: {1}", pathId, e);

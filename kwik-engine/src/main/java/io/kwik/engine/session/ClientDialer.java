@@ -17,6 +17,7 @@ import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
 import io.kwik.api.Role;
 import io.kwik.engine.path.PathConnection;
+import io.kwik.engine.path.PathSettings;
 import io.kwik.engine.stream.StreamRegistry;
 import io.kwik.engine.transport.TransportSelector;
 import io.kwik.engine.wire.MessageReader;
@@ -71,16 +72,17 @@ public final class ClientDialer {
             control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationRequest(AuthenticationRequest.newBuilder()
                     .setRole(PathRole.PATH_ROLE_PRIMARY).setVersion(Protocol.VERSION)
                     .setMaxStreams(config.maxConcurrentStreams())
-                    .setStreamReceiveWindow(config.streamReceiveWindow())).build()));
+                    .setStreamReceiveWindow(config.streamReceiveWindow())
+                    .setMaxMessageSize(config.maxMessageSize())).build()));
             AuthenticationResponse response = readResponse(reader, quic);
             authenticated.complete(null);
             String sessionId = HexFormat.of().formatHex(response.getSessionId().toByteArray());
             String pathId = response.getPathId();
             PathConnection path = new PathConnection(pathId, quic, reader, control, threads,
-                    config.maxMessageSize(), config.handshakeTimeout());
+                    PathSettings.of(config, response.getMaxMessageSize()));
             SessionCore core = new SessionCore(sessionId, path, context -> new StreamRegistry(context, false, 0,
                     config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
-                    TransportSettings.maxFramePayload(quic), failure -> { });
+                    failure -> { });
             core.registry().peerParameters(response.getStreamReceiveWindow(), response.getMaxStreams());
             EngineSession session = new EngineSession(sessionId, Role.CLIENT, core, primary, ended -> transport.close());
             path.start(core);

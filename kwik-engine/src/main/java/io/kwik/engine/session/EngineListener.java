@@ -23,6 +23,7 @@ import io.kwik.api.KwikSession;
 import io.kwik.api.Role;
 import io.kwik.api.ServerConfig;
 import io.kwik.engine.path.PathConnection;
+import io.kwik.engine.path.PathSettings;
 import io.kwik.engine.stream.StreamRegistry;
 import io.kwik.engine.transport.TransportSelector;
 import io.kwik.engine.util.BoundedQueue;
@@ -157,18 +158,19 @@ public final class EngineListener implements KwikListener {
         RANDOM.nextBytes(sessionId);
         MessageSender control = new MessageSender("p0-control-writer", controlStream.output(), 4096, threads, e -> { });
         PathConnection path = new PathConnection(Protocol.PRIMARY_PATH_ID, quic, reader, control, threads,
-                config.maxMessageSize(), config.handshakeTimeout());
+                PathSettings.of(config, request.getMaxMessageSize()));
         String id = HexFormat.of().formatHex(sessionId);
         SessionCore core = new SessionCore(id, path, context -> new StreamRegistry(context, true, 0,
                 config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
-                TransportSettings.maxFramePayload(quic), this::reportError);
+                this::reportError);
         core.registry().peerParameters(request.getStreamReceiveWindow(), request.getMaxStreams());
         EngineSession session = new EngineSession(id, Role.PRIMARY_SERVER, core,
                 quic.remoteAddress(), sessions::remove);
         sessions.add(session);
         control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationResponse(AuthenticationResponse.newBuilder()
                 .setSessionId(ByteString.copyFrom(sessionId)).setPathId(Protocol.PRIMARY_PATH_ID).setVersion(Protocol.VERSION)
-                .setMaxStreams(config.maxConcurrentStreams()).setStreamReceiveWindow(config.streamReceiveWindow())).build()));
+                .setMaxStreams(config.maxConcurrentStreams()).setStreamReceiveWindow(config.streamReceiveWindow())
+                .setMaxMessageSize(config.maxMessageSize())).build()));
         path.start(core);
         if (!backlog.offer(session)) {
             path.fail(new KwikException(ErrorCode.SESSION_CLOSED, "server busy: accept backlog of " + config.acceptBacklog() + " is full"));

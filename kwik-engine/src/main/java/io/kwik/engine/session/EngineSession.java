@@ -143,7 +143,7 @@ final class EngineSession implements KwikSession {
         TransportStats transport = core.path().transportStats();
         return new PathStats(transport.smoothedRtt(), -1, core.path().bytesSent(), core.path().bytesReceived(),
                 core.path().packetsSent(), core.path().packetsReceived(), transport.bytesInFlight(), -1,
-                core.registry().openStreams(), -1, status());
+                core.registry().openStreams(), core.path().openRealStreams(), status());
     }
 
     private PathInfo pathInfo() {

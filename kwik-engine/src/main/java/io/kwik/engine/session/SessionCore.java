@@ -28,7 +28,6 @@ final class SessionCore implements StreamContext, PathHandler {
     private final String sessionId;
     private final PathConnection path;
     private final StreamRegistry registry;
-    private final int maxFramePayload;
     private final AtomicReference<KwikException> ended = new AtomicReference<>();
     private final CompletableFuture<KwikException> closed = new CompletableFuture<>();
     private final Consumer<KwikException> onFailure;
@@ -36,11 +35,9 @@ final class SessionCore implements StreamContext, PathHandler {
     /**
      * @param onFailure told of a protocol failure this end detected in the peer's input
      */
-    SessionCore(String sessionId, PathConnection path, RegistryFactory registryFactory, int maxFramePayload,
-                Consumer<KwikException> onFailure) {
+    SessionCore(String sessionId, PathConnection path, RegistryFactory registryFactory, Consumer<KwikException> onFailure) {
         this.sessionId = sessionId;
         this.path = path;
-        this.maxFramePayload = maxFramePayload;
         this.onFailure = onFailure;
         this.registry = registryFactory.create(this);
     }
@@ -75,8 +72,8 @@ final class SessionCore implements StreamContext, PathHandler {
     }
 
     @Override
-    public int maxFramePayload() {
-        return maxFramePayload;
+    public int maxFrameData(long streamId, long offset) {
+        return path.packetSizes().maxFrameData(streamId, offset, false);
     }
 
     @Override
@@ -88,7 +85,7 @@ final class SessionCore implements StreamContext, PathHandler {
 
     @Override
     public DataChannel dataChannel(LogicalStream stream) throws IOException {
-        return path.openDataStream();
+        return path.dataChannel();
     }
 
     @Override

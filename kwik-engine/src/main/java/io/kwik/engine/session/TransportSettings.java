@@ -1,19 +1,11 @@
 package io.kwik.engine.session;
 
 import io.kwik.api.KwikConfig;
-import io.kwik.spi.QuicConnection;
 import io.kwik.spi.TransportLimits;
 
 /** How KWIK settings map to the QUIC connection underneath. */
 final class TransportSettings {
     private TransportSettings() {}
-
-    /** QUIC packets' worth of stream data per KWIK data packet. */
-    static final int QUIC_PACKETS_PER_KWIK_PACKET = 12;
-    /** Room for a DataPacket's and DataFrame's own fields around the data. */
-    static final int PACKET_OVERHEAD = 64;
-    /** The smallest maxMessageSize a peer may have, so every peer accepts our packets. */
-    static final int SMALLEST_PEER_MESSAGE_LIMIT = 16 * 1024;
 
     /**
      * The QUIC limits for a KWIK configuration. Every logical stream's window is enforced by
@@ -30,11 +22,5 @@ final class TransportSettings {
                 .withIdleTimeout(config.idleTimeout())
                 .withWindows(streamWindow, connectionWindow)
                 .withMaxIncomingStreams(realStreams);
-    }
-
-    /** The most stream bytes one DataFrame carries on {@code connection}. */
-    static int maxFramePayload(QuicConnection connection) {
-        long byTransport = (long) connection.maxStreamFramePayload() * QUIC_PACKETS_PER_KWIK_PACKET;
-        return (int) Math.max(1024, Math.min(byTransport, SMALLEST_PEER_MESSAGE_LIMIT) - PACKET_OVERHEAD);
     }
 }

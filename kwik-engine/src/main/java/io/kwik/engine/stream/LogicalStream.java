@@ -29,6 +29,8 @@ import io.kwik.proto.StreamResetNotification;
  * no state; no I/O happens while it is held.
  */
 public final class LogicalStream implements KwikStream {
+    /** Bytes copied at a time out of a direct buffer. */
+    private static final int DIRECT_BUFFER_CHUNK = 16 * 1024;
     private final long id;
     private final StreamContext context;
     private final long receiveWindow;
@@ -192,7 +194,7 @@ public final class LogicalStream implements KwikStream {
             write(src.array(), src.arrayOffset() + src.position(), total);
             src.position(src.limit());
         } else {
-            byte[] chunk = new byte[Math.min(total, context.maxFramePayload())];
+            byte[] chunk = new byte[Math.min(total, DIRECT_BUFFER_CHUNK)];
             while (src.hasRemaining()) {
                 int n = Math.min(chunk.length, src.remaining());
                 src.get(chunk, 0, n);
@@ -216,7 +218,7 @@ public final class LogicalStream implements KwikStream {
                     if (sendLimit > sendOffset) break;
                     credit.await();
                 }
-                n = (int) Math.min(Math.min(len, sendLimit - sendOffset), context.maxFramePayload());
+                n = (int) Math.min(Math.min(len, sendLimit - sendOffset), context.maxFrameData(id, sendOffset));
                 offset = sendOffset;
                 sendOffset += n;
             } catch (InterruptedException e) {

@@ -14,8 +14,8 @@ public interface StreamContext {
     /** The path this end writes on. */
     String pathId();
 
-    /** The most stream bytes one data frame may carry on this path. */
-    int maxFramePayload();
+    /** The most data bytes one frame of {@code streamId} at {@code offset} may carry on this path. */
+    int maxFrameData(long streamId, long offset);
 
     /** Queues a control frame on the path's control stream. */
     void sendControl(ControlFrame frame) throws IOException;

@@ -1,0 +1,182 @@
+package io.kwik.benchmarks;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.kwik.api.ClientConfig;
+import io.kwik.api.Kwik;
+import io.kwik.api.KwikListener;
+import io.kwik.api.KwikSession;
+import io.kwik.api.KwikStream;
+import io.kwik.api.ServerConfig;
+import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.QuicConnection;
+import io.kwik.spi.QuicServer;
+import io.kwik.spi.QuicStream;
+import io.kwik.spi.QuicTransport;
+import io.kwik.spi.QuicTransportProvider;
+import io.kwik.spi.ServerTransportConfig;
+import io.kwik.spi.TransportContext;
+import io.kwik.spi.TransportLimits;
+import io.kwik.tck.tools.SelfSignedCertificate;
+
+/**
+ * Bulk goodput of KWIK against raw QUIC on the same backend, measured alternately in one run
+ * so both see the same machine. One transfer: the client writes {@code bytes} split over
+ * {@code streams} streams; the server counts what arrives and answers each stream with the
+ * count; the time is from the first write to the last answer. Sizes are checked.
+ *
+ * <pre>
+ *   java ... io.kwik.benchmarks.ThroughputHarness [backend] [MiB] [streams] [runs]
+ * </pre>
+ */
+public final class ThroughputHarness {
+    private static final int CHUNK = 64 * 1024;
+    private static final String ALPN = "kwik-bench";
+
+    private ThroughputHarness() {}
+
+    public static void main(String[] args) throws Exception {
+        String backend = args.length > 0 ? args[0] : "kwik";
+        long bytes = (args.length > 1 ? Long.parseLong(args[1]) : 64) << 20;
+        int streams = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+        int runs = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        SelfSignedCertificate certificate = SelfSignedCertificate.generate();
+        List<Double> raw = new ArrayList<>();
+        List<Double> kwik = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            raw.add(rawTransfer(backend, certificate, bytes, streams));
+            kwik.add(kwikTransfer(backend, certificate, bytes, streams));
+            System.out.printf("run %d: raw %.1f MB/s, kwik %.1f MB/s%n", run + 1, raw.get(run), kwik.get(run));
+        }
+        double rawMedian = median(raw);
+        double kwikMedian = median(kwik);
+        System.out.printf("backend=%s size=%d MiB streams=%d runs=%d: raw median %.1f MB/s, KWIK median %.1f MB/s, KWIK/raw %.2f%n",
+                backend, bytes >> 20, streams, runs, rawMedian, kwikMedian, kwikMedian / rawMedian);
+        System.exit(0);
+    }
+
+    private static double median(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+
+    private static QuicTransportProvider provider(String name) {
+        return ServiceLoader.load(QuicTransportProvider.class).stream().map(ServiceLoader.Provider::get)
+                .filter(p -> p.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no backend named " + name));
+    }
+
+    private static double rawTransfer(String backend, SelfSignedCertificate certificate, long bytes, int streams) throws Exception {
+        TransportLimits limits = TransportLimits.DEFAULTS.withWindows(2 << 20, 32 << 20);
+        try (QuicTransport serverSide = provider(backend).create(TransportContext.of("bench-server"));
+             QuicTransport clientSide = provider(backend).create(TransportContext.of("bench-client"))) {
+            QuicServer server = serverSide.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    new ServerTransportConfig(ALPN, certificate.chain(), certificate.privateKey(), limits),
+                    connection -> Thread.ofVirtual().start(() -> serveRaw(connection)));
+            QuicConnection connection = clientSide.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    server.localAddress().getPort()), new ClientTransportConfig(ALPN, "localhost", certificate.chain(), false, limits))
+                    .get(30, TimeUnit.SECONDS);
+            try {
+                List<QuicStream> opened = new ArrayList<>();
+                for (int i = 0; i < streams; i++) opened.add(connection.openBidirectionalStream().get(30, TimeUnit.SECONDS));
+                return timed(bytes, streams, i -> opened.get(i).output(), i -> opened.get(i).input());
+            } finally {
+                connection.close();
+                server.close();
+            }
+        }
+    }
+
+    private static void serveRaw(QuicConnection connection) {
+        try {
+            while (true) {
+                QuicStream stream = connection.acceptStream();
+                Thread.ofVirtual().start(() -> countAndAnswer(stream.input(), stream.output()));
+            }
+        } catch (IOException | InterruptedException e) {
+            // connection closed: the run is over
+        }
+    }
+
+    private static double kwikTransfer(String backend, SelfSignedCertificate certificate, long bytes, int streams) throws Exception {
+        ServerConfig serverConfig = ServerConfig.builder().transport(backend).certificateChain(certificate.chain())
+                .privateKey(certificate.privateKey()).build();
+        try (KwikListener listener = Kwik.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), serverConfig)) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    KwikSession session = listener.accept();
+                    while (true) {
+                        KwikStream stream = session.acceptStream();
+                        Thread.ofVirtual().start(() -> countAndAnswer(stream.inputStream(), stream.outputStream()));
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // listener closed: the run is over
+                }
+            });
+            ClientConfig clientConfig = ClientConfig.builder().transport(backend).trustedCertificates(certificate.chain())
+                    .serverName("localhost").build();
+            try (KwikSession session = Kwik.dial(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    listener.localAddress().getPort()), clientConfig)) {
+                List<KwikStream> opened = new ArrayList<>();
+                for (int i = 0; i < streams; i++) opened.add(session.openStreamSync());
+                return timed(bytes, streams, i -> opened.get(i).outputStream(), i -> opened.get(i).inputStream());
+            }
+        }
+    }
+
+    private interface Io<T> {
+        T get(int index) throws IOException;
+    }
+
+    private static double timed(long bytes, int streams, Io<OutputStream> outputs, Io<InputStream> inputs) throws Exception {
+        long perStream = bytes / streams;
+        byte[] chunk = new byte[CHUNK];
+        Arrays.fill(chunk, (byte) 0x5A);
+        long start = System.nanoTime();
+        List<CompletableFuture<Long>> answers = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            int index = i;
+            answers.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    OutputStream out = outputs.get(index);
+                    for (long sent = 0; sent < perStream; sent += CHUNK) out.write(chunk, 0, (int) Math.min(CHUNK, perStream - sent));
+                    out.close();
+                    return new DataInputStream(inputs.get(index)).readLong();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, runnable -> Thread.ofVirtual().start(runnable)));
+        }
+        long received = 0;
+        for (CompletableFuture<Long> answer : answers) received += answer.get(10, TimeUnit.MINUTES);
+        long elapsed = System.nanoTime() - start;
+        if (received != perStream * streams) throw new IllegalStateException("received " + received + " of " + perStream * streams);
+        return received / 1e6 / (elapsed / 1e9);
+    }
+
+    private static void countAndAnswer(InputStream in, OutputStream out) {
+        byte[] buffer = new byte[CHUNK];
+        long total = 0;
+        try {
+            int n;
+            while ((n = in.read(buffer)) >= 0) total += n;
+            DataOutputStream answer = new DataOutputStream(out);
+            answer.writeLong(total);
+            answer.close();
+        } catch (IOException e) {
+            // the client sees the missing answer
+        }
+    }
+}
