@@ -60,6 +60,7 @@ public final class PathConnection {
     private final LongAdder bytesSent = new LongAdder();
     private final AtomicReference<KwikException> failure = new AtomicReference<>();
     private final AtomicBoolean closedReported = new AtomicBoolean();
+    private final KwikException closedLocally = new KwikException(ErrorCode.SESSION_CLOSED, "session closed locally");
     private volatile PathHandler handler;
 
     /**
@@ -182,15 +183,24 @@ public final class PathConnection {
 
     /** Closes the path gracefully (application error code 0). */
     public void close() {
-        if (!failure.compareAndSet(null, new KwikException(ErrorCode.SESSION_CLOSED, "session closed locally"))) return;
+        if (!failure.compareAndSet(null, closedLocally)) return;
         stopSending();
         quic.close(ErrorCode.NONE.code(), "session closed");
         reportClosed(null, false);
     }
 
     private void onConnectionClosed(ConnectionClose close) {
+        if (close.origin() == ConnectionClose.Origin.LOCAL) {
+            // fail() or close() (or the transport's owner) closed it; a transport may report
+            // that before they return, so the recorded failure is what counts
+            failure.compareAndSet(null, closedLocally);
+            KwikException local = failure.get();
+            stopSending();
+            reportClosed(local == closedLocally ? null : local, local != closedLocally);
+            return;
+        }
         KwikException cause = switch (close.origin()) {
-            case LOCAL -> null;
+            case LOCAL -> throw new IllegalStateException("handled above");
             case PEER -> close.errorCode() == ErrorCode.NONE.code()
                     ? null
                     : new KwikException(ErrorCode.fromCode(close.errorCode()),

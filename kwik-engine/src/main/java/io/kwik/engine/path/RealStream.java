@@ -40,10 +40,6 @@ final class RealStream {
     private final OffsetManager offsets;
     private final BoundedQueue<EncodedFrame> queue = new BoundedQueue<>(QUEUE_FRAMES);
 
-    // guarded by the multiplexer's lock
-    int assigned;
-    long idleSinceNanos = System.nanoTime();
-
     RealStream(QuicStream stream, PathConnection path, PacketSizeCalculator sizes, OffsetManager offsets, ThreadFactory threads) {
         this.quicId = stream.id();
         this.out = stream.output();

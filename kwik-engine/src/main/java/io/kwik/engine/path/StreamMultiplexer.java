@@ -1,9 +1,12 @@
 package io.kwik.engine.path;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -19,7 +22,9 @@ import io.kwik.spi.QuicStream;
  * <ul>
  *   <li>at most {@code ratio} logical streams send on one real stream;</li>
  *   <li>a logical stream keeps its real stream until it has finished sending;</li>
- *   <li>a new real stream opens only when every open one carries {@code ratio};</li>
+ *   <li>a new real stream opens only when every open one (or one being opened) carries
+ *       {@code ratio}, so a burst of new streams opens one real stream per {@code ratio} of
+ *       them, not one each;</li>
  *   <li>a real stream that has carried nothing for {@code idleTimeout} is finished (FIN), so
  *       the count follows demand both ways.</li>
  * </ul>
@@ -33,8 +38,19 @@ final class StreamMultiplexer {
     private final OffsetManager offsets;
     private final ThreadFactory threads;
     private final ReentrantLock lock = new ReentrantLock();
-    private final List<RealStream> pool = new ArrayList<>();
+    private final List<Slot> pool = new ArrayList<>();
     private boolean closed;
+
+    /** A real stream of the pool, or one being opened, and how many logical streams use it. */
+    private static final class Slot {
+        final CompletableFuture<RealStream> stream;
+        int assigned;
+        long idleSinceNanos = System.nanoTime();
+
+        Slot(CompletableFuture<RealStream> stream) {
+            this.stream = stream;
+        }
+    }
 
     StreamMultiplexer(PathConnection path, int ratio, Duration idleTimeout, PacketSizeCalculator sizes,
                       OffsetManager offsets, ThreadFactory threads) {
@@ -48,32 +64,48 @@ final class StreamMultiplexer {
 
     /** A channel on the fullest real stream that has room, or on a new one. */
     DataChannel assign() throws IOException {
+        Slot slot = null;
+        boolean opener = false;
         lock.lock();
         try {
-            RealStream best = null;
-            for (RealStream candidate : pool) {
-                if (candidate.assigned < ratio && (best == null || candidate.assigned > best.assigned)) best = candidate;
+            if (closed) throw new IOException("path " + path.pathId() + " is closed");
+            for (Slot candidate : pool) {
+                if (candidate.assigned < ratio && (slot == null || candidate.assigned > slot.assigned)) slot = candidate;
             }
-            if (best != null) {
-                best.assigned++;
-                return new Assignment(best);
+            if (slot == null) {
+                slot = new Slot(new CompletableFuture<>());
+                pool.add(slot);
+                opener = true;
             }
+            slot.assigned++;
         } finally {
             lock.unlock();
         }
         // opening may wait for the peer's stream credit: never under the lock
-        RealStream opened = new RealStream(path.openQuicStream(), path, sizes, offsets, threads);
-        lock.lock();
+        if (opener) open(slot);
         try {
-            if (closed) {
-                opened.abort();
-                throw new IOException("path " + path.pathId() + " is closed");
+            return new Assignment(slot, slot.stream.get());
+        } catch (InterruptedException e) {
+            release(slot);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while opening a real stream");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IOException("opening a real stream failed", e.getCause());
+        }
+    }
+
+    private void open(Slot slot) {
+        try {
+            slot.stream.complete(new RealStream(path.openQuicStream(), path, sizes, offsets, threads));
+        } catch (IOException | RuntimeException e) {
+            lock.lock();
+            try {
+                pool.remove(slot);
+            } finally {
+                lock.unlock();
             }
-            opened.assigned = 1;
-            pool.add(opened);
-            return new Assignment(opened);
-        } finally {
-            lock.unlock();
+            slot.stream.completeExceptionally(e);
         }
     }
 
@@ -82,14 +114,14 @@ final class StreamMultiplexer {
         RealStream adopted = new RealStream(stream, path, sizes, offsets, threads);
         lock.lock();
         try {
-            if (closed) {
-                adopted.finish();
+            if (!closed) {
+                pool.add(new Slot(CompletableFuture.completedFuture(adopted)));
                 return;
             }
-            pool.add(adopted);
         } finally {
             lock.unlock();
         }
+        adopted.finish();
     }
 
     /** Finishes real streams idle for longer than the idle timeout. */
@@ -98,9 +130,9 @@ final class StreamMultiplexer {
         List<RealStream> idle = new ArrayList<>();
         lock.lock();
         try {
-            pool.removeIf(stream -> {
-                boolean reap = stream.assigned == 0 && now - stream.idleSinceNanos >= idleTimeoutNanos;
-                if (reap) idle.add(stream);
+            pool.removeIf(slot -> {
+                boolean reap = slot.assigned == 0 && slot.stream.isDone() && now - slot.idleSinceNanos >= idleTimeoutNanos;
+                if (reap) idle.add(slot.stream.join());
                 return reap;
             });
         } finally {
@@ -109,7 +141,7 @@ final class StreamMultiplexer {
         idle.forEach(RealStream::finish);
     }
 
-    /** Real streams this end can send on. */
+    /** Real streams this end can send on, those being opened included. */
     int openRealStreams() {
         lock.lock();
         try {
@@ -121,7 +153,7 @@ final class StreamMultiplexer {
 
     /** Stops every sender without FIN; the connection is going away. */
     void close() {
-        List<RealStream> all;
+        List<Slot> all;
         lock.lock();
         try {
             closed = true;
@@ -130,13 +162,13 @@ final class StreamMultiplexer {
         } finally {
             lock.unlock();
         }
-        all.forEach(RealStream::abort);
+        for (Slot slot : all) slot.stream.thenAccept(RealStream::abort);
     }
 
-    private void release(RealStream stream) {
+    private void release(Slot slot) {
         lock.lock();
         try {
-            if (--stream.assigned == 0) stream.idleSinceNanos = System.nanoTime();
+            if (--slot.assigned == 0) slot.idleSinceNanos = System.nanoTime();
         } finally {
             lock.unlock();
         }
@@ -144,10 +176,12 @@ final class StreamMultiplexer {
 
     /** One logical stream's hold on a real stream. */
     private final class Assignment implements DataChannel {
+        private final Slot slot;
         private final RealStream stream;
         private boolean released;
 
-        Assignment(RealStream stream) {
+        Assignment(Slot slot, RealStream stream) {
+            this.slot = slot;
             this.stream = stream;
         }
 
@@ -160,7 +194,7 @@ final class StreamMultiplexer {
         public synchronized void release() {
             if (released) return;
             released = true;
-            StreamMultiplexer.this.release(stream);
+            StreamMultiplexer.this.release(slot);
         }
     }
 }
