@@ -16,4 +16,5 @@ module io.kwik.tck {
 
     exports io.kwik.tck;
     exports io.kwik.tck.tools;
+    exports io.kwik.tck.transport;
 }

@@ -10,4 +10,12 @@ public abstract class BackendSuite {
 
     /** The provider under test; called once per test, so it may return a fresh instance. */
     protected abstract QuicTransportProvider provider();
+
+    /**
+     * The provider clients run on. By default the one under test; an interop run overrides it
+     * so that the client and the servers run on different backends.
+     */
+    protected QuicTransportProvider clientProvider() {
+        return provider();
+    }
 }

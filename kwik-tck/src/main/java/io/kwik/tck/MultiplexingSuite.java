@@ -46,7 +46,7 @@ public abstract class MultiplexingSuite extends BackendSuite {
     }
 
     private LoopbackServer server(int maxStreams) throws IOException {
-        LoopbackServer server = LoopbackServer.start(provider().name(), SelfSignedCertificate.generate(),
+        LoopbackServer server = LoopbackServer.start(provider().name(), clientProvider().name(), SelfSignedCertificate.generate(),
                 builder -> configure(builder, maxStreams));
         resources.add(server);
         return server;

@@ -1,0 +1,95 @@
+package io.kwik.backend.netty;
+
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+import io.kwik.spi.QuicConnection;
+import io.kwik.spi.QuicServer;
+import io.kwik.spi.TransportLimits;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.quic.QuicChannel;
+
+/**
+ * A bound UDP socket with Netty's QUIC server codec. Every connection of one server runs on
+ * the event loop of its socket: that is how Netty's codec works.
+ */
+final class NettyServer implements QuicServer {
+
+    private static final System.Logger LOG = System.getLogger(NettyServer.class.getName());
+
+    private final NettyTransport transport;
+    private final TransportLimits limits;
+    private final Consumer<QuicConnection> onConnection;
+    private final Set<NettyConnection> connections = ConcurrentHashMap.newKeySet();
+    private volatile Channel udpChannel;
+    private volatile InetSocketAddress localAddress;
+    private volatile boolean closed;
+
+    NettyServer(NettyTransport transport, TransportLimits limits, Consumer<QuicConnection> onConnection) {
+        this.transport = transport;
+        this.limits = limits;
+        this.onConnection = onConnection;
+    }
+
+    /** The handler Netty puts on each new {@link QuicChannel}, before its handshake. */
+    ChannelHandler connectionInitializer() {
+        return new ChannelInitializer<QuicChannel>() {
+            @Override
+            protected void initChannel(QuicChannel ch) {
+                ch.pipeline().addLast(new NettyConnection(transport, limits, null, NettyServer.this).handler());
+            }
+        };
+    }
+
+    void bound(Channel channel) {
+        udpChannel = channel;
+        localAddress = (InetSocketAddress) channel.localAddress();
+    }
+
+    /** Event loop: a handshake completed. Hands the connection to the callback on a context thread. */
+    void accepted(NettyConnection connection) {
+        if (closed) {
+            connection.close(0, "server closed");
+            return;
+        }
+        connections.add(connection);
+        transport.callback(() -> {
+            try {
+                onConnection.accept(connection);
+            } catch (RuntimeException | Error e) {
+                LOG.log(Level.WARNING, "onConnection callback failed; closing " + connection, e);
+                connection.close(0, "server callback failed");
+            }
+        });
+    }
+
+    void forget(NettyConnection connection) {
+        connections.remove(connection);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (NettyConnection connection : List.copyOf(connections)) connection.close(0, "server closed");
+        Channel channel = udpChannel;
+        if (channel != null) channel.close();
+        transport.forget(this);
+    }
+
+    @Override
+    public String toString() {
+        return "netty server " + localAddress;
+    }
+}

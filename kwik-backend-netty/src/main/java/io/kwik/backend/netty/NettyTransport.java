@@ -1,0 +1,275 @@
+package io.kwik.backend.netty;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.DatagramSocket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.QuicConnection;
+import io.kwik.spi.QuicServer;
+import io.kwik.spi.QuicTransport;
+import io.kwik.spi.ServerTransportConfig;
+import io.kwik.spi.TransportContext;
+import io.kwik.spi.TransportLimits;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannelConfig;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelBootstrap;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+
+/**
+ * One Netty event loop group (NIO) with the clients and servers made from it.
+ *
+ * <p>Threads: the event loops are Netty's own daemon threads, named after
+ * {@link TransportContext#name()}; nothing on them ever blocks. Every call into the engine
+ * (the {@code onConnection} callback, the completion of every future this transport returns)
+ * runs on a new thread of {@link TransportContext#threadFactory()}, so what the engine does
+ * there can never stall an event loop.
+ */
+final class NettyTransport implements QuicTransport {
+
+    private static final System.Logger LOG = System.getLogger(NettyTransport.class.getName());
+
+    /** How long {@link #close()} waits for the event loops to finish their last tasks. */
+    private static final long SHUTDOWN_TIMEOUT_SECONDS = 5;
+
+    /** The least time a handshake is given, whatever the idle timeout. */
+    private static final long MIN_CONNECT_TIMEOUT_MILLIS = 10_000;
+
+    private final TransportContext context;
+    private final EventLoopGroup group;
+    private final ExecutorService callbacks;
+    private final Set<NettyConnection> clients = ConcurrentHashMap.newKeySet();
+    private final Set<NettyServer> servers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    NettyTransport(TransportContext context) {
+        this.context = context;
+        int threads = Math.max(2, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+        this.group = new MultiThreadIoEventLoopGroup(threads,
+                new DefaultThreadFactory(context.name() + "-netty", true), NioIoHandler.newFactory());
+        this.callbacks = Executors.newThreadPerTaskExecutor(context.threadFactory());
+    }
+
+    /** Runs {@code task} on a new context thread; inline only when this transport is closed. */
+    void callback(Runnable task) {
+        try {
+            callbacks.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    void forget(NettyConnection connection) {
+        clients.remove(connection);
+    }
+
+    void forget(NettyServer server) {
+        servers.remove(server);
+    }
+
+    @Override
+    public CompletableFuture<QuicConnection> connect(InetSocketAddress remote, ClientTransportConfig config) {
+        Objects.requireNonNull(remote, "remote");
+        Objects.requireNonNull(config, "config");
+        CompletableFuture<QuicConnection> result = new CompletableFuture<>();
+        if (closed.get()) {
+            result.completeExceptionally(new IOException("transport " + context.name() + " is closed"));
+            return result;
+        }
+        if (remote.isUnresolved()) {
+            result.completeExceptionally(new IOException("unresolved address " + remote));
+            return result;
+        }
+        ChannelHandler codec;
+        try {
+            QuicSslContext tls = QuicSettings.clientTls(config);
+            String host = config.serverName();
+            int port = remote.getPort();
+            codec = QuicSettings.apply(new QuicClientCodecBuilder(), config.limits())
+                    .sslContext(tls)
+                    .sslEngineProvider(q -> tls.newEngine(q.alloc(), host, port))
+                    .build();
+        } catch (RuntimeException e) {
+            result.completeExceptionally(new IOException("invalid TLS configuration: " + e.getMessage(), e));
+            return result;
+        }
+        Bootstrap bootstrap = datagramBootstrap(family(remote.getAddress()), config.limits()).handler(codec);
+        bootstrap.bind(new InetSocketAddress(sourceAddress(remote), 0)).addListener((ChannelFuture bound) -> {
+            if (!bound.isSuccess()) {
+                fail(result, "cannot bind a UDP socket", bound.cause());
+                return;
+            }
+            Channel udp = bound.channel();
+            logBuffers(udp, config.limits());
+            NettyConnection connection = new NettyConnection(this, config.limits(), udp, null);
+            QuicChannelBootstrap quic = QuicChannel.newBootstrap(udp)
+                    .handler(connection.handler())
+                    .streamHandler(new NettyConnection.StreamInitializer(null, true))
+                    .remoteAddress(remote)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(config.limits()));
+            QuicSettings.forEachStreamOption(quic::streamOption);
+            quic.connect().addListener(connected -> {
+                if (!connected.isSuccess()) {
+                    udp.close();
+                    fail(result, "QUIC handshake with " + remote + " failed", connected.cause());
+                    return;
+                }
+                connection.activated();
+                if (closed.get()) {
+                    connection.close(0, "transport closed");
+                    fail(result, "transport closed during the handshake", null);
+                    return;
+                }
+                clients.add(connection);
+                callback(() -> {
+                    if (!result.complete(connection)) connection.close(0, "connect cancelled");
+                });
+            });
+        });
+        return result;
+    }
+
+    /**
+     * The handshake's bound: the idle timeout, but at least {@link #MIN_CONNECT_TIMEOUT_MILLIS}.
+     * quiche's idle timer already ends a handshake with a silent peer; a short idle timeout
+     * must not also cut off a handshake that is merely slow (a busy server signing with RSA).
+     */
+    private static int connectTimeoutMillis(TransportLimits limits) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_CONNECT_TIMEOUT_MILLIS, limits.idleTimeout().toMillis()));
+    }
+
+    private void fail(CompletableFuture<?> result, String message, Throwable cause) {
+        IOException error = new IOException(message + (cause == null ? "" : ": " + cause), cause);
+        callback(() -> result.completeExceptionally(error));
+    }
+
+    @Override
+    public QuicServer bind(InetSocketAddress local, ServerTransportConfig config, Consumer<QuicConnection> onConnection)
+            throws IOException {
+        Objects.requireNonNull(local, "local");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(onConnection, "onConnection");
+        if (closed.get()) throw new IOException("transport " + context.name() + " is closed");
+        NettyServer server = new NettyServer(this, config.limits(), onConnection);
+        ChannelHandler codec;
+        try {
+            QuicServerCodecBuilder builder = QuicSettings.apply(new QuicServerCodecBuilder(), config.limits())
+                    .sslContext(QuicSettings.serverTls(config))
+                    .tokenHandler(null)
+                    .handler(server.connectionInitializer())
+                    .streamHandler(new NettyConnection.StreamInitializer(null, true));
+            QuicSettings.forEachStreamOption(builder::streamOption);
+            codec = builder.build();
+        } catch (RuntimeException e) {
+            throw new IOException("invalid TLS configuration: " + e.getMessage(), e);
+        }
+        SocketProtocolFamily family = local.getAddress() == null || local.getAddress().isAnyLocalAddress()
+                ? null : family(local.getAddress());
+        ChannelFuture bound = datagramBootstrap(family, config.limits()).handler(codec).bind(local).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            Throwable cause = bound.cause();
+            if (cause instanceof IOException io) throw io;
+            throw new IOException("cannot bind " + local + ": " + cause, cause);
+        }
+        logBuffers(bound.channel(), config.limits());
+        server.bound(bound.channel());
+        servers.add(server);
+        if (closed.get()) server.close();
+        return server;
+    }
+
+    /** A NIO UDP socket bootstrap with the receive allocator and socket buffers applied. */
+    private Bootstrap datagramBootstrap(SocketProtocolFamily family, TransportLimits limits) {
+        Bootstrap bootstrap = new Bootstrap()
+                .group(group)
+                .channelFactory(() -> family == null ? new NioDatagramChannel() : new NioDatagramChannel(family))
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(QuicSettings.DATAGRAM_RECEIVE_BUFFER));
+        if (limits.udpBufferSize() > 0) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, limits.udpBufferSize());
+            bootstrap.option(ChannelOption.SO_SNDBUF, limits.udpBufferSize());
+        }
+        return bootstrap;
+    }
+
+    private static void logBuffers(Channel channel, TransportLimits limits) {
+        if (limits.udpBufferSize() == 0) return;
+        DatagramChannelConfig config = (DatagramChannelConfig) channel.config();
+        int receive = config.getReceiveBufferSize();
+        int send = config.getSendBufferSize();
+        Level level = receive < limits.udpBufferSize() || send < limits.udpBufferSize() ? Level.WARNING : Level.DEBUG;
+        LOG.log(level, () -> "UDP socket " + channel.localAddress() + ": asked for " + limits.udpBufferSize()
+                + " bytes of buffer, got receive " + receive + " and send " + send
+                + " (Linux caps them at net.core.rmem_max / wmem_max)");
+    }
+
+    private static SocketProtocolFamily family(InetAddress address) {
+        return address instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
+    }
+
+    /**
+     * The local address the routing table picks for {@code remote}, so that the connection's
+     * {@code localAddress()} is what the peer sees. Connecting a UDP socket sends nothing.
+     * Falls back to the wildcard address of the remote's family.
+     */
+    private static InetAddress sourceAddress(InetSocketAddress remote) {
+        try (DatagramSocket probe = new DatagramSocket()) {
+            probe.connect(remote);
+            InetAddress local = probe.getLocalAddress();
+            if (local != null && !local.isAnyLocalAddress()) return local;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, () -> "no route to " + remote + " found; binding the wildcard address: " + e);
+        }
+        try {
+            return InetAddress.getByName(remote.getAddress() instanceof Inet4Address ? "0.0.0.0" : "::");
+        } catch (IOException e) {
+            throw new IllegalStateException("the wildcard address cannot be resolved", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        for (NettyServer server : List.copyOf(servers)) server.close();
+        for (NettyConnection connection : List.copyOf(clients)) connection.close(0, "transport closed");
+        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        boolean onEventLoop = false;
+        for (EventExecutor executor : group) onEventLoop |= executor.inEventLoop();
+        if (!onEventLoop && !group.terminationFuture().awaitUninterruptibly(SHUTDOWN_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS))
+            LOG.log(Level.WARNING, () -> "transport " + context.name() + ": event loops did not stop in time");
+        callbacks.shutdown();
+    }
+
+    @Override
+    public String toString() {
+        return "netty transport " + context.name();
+    }
+}

@@ -1,0 +1,114 @@
+package io.kwik.backend.netty;
+
+import java.security.cert.X509Certificate;
+import java.util.concurrent.TimeUnit;
+
+import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.ServerTransportConfig;
+import io.kwik.spi.TransportLimits;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+
+/**
+ * Every setting this backend gives quiche and Netty, in one place, each applied explicitly.
+ */
+final class QuicSettings {
+
+    /**
+     * The largest UDP payload sent or accepted: 1500-byte Ethernet MTU minus a 40-byte IPv6
+     * header and an 8-byte UDP header, so a packet is never fragmented on either family. A
+     * 4096-byte payload stalled on NIO in a prototype (the datagram receive buffer was smaller).
+     */
+    static final int MAX_UDP_PAYLOAD = 1452;
+
+    /**
+     * A 1-RTT packet's overhead: 1 flags byte, a destination connection id of up to 20 bytes,
+     * a packet number of up to 4 bytes and the 16-byte AEAD tag.
+     */
+    static final int SHORT_HEADER_OVERHEAD = 1 + 20 + 4 + 16;
+
+    /** A STREAM frame's header: type, stream id and offset (8-byte varints), 2-byte length. */
+    static final int STREAM_FRAME_OVERHEAD = 1 + 8 + 8 + 2;
+
+    /**
+     * The NIO datagram channel reads each datagram into a buffer this large (a fixed
+     * allocator). Netty's default for datagrams is a fixed 2048 bytes, which truncates larger
+     * datagrams silently; 64 KiB holds any UDP payload, whatever a misbehaving peer sends.
+     */
+    static final int DATAGRAM_RECEIVE_BUFFER = 2048;
+
+    /** Queue lengths for the DATAGRAM extension, which only carries keep-alive pings. */
+    static final int DATAGRAM_QUEUE = 8;
+
+    /** Stream channels read into buffers between these sizes (adaptive). */
+    static final RecvByteBufAllocator STREAM_RECEIVE_ALLOCATOR = new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 64 * 1024);
+
+    private QuicSettings() {
+    }
+
+    /** The STREAM frame payload a packet of {@code udpPayload} bytes carries at most. */
+    static int streamFramePayload(long udpPayload) {
+        long udp = Math.min(udpPayload, MAX_UDP_PAYLOAD);
+        return (int) (udp - SHORT_HEADER_OVERHEAD - STREAM_FRAME_OVERHEAD);
+    }
+
+    /** Applies every {@link TransportLimits} value and the fixed settings to a codec builder. */
+    static <B extends QuicCodecBuilder<B>> B apply(B builder, TransportLimits limits) {
+        return builder
+                .maxIdleTimeout(Math.max(1, limits.idleTimeout().toMillis()), TimeUnit.MILLISECONDS)
+                .initialMaxData(limits.connectionReceiveWindow())
+                .initialMaxStreamDataBidirectionalLocal(limits.streamReceiveWindow())
+                .initialMaxStreamDataBidirectionalRemote(limits.streamReceiveWindow())
+                .initialMaxStreamDataUnidirectional(0)
+                .initialMaxStreamsBidirectional(limits.maxIncomingStreams())
+                .initialMaxStreamsUnidirectional(0)
+                .maxSendUdpPayloadSize(MAX_UDP_PAYLOAD)
+                .maxRecvUdpPayloadSize(MAX_UDP_PAYLOAD)
+                .discoverPmtu(false)
+                .activeMigration(false)
+                .datagram(DATAGRAM_QUEUE, DATAGRAM_QUEUE);
+    }
+
+    /**
+     * Options of every stream channel, local or peer-initiated: see {@link NettyStream}.
+     * {@code READ_FRAMES} is not among them: Netty 4.2.18 applies it but reports it as unknown
+     * (a warning per stream), so {@link NettyConnection.StreamInitializer} sets it directly.
+     */
+    static void forEachStreamOption(StreamOptionSink sink) {
+        sink.option(ChannelOption.AUTO_READ, false);
+        sink.option(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        sink.option(ChannelOption.RCVBUF_ALLOCATOR, STREAM_RECEIVE_ALLOCATOR);
+    }
+
+    /** Receives stream channel options; lets one list serve both Netty bootstraps. */
+    interface StreamOptionSink {
+        <T> void option(ChannelOption<T> option, T value);
+    }
+
+    /** The client's TLS context: ALPN, trust anchors or trust-all, hostname verification on. */
+    static QuicSslContext clientTls(ClientTransportConfig config) {
+        QuicSslContextBuilder builder = QuicSslContextBuilder.forClient()
+                .applicationProtocols(config.alpn())
+                .earlyData(false)
+                .endpointIdentificationAlgorithm("HTTPS");
+        if (config.trustAll()) builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
+        else builder.trustManager(config.trustedCertificates().toArray(X509Certificate[]::new));
+        return builder.build();
+    }
+
+    /** The server's TLS context: its chain and key, the one ALPN, no client authentication. */
+    static QuicSslContext serverTls(ServerTransportConfig config) {
+        return QuicSslContextBuilder.forServer(config.privateKey(), null,
+                        config.certificateChain().toArray(X509Certificate[]::new))
+                .applicationProtocols(config.alpn())
+                .earlyData(false)
+                .clientAuth(ClientAuth.NONE)
+                .build();
+    }
+}

@@ -1,0 +1,17 @@
+package io.kwik.interop;
+
+import io.kwik.spi.QuicTransportProvider;
+import io.kwik.tck.HostileInputSuite;
+
+/** The hostile-input suite with the client on the {@code kwik} backend and the server on {@code netty}. */
+class KwikClientNettyServerHostileInputTest extends HostileInputSuite {
+    @Override
+    protected QuicTransportProvider provider() {
+        return Backends.named("netty");
+    }
+
+    @Override
+    protected QuicTransportProvider clientProvider() {
+        return Backends.named("kwik");
+    }
+}

@@ -1,0 +1,17 @@
+package io.kwik.interop;
+
+import io.kwik.spi.QuicTransportProvider;
+import io.kwik.tck.MultiplexingSuite;
+
+/** The multiplexing suite with the client on the {@code netty} backend and the server on {@code kwik}. */
+class NettyClientKwikServerMultiplexingTest extends MultiplexingSuite {
+    @Override
+    protected QuicTransportProvider provider() {
+        return Backends.named("kwik");
+    }
+
+    @Override
+    protected QuicTransportProvider clientProvider() {
+        return Backends.named("netty");
+    }
+}

@@ -1,0 +1,703 @@
+package io.kwik.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.kwik.api.ClientConfig;
+import io.kwik.api.ErrorCode;
+import io.kwik.api.Kwik;
+import io.kwik.api.KwikException;
+import io.kwik.api.KwikSession;
+import io.kwik.api.KwikStream;
+import io.kwik.api.PathInfo;
+import io.kwik.api.PathStatus;
+import io.kwik.api.Role;
+import io.kwik.api.ServerConfig;
+import io.kwik.api.StreamResetException;
+import io.kwik.tck.tools.Digests;
+import io.kwik.tck.tools.LoopbackServer;
+import io.kwik.tck.tools.SelfSignedCertificate;
+import io.kwik.spi.QuicTransportProvider;
+
+/**
+ * The KWIK protocol on one path, end to end through the engine, with the client and the
+ * server on the backend under test (DESIGN.md sections 4.1 to 4.3). Every check is on bytes
+ * (sizes and SHA-256) or on events; every wait is bounded.
+ *
+ * <p>A backend runs it by extending it and implementing {@link #provider()}.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+public abstract class ProtocolSuite extends BackendSuite {
+
+    /** The bound on every single wait of the suite. */
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{32}");
+    static final int CHUNK = 64 * 1024;
+
+    private Harness h;
+
+    @BeforeEach
+    final void openHarness() {
+        h = new Harness(provider(), clientProvider());
+    }
+
+    @AfterEach
+    final void closeHarness() throws Exception {
+        h.close();
+    }
+
+    // ---------------------------------------------------------------- R1: dial, listen, streams
+
+    @Test
+    void required_R1_1_dialAndListen() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        assertThat(server.listener().localAddress().getPort()).isPositive();
+
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+        h.echoEverything(accepted);
+
+        assertThat(client.role()).isEqualTo(Role.CLIENT);
+        assertThat(accepted.role()).isEqualTo(Role.PRIMARY_SERVER);
+        byte[] payload = Digests.payload(1, 4096);
+        assertThat(h.echoThrough(client, payload)).isEqualTo(Digest.of(payload));
+    }
+
+    @Test
+    void required_R1_1_severalSessionsShareOneListener() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        int sessions = 3;
+        List<KwikSession> clients = new ArrayList<>();
+        Set<String> acceptedIds = new HashSet<>();
+        for (int i = 0; i < sessions; i++) {
+            clients.add(server.dial());
+            KwikSession accepted = server.accept(WAIT);
+            acceptedIds.add(accepted.id());
+            h.echoEverything(accepted);
+        }
+        List<Future<Digest>> echoes = new ArrayList<>();
+        List<byte[]> payloads = new ArrayList<>();
+        for (int i = 0; i < sessions; i++) {
+            byte[] payload = Digests.payload(100 + i, 512 * 1024);
+            payloads.add(payload);
+            KwikSession client = clients.get(i);
+            echoes.add(h.background(() -> h.echoThrough(client, payload)));
+        }
+        for (int i = 0; i < sessions; i++) {
+            assertThat(await(echoes.get(i))).as("session %d", i).isEqualTo(Digest.of(payloads.get(i)));
+        }
+        assertThat(acceptedIds).hasSize(sessions)
+                .containsExactlyInAnyOrderElementsOf(clients.stream().map(KwikSession::id).toList());
+    }
+
+    @Test
+    void required_R1_1_closingTheListenerEndsItsSessions() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        server.accept(WAIT);
+
+        server.listener().close();
+
+        await(client.closed().toCompletableFuture());
+        assertThatThrownBy(() -> server.listener().accept())
+                .isInstanceOfSatisfying(KwikException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.SESSION_CLOSED));
+    }
+
+    @Test
+    void required_R1_2_dialingWhereNobodyListensFails() throws Exception {
+        int port;
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        SelfSignedCertificate certificate = sharedCertificate();
+        ClientConfig config = ClientConfig.builder()
+                .transport(clientProvider().name())
+                .trustedCertificates(List.of(certificate.certificate()))
+                .serverName(LoopbackServer.SERVER_NAME)
+                .handshakeTimeout(Duration.ofSeconds(2))
+                .build();
+        InetSocketAddress nowhere = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+
+        Future<KwikSession> dial = h.background(() -> Kwik.dial(nowhere, config));
+
+        assertThatThrownBy(() -> await(dial)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void required_R1_3_openAndAcceptInBothDirections() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        byte[] up = Digests.payload(2, 10_000);
+        KwikStream clientOpened = client.openStreamSync();
+        writeAndFinish(clientOpened, up);
+        KwikStream seenByServer = await(h.background(() -> accepted.acceptStream()));
+        assertThat(seenByServer.id()).isEqualTo(clientOpened.id());
+        assertThat(h.drain(seenByServer)).isEqualTo(Digest.of(up));
+
+        byte[] down = Digests.payload(3, 20_000);
+        KwikStream serverOpened = accepted.openStreamSync();
+        writeAndFinish(serverOpened, down);
+        KwikStream seenByClient = await(h.background(() -> client.acceptStream()));
+        assertThat(seenByClient.id()).isEqualTo(serverOpened.id());
+        assertThat(h.drain(seenByClient)).isEqualTo(Digest.of(down));
+
+        assertThat(clientOpened.id() % 2).as("client-opened ids are even").isZero();
+        assertThat(serverOpened.id() % 2).as("server-opened ids are odd").isEqualTo(1);
+        assertThat(clientOpened.pathId()).as("client writes go to the primary").isEqualTo("p0");
+    }
+
+    @Test
+    void required_R1_3_acceptStreamWithTimeoutReturnsNullWhenNothingArrives() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        assertThat(await(h.background(() -> accepted.acceptStream(Duration.ofMillis(200))))).isNull();
+        assertThat(await(h.background(() -> client.acceptStream(Duration.ofMillis(200))))).isNull();
+    }
+
+    @Test
+    void required_R1_finEndsTheStream() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        byte[] request = Digests.payload(4, 100_000);
+        KwikStream stream = client.openStreamSync();
+        writeAndFinish(stream, request);
+        stream.close();
+
+        KwikStream serverSide = await(h.background(() -> accepted.acceptStream()));
+        InputStream in = serverSide.inputStream();
+        byte[] received = await(h.background(() -> in.readNBytes(request.length)));
+        assertThat(Digest.of(received)).isEqualTo(Digest.of(request));
+        int afterFin = await(h.background(() -> in.read()));
+        int afterFinAgain = await(h.background(() -> in.read()));
+        assertThat(afterFin).as("read after the FIN").isEqualTo(-1);
+        assertThat(afterFinAgain).as("read after the FIN, again").isEqualTo(-1);
+
+        byte[] reply = Digests.payload(5, 30_000);
+        writeAndFinish(serverSide, reply);
+        assertThat(h.drain(stream)).as("the other direction stays open after a FIN").isEqualTo(Digest.of(reply));
+    }
+
+    @Test
+    void required_R1_resetReachesThePeer() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        KwikStream byClient = client.openStreamSync();
+        write(byClient, Digests.payload(6, 1000));
+        KwikStream byClientAtServer = await(h.background(() -> accepted.acceptStream()));
+        assertThat(await(h.background(() -> byClientAtServer.inputStream().readNBytes(1000)))).hasSize(1000);
+        byClient.reset(42);
+        assertResetSeen(byClientAtServer, 42);
+        assertThatThrownBy(() -> write(byClient, new byte[] {1}))
+                .as("writes after a local reset").isInstanceOf(StreamResetException.class);
+
+        KwikStream byServer = accepted.openStreamSync();
+        write(byServer, Digests.payload(7, 1000));
+        KwikStream byServerAtClient = await(h.background(() -> client.acceptStream()));
+        assertThat(await(h.background(() -> byServerAtClient.inputStream().readNBytes(1000)))).hasSize(1000);
+        byServer.reset(7);
+        assertResetSeen(byServerAtClient, 7);
+
+        h.echoEverything(accepted);
+        byte[] payload = Digests.payload(8, 64 * 1024);
+        assertThat(h.echoThrough(client, payload)).as("the session outlives a reset stream").isEqualTo(Digest.of(payload));
+    }
+
+    // ---------------------------------------------------------------- R2: primary path, session
+
+    @Test
+    void required_R2_3_sessionIdIs128BitHexAndSameOnBothEnds() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession first = server.dial();
+        KwikSession firstAccepted = server.accept(WAIT);
+        KwikSession second = server.dial();
+        KwikSession secondAccepted = server.accept(WAIT);
+
+        assertThat(first.id()).matches(SESSION_ID);
+        assertThat(second.id()).matches(SESSION_ID);
+        assertThat(firstAccepted.id()).isEqualTo(first.id());
+        assertThat(secondAccepted.id()).isEqualTo(second.id());
+        assertThat(second.id()).as("each session has its own id").isNotEqualTo(first.id());
+        assertThat(first.stats().sessionId()).isEqualTo(first.id());
+        assertThat(firstAccepted.stats().sessionId()).isEqualTo(first.id());
+    }
+
+    @Test
+    void required_R2_4_primaryPathIsTheDefaultPath() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        assertThat(client.pathId()).isEqualTo("p0");
+        assertThat(accepted.pathId()).isEqualTo("p0");
+        for (KwikSession session : List.of(client, accepted)) {
+            List<PathInfo> active = session.activePaths();
+            assertThat(active).as("%s active paths", session.role()).hasSize(1);
+            PathInfo primary = active.get(0);
+            assertThat(primary.id()).isEqualTo("p0");
+            assertThat(primary.primary()).isTrue();
+            assertThat(primary.status()).isEqualTo(PathStatus.ACTIVE);
+            assertThat(session.deadPaths()).as("%s dead paths", session.role()).isEmpty();
+            assertThat(session.allPaths()).extracting(PathInfo::id).containsExactly("p0");
+        }
+        assertThat(client.activePaths().get(0).address()).isEqualTo(server.address());
+        assertThat(client.stats().paths()).containsKey("p0");
+    }
+
+    @Test
+    void required_R2_1_untrustedCertificateIsRefused() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        SelfSignedCertificate stranger = SelfSignedCertificate.generate();
+        ClientConfig config = server.clientConfig()
+                .trustedCertificates(List.of(stranger.certificate()))
+                .handshakeTimeout(Duration.ofSeconds(5))
+                .build();
+
+        Future<KwikSession> dial = h.background(() -> server.dial(config));
+
+        assertThatThrownBy(() -> await(dial)).isInstanceOf(IOException.class);
+        KwikSession trusted = server.dial();
+        assertThat(server.accept(WAIT).id()).as("the listener still serves trusted clients").isEqualTo(trusted.id());
+    }
+
+    @Test
+    void required_R2_closeIsGracefulAndSeenByThePeer() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+        Future<KwikStream> blockedAccept = h.background(() -> accepted.acceptStream());
+
+        client.close();
+        client.close();
+
+        assertThat(await(client.closed().toCompletableFuture())).as("a graceful close ends with null").isNull();
+        assertThat(await(accepted.closed().toCompletableFuture())).as("the peer sees a graceful close").isNull();
+        assertThatThrownBy(() -> await(blockedAccept)).isInstanceOf(KwikException.class);
+        assertThatThrownBy(client::openStream)
+                .isInstanceOfSatisfying(KwikException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.SESSION_CLOSED));
+    }
+
+    @Test
+    void required_R2_serverCloseEndsTheClientSession() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+        Future<KwikStream> blockedAccept = h.background(() -> client.acceptStream());
+
+        accepted.close();
+
+        assertThat(await(accepted.closed().toCompletableFuture())).isNull();
+        assertThat(await(client.closed().toCompletableFuture())).as("the client sees a graceful close").isNull();
+        assertThatThrownBy(() -> await(blockedAccept)).isInstanceOf(KwikException.class);
+    }
+
+    // ---------------------------------------------------------------- R4: byte-exact transfers
+
+    @Test
+    void required_R4_echoIsByteExact() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        h.echoEverything(server.accept(WAIT));
+
+        byte[] payload = Digests.payload(9, 4 << 20);
+        assertThat(h.echoThrough(client, payload)).isEqualTo(Digest.of(payload));
+    }
+
+    @Test
+    void required_R4_serverToClientTransferIsByteExactThroughByteBuffers() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        byte[] payload = Digests.payload(10, 4 << 20);
+        KwikStream down = accepted.openStreamSync();
+        Future<Integer> writer = h.background(() -> {
+            int written = 0;
+            ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+            for (int at = 0; at < payload.length; at += CHUNK) {
+                buffer.clear();
+                buffer.put(payload, at, Math.min(CHUNK, payload.length - at)).flip();
+                int expected = buffer.remaining();
+                assertThat(down.write(buffer)).isEqualTo(expected);
+                assertThat(buffer.hasRemaining()).isFalse();
+                written += expected;
+            }
+            down.close();
+            return written;
+        });
+        KwikStream atClient = await(h.background(() -> client.acceptStream()));
+        Digest received = await(h.background(() -> {
+            MessageDigest sha = Digests.sha256();
+            ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+            long size = 0;
+            while (true) {
+                buffer.clear();
+                int n = atClient.read(buffer);
+                if (n < 0) break;
+                assertThat(n).isEqualTo(buffer.position());
+                buffer.flip();
+                sha.update(buffer);
+                size += n;
+            }
+            return new Digest(size, HexFormat.of().formatHex(sha.digest()));
+        }));
+
+        assertThat(await(writer)).isEqualTo(payload.length);
+        assertThat(received).isEqualTo(Digest.of(payload));
+    }
+
+    // ---------------------------------------------------------------- R7, R8, R10: logical streams
+
+    @Test
+    void required_R8_streamIdsAreUniqueAndCarryTheirInitiator() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+        int each = 8;
+
+        Map<Long, KwikStream> clientOpened = new HashMap<>();
+        Map<Long, KwikStream> serverOpened = new HashMap<>();
+        for (int i = 0; i < each; i++) {
+            KwikStream a = client.openStreamSync();
+            write(a, new byte[] {(byte) i});
+            clientOpened.put(a.id(), a);
+            KwikStream b = accepted.openStreamSync();
+            write(b, new byte[] {(byte) i});
+            serverOpened.put(b.id(), b);
+        }
+        Set<Long> acceptedByServer = new HashSet<>();
+        Set<Long> acceptedByClient = new HashSet<>();
+        for (int i = 0; i < each; i++) {
+            acceptedByServer.add(await(h.background(() -> accepted.acceptStream())).id());
+            acceptedByClient.add(await(h.background(() -> client.acceptStream())).id());
+        }
+
+        assertThat(clientOpened).hasSize(each);
+        assertThat(serverOpened).hasSize(each);
+        assertThat(clientOpened.keySet()).allMatch(id -> id % 2 == 0).doesNotContainAnyElementsOf(serverOpened.keySet());
+        assertThat(serverOpened.keySet()).allMatch(id -> id % 2 == 1);
+        assertThat(acceptedByServer).isEqualTo(clientOpened.keySet());
+        assertThat(acceptedByClient).isEqualTo(serverOpened.keySet());
+    }
+
+    @Test
+    void required_R10_concurrentStreamsAreEachByteExact() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        h.echoEverything(server.accept(WAIT));
+        int streams = 20;
+
+        List<byte[]> payloads = new ArrayList<>();
+        List<Future<Digest>> echoes = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            byte[] payload = Digests.payload(1000 + i, 256 * 1024 + i * 997);
+            payloads.add(payload);
+            echoes.add(h.background(() -> h.echoThrough(client, payload)));
+        }
+        for (int i = 0; i < streams; i++) {
+            assertThat(await(echoes.get(i))).as("stream %d", i).isEqualTo(Digest.of(payloads.get(i)));
+        }
+    }
+
+    @Test
+    void required_R10_1_stalledStreamDoesNotBlockAnother() throws Exception {
+        int window = 64 * 1024;
+        LoopbackServer server = h.server(builder -> builder.streamReceiveWindow(window));
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        byte[] stalledPayload = Digests.payload(11, 32 * window);
+        KwikStream stalled = client.openStreamSync();
+        Future<Void> stalledWriter = h.background(() -> {
+            writeAndFinish(stalled, stalledPayload);
+            return null;
+        });
+        KwikStream stalledAtServer = await(h.background(() -> accepted.acceptStream()));
+        assertThat(stalledAtServer.id()).isEqualTo(stalled.id());
+
+        byte[] payload = Digests.payload(12, 8 * window);
+        KwikStream moving = client.openStreamSync();
+        Future<Void> movingWriter = h.background(() -> {
+            writeAndFinish(moving, payload);
+            return null;
+        });
+        KwikStream movingAtServer = await(h.background(() -> accepted.acceptStream()));
+        assertThat(movingAtServer.id()).isEqualTo(moving.id());
+        assertThat(h.drain(movingAtServer)).as("a stream whose reader keeps up").isEqualTo(Digest.of(payload));
+        await(movingWriter);
+        assertThat(stalledWriter.isDone()).as("the stalled writer is held back by its window").isFalse();
+
+        assertThat(h.drain(stalledAtServer)).as("the stalled stream, read at last").isEqualTo(Digest.of(stalledPayload));
+        await(stalledWriter);
+    }
+
+    @Test
+    void required_R7_openStreamFailsFastAtTheStreamLimit() throws Exception {
+        LoopbackServer server = h.server(builder -> builder.maxConcurrentStreams(2));
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        KwikStream first = client.openStream();
+        KwikStream second = client.openStream();
+        write(first, new byte[] {1});
+        write(second, new byte[] {2});
+        await(h.background(() -> accepted.acceptStream()));
+        await(h.background(() -> accepted.acceptStream()));
+
+        assertThatThrownBy(client::openStream)
+                .isInstanceOfSatisfying(KwikException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.STREAM_LIMIT));
+    }
+
+    @Test
+    void required_R7_openStreamSyncWaitsUntilAStreamIsClosedOnBothSides() throws Exception {
+        LoopbackServer server = h.server(builder -> builder.maxConcurrentStreams(2));
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        KwikStream first = client.openStreamSync();
+        KwikStream second = client.openStreamSync();
+        write(first, new byte[] {1});
+        write(second, new byte[] {2});
+        Map<Long, KwikStream> atServer = new HashMap<>();
+        for (int i = 0; i < 2; i++) {
+            KwikStream stream = await(h.background(() -> accepted.acceptStream()));
+            atServer.put(stream.id(), stream);
+        }
+        assertThat(atServer.keySet()).containsExactlyInAnyOrder(first.id(), second.id());
+
+        Future<KwikStream> third = h.background(client::openStreamSync);
+        assertThatThrownBy(() -> third.get(300, TimeUnit.MILLISECONDS))
+                .as("openStreamSync waits while two streams are open").isInstanceOf(TimeoutException.class);
+
+        first.close();
+        KwikStream firstAtServer = atServer.get(first.id());
+        assertThat(h.drain(firstAtServer)).isEqualTo(Digest.of(new byte[] {1}));
+        byte[] reply = Digests.payload(13, 100);
+        writeAndFinish(firstAtServer, reply);
+        assertThat(h.drain(first)).isEqualTo(Digest.of(reply));
+
+        KwikStream opened = await(third);
+        byte[] payload = Digests.payload(14, 50_000);
+        writeAndFinish(opened, payload);
+        KwikStream openedAtServer = await(h.background(() -> accepted.acceptStream()));
+        assertThat(openedAtServer.id()).isEqualTo(opened.id()).isNotIn(first.id(), second.id());
+        assertThat(h.drain(openedAtServer)).isEqualTo(Digest.of(payload));
+    }
+
+    // ---------------------------------------------------------------- fixtures and helpers
+
+    /** The bound of every single wait: {@link #WAIT}, unwrapping the failure's cause. */
+    static <T> T await(Future<T> future) throws Exception {
+        try {
+            return future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) throw cause;
+            throw e;
+        }
+    }
+
+    static void write(KwikStream stream, byte[] bytes) throws IOException {
+        OutputStream out = stream.outputStream();
+        out.write(bytes);
+        out.flush();
+    }
+
+    static void writeAndFinish(KwikStream stream, byte[] bytes) throws IOException {
+        OutputStream out = stream.outputStream();
+        for (int at = 0; at < bytes.length; at += CHUNK) {
+            out.write(bytes, at, Math.min(CHUNK, bytes.length - at));
+        }
+        out.flush();
+        stream.close();
+    }
+
+    private void assertResetSeen(KwikStream stream, long code) throws Exception {
+        Future<Integer> reading = h.background(() -> {
+            byte[] buffer = new byte[CHUNK];
+            while (true) {
+                if (stream.inputStream().read(buffer) < 0) {
+                    return fail("stream %d ended with a FIN instead of a reset", stream.id());
+                }
+            }
+        });
+        assertThatThrownBy(() -> await(reading))
+                .isInstanceOfSatisfying(StreamResetException.class, e -> {
+                    assertThat(e.applicationErrorCode()).isEqualTo(code);
+                    assertThat(e.streamId()).isEqualTo(stream.id());
+                });
+        assertThatThrownBy(() -> write(stream, new byte[] {1}))
+                .as("the peer's writes after a reset").isInstanceOf(StreamResetException.class);
+    }
+
+    private static SelfSignedCertificate certificate;
+
+    /** One certificate for every test in this JVM: generating RSA keys is slow. */
+    static synchronized SelfSignedCertificate sharedCertificate() {
+        if (certificate == null) certificate = SelfSignedCertificate.generate();
+        return certificate;
+    }
+
+    /**
+     * What one test holds: its servers and other resources, and its virtual threads. Closing
+     * it closes the resources, newest first, then interrupts the threads and waits for them.
+     */
+    static final class Harness implements AutoCloseable {
+        private final QuicTransportProvider provider;
+        private final QuicTransportProvider clientProvider;
+        private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+        private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+
+        Harness(QuicTransportProvider provider, QuicTransportProvider clientProvider) {
+            this.provider = provider;
+            this.clientProvider = clientProvider;
+        }
+
+        /** A loopback server on the backend under test, whose clients run on the client backend; closed after the test. */
+        LoopbackServer server(Consumer<ServerConfig.Builder> customizer) throws IOException {
+            return closeAfterTest(LoopbackServer.start(provider.name(), clientProvider.name(), sharedCertificate(), customizer));
+        }
+
+        /** Registers something to close after the test, before what was registered earlier. */
+        <T extends AutoCloseable> T closeAfterTest(T resource) {
+            synchronized (resources) {
+                resources.push(resource);
+            }
+            return resource;
+        }
+
+        /** Runs {@code task} on a virtual thread of the test; the thread is interrupted after the test. */
+        <T> Future<T> background(Callable<T> task) {
+            return executor.submit(task);
+        }
+
+        /** Echoes every stream the session accepts, each on its own thread, until the session ends. */
+        void echoEverything(KwikSession session) {
+            executor.submit(() -> {
+                while (true) {
+                    KwikStream stream;
+                    try {
+                        stream = session.acceptStream();
+                    } catch (IOException | InterruptedException e) {
+                        return null;
+                    }
+                    executor.submit(() -> {
+                        stream.inputStream().transferTo(stream.outputStream());
+                        stream.close();
+                        return null;
+                    });
+                }
+            });
+        }
+
+        /** Sends {@code payload} on a new stream, finishes it, and returns what came back before the FIN. */
+        Digest echoThrough(KwikSession client, byte[] payload) throws Exception {
+            KwikStream stream = client.openStreamSync();
+            Future<Void> writer = background(() -> {
+                writeAndFinish(stream, payload);
+                return null;
+            });
+            Digest back = drain(stream);
+            await(writer);
+            return back;
+        }
+
+        /** Reads {@code stream} to its end, within {@link #WAIT}. */
+        Digest drain(KwikStream stream) throws Exception {
+            return await(background(() -> Digest.of(stream.inputStream())));
+        }
+
+        @Override
+        public void close() throws Exception {
+            Exception failure = null;
+            while (true) {
+                AutoCloseable resource;
+                synchronized (resources) {
+                    resource = resources.poll();
+                }
+                if (resource == null) break;
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    if (failure == null) failure = e;
+                    else failure.addSuppressed(e);
+                }
+            }
+            executor.shutdownNow();
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS) && failure == null) {
+                failure = new IllegalStateException("test threads still blocked 10 s after everything was closed");
+            }
+            if (failure != null) throw failure;
+        }
+    }
+
+    /**
+     * What a byte sequence is, for comparison: its size and SHA-256.
+     *
+     * @param size   the number of bytes
+     * @param sha256 their SHA-256 in lowercase hex
+     */
+    record Digest(long size, String sha256) {
+
+        /** The digest of {@code bytes}. */
+        static Digest of(byte[] bytes) {
+            return new Digest(bytes.length, Digests.sha256Hex(bytes));
+        }
+
+        /** Reads {@code in} to its end and returns the digest of what was read. */
+        static Digest of(InputStream in) throws IOException {
+            MessageDigest sha = Digests.sha256();
+            byte[] buffer = new byte[CHUNK];
+            long size = 0;
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                sha.update(buffer, 0, n);
+                size += n;
+            }
+            return new Digest(size, HexFormat.of().formatHex(sha.digest()));
+        }
+    }
+}
