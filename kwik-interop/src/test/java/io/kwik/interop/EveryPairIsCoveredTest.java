@@ -11,14 +11,14 @@ class EveryPairIsCoveredTest {
 
     @Test
     void theBackendsFoundAreExactlyThePairsThisModuleRuns() {
-        assertThat(Backends.all()).extracting(QuicTransportProvider::name)
+        assertThat(InteropBackends.all()).extracting(QuicTransportProvider::name)
                 .as("backends with interop classes here: add classes for every new pair")
                 .containsExactlyInAnyOrder("kwik", "netty");
     }
 
     @Test
     void everyBackendFoundIsUsableHere() {
-        for (QuicTransportProvider provider : Backends.all()) {
+        for (QuicTransportProvider provider : InteropBackends.all()) {
             assertThat(provider.isAvailable()).as("%s available (cause: %s)", provider.name(),
                     provider.unavailabilityCause().map(Throwable::toString).orElse("none")).isTrue();
         }

@@ -7,11 +7,11 @@ import io.kwik.tck.HostileInputSuite;
 class KwikClientNettyServerHostileInputTest extends HostileInputSuite {
     @Override
     protected QuicTransportProvider provider() {
-        return Backends.named("netty");
+        return InteropBackends.named("netty");
     }
 
     @Override
     protected QuicTransportProvider clientProvider() {
-        return Backends.named("kwik");
+        return InteropBackends.named("kwik");
     }
 }

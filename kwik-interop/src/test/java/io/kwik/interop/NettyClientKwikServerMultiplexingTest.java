@@ -7,11 +7,11 @@ import io.kwik.tck.MultiplexingSuite;
 class NettyClientKwikServerMultiplexingTest extends MultiplexingSuite {
     @Override
     protected QuicTransportProvider provider() {
-        return Backends.named("kwik");
+        return InteropBackends.named("kwik");
     }
 
     @Override
     protected QuicTransportProvider clientProvider() {
-        return Backends.named("netty");
+        return InteropBackends.named("netty");
     }
 }

@@ -6,15 +6,15 @@ import java.util.ServiceLoader;
 import io.kwik.spi.QuicTransportProvider;
 
 /** The backends on this module's class path, by name. */
-final class Backends {
-    private Backends() {}
+public final class InteropBackends {
+    private InteropBackends() {}
 
-    static QuicTransportProvider named(String name) {
+    public static QuicTransportProvider named(String name) {
         return all().stream().filter(p -> p.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("backend " + name + " is not on the class path"));
     }
 
-    static List<QuicTransportProvider> all() {
+    public static List<QuicTransportProvider> all() {
         return ServiceLoader.load(QuicTransportProvider.class).stream().map(ServiceLoader.Provider::get).toList();
     }
 }
