@@ -34,10 +34,16 @@ public final class MessageReader {
             throw new KwikException(ErrorCode.PACKET_TOO_LARGE,
                     "message of " + length + " bytes exceeds the limit of " + maxMessageSize);
         }
-        byte[] message = in.readNBytes((int) length);
-        if (message.length != length) {
-            throw new KwikException(ErrorCode.INVALID_FRAME,
-                    "stream ended inside a message: " + message.length + " of " + length + " bytes");
+        // read straight into one exactly-sized array (readNBytes would gather large messages in chunks and copy them again)
+        byte[] message = new byte[(int) length];
+        int filled = 0;
+        while (filled < message.length) {
+            int n = in.read(message, filled, message.length - filled);
+            if (n < 0) {
+                throw new KwikException(ErrorCode.INVALID_FRAME,
+                        "stream ended inside a message: " + filled + " of " + length + " bytes");
+            }
+            filled += n;
         }
         return message;
     }

@@ -6,6 +6,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
+import com.google.protobuf.UnsafeByteOperations;
 
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
@@ -52,7 +53,8 @@ public final class Messages {
      */
     public static DataPacket dataPacket(byte[] bytes) throws KwikException {
         try {
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            // protobuf aliases bytes fields only from an immutable buffer: wrapping marks it so
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
             in.enableAliasing(true);
             return DataPacket.parseFrom(in);
         } catch (IOException e) {

@@ -16,7 +16,11 @@ import org.junit.jupiter.api.Test;
 
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
+import com.google.protobuf.ByteString;
+
 import io.kwik.proto.ControlFrame;
+import io.kwik.proto.DataFrame;
+import io.kwik.proto.DataPacket;
 import io.kwik.proto.Ping;
 
 class MessageReaderTest {
@@ -77,5 +81,19 @@ class MessageReaderTest {
         byte[] garbage = {0x0A, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
         assertThatThrownBy(() -> Messages.controlFrame(garbage)).isInstanceOf(KwikException.class)
                 .satisfies(e -> assertThat(((KwikException) e).code()).isEqualTo(ErrorCode.INVALID_FRAME));
+    }
+
+    @Test
+    void decodedFrameDataAliasesTheMessageInsteadOfCopyingIt() throws IOException {
+        byte[] data = new byte[4096];
+        Arrays.fill(data, (byte) 7);
+        byte[] encoded = Messages.delimited(DataPacket.newBuilder().setPacketNumber(3)
+                .addFrames(DataFrame.newBuilder().setLogicalStreamId(512).setOffset(0).setData(ByteString.copyFrom(data))).build());
+        byte[] message = new MessageReader(new ByteArrayInputStream(encoded), 1 << 20).next();
+        DataPacket packet = Messages.dataPacket(message);
+        assertThat(packet.getFrames(0).getData().toByteArray()).isEqualTo(data);
+        // a view of the message: changing the message shows through
+        Arrays.fill(message, message.length - data.length, message.length, (byte) 9);
+        assertThat(packet.getFrames(0).getData().byteAt(0)).isEqualTo((byte) 9);
     }
 }
