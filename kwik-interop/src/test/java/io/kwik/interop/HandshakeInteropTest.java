@@ -3,18 +3,25 @@ package io.kwik.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
 
 import io.kwik.spi.ClientTransportConfig;
 import io.kwik.spi.QuicConnection;
@@ -104,7 +111,7 @@ class HandshakeInteropTest {
         for (long m : millis) if (m > 1_000) slow.add(m);
         System.out.printf("HANDSHAKES client=%s server=%s key=%s runs=%d failed=%d accepted=%d slow(>1s)=%s%n",
                 clientName, serverName, key, runs, failures.size(), accepted.get(), slow);
-        long[] sorted = java.util.Arrays.stream(millis).filter(m -> m >= 0).sorted().toArray();
+        long[] sorted = Arrays.stream(millis).filter(m -> m >= 0).sorted().toArray();
         if (sorted.length > 0) System.out.printf("HANDSHAKE ms: median=%d p90=%d max=%d%n", sorted[sorted.length / 2],
                 sorted[sorted.length * 9 / 10], sorted[sorted.length - 1]);
         failures.forEach(f -> System.out.println("HANDSHAKE " + f));
@@ -123,14 +130,14 @@ class HandshakeInteropTest {
     }
 
     /** Dumps all threads (virtual ones too) every 500 ms to target/ while {@code pending} is not done. */
-    private static void dumpThreadsWhilePending(java.util.concurrent.Future<?> pending) {
-        var bean = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+    private static void dumpThreadsWhilePending(Future<?> pending) {
+        var bean = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
         Thread.ofPlatform().daemon().start(() -> {
             for (int n = 0; n < 60 && !pending.isDone(); n++) {
                 try {
-                    java.nio.file.Path file = java.nio.file.Path.of("target", "handshake-dump-" + n + ".txt");
-                    java.nio.file.Files.deleteIfExists(file);
-                    bean.dumpThreads(file.toAbsolutePath().toString(), com.sun.management.HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+                    Path file = Path.of("target", "handshake-dump-" + n + ".txt");
+                    Files.deleteIfExists(file);
+                    bean.dumpThreads(file.toAbsolutePath().toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
                     Thread.sleep(500);
                 } catch (IOException | InterruptedException e) {
                     return;

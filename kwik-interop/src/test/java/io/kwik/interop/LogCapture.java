@@ -1,7 +1,9 @@
 package io.kwik.interop;
 
+import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -19,7 +21,7 @@ final class LogCapture extends Handler {
     private final List<String> lines = new ArrayList<>();
     private final long origin = System.nanoTime();
     private final List<Logger> loggers = new ArrayList<>();
-    private volatile java.util.function.Predicate<String> filter = line -> true;
+    private volatile Predicate<String> filter = line -> true;
 
     LogCapture(String... names) {
         setLevel(Level.ALL);
@@ -33,7 +35,7 @@ final class LogCapture extends Handler {
     }
 
     /** Keeps only the messages that pass {@code keep}. */
-    LogCapture keepOnly(java.util.function.Predicate<String> keep) {
+    LogCapture keepOnly(Predicate<String> keep) {
         filter = keep;
         return this;
     }
@@ -43,7 +45,7 @@ final class LogCapture extends Handler {
         String message = record.getMessage();
         if (message == null || !filter.test(message)) return;
         if (record.getParameters() != null && message != null && message.contains("{0")) {
-            message = java.text.MessageFormat.format(message, record.getParameters());
+            message = MessageFormat.format(message, record.getParameters());
         }
         lines.add(String.format("%9.3f ms [%s] %s %s%s", (System.nanoTime() - origin) / 1e6,
                 Thread.currentThread().getName(), record.getLoggerName(), message,

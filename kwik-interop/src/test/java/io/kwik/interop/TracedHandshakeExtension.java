@@ -14,8 +14,9 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 
 /**
  * Dumps all threads of a test that runs longer than 20 s to {@code target/stall-*.txt}, and with
- * {@code interop.traced.logs=true} also captures the handshake-related log records of both
- * backends (quiche's own debug log, kwik's recovery messages) and prints them when a test fails.
+ * {@code interop.traced.logs=all} also captures the handshake-related log records of both
+ * backends (quiche's own debug log, kwik's recovery messages) and prints them when a test fails;
+ * {@code interop.traced.logs=kwik} captures kwik's only (quiche's debug log is costly).
  */
 final class TracedHandshakeExtension implements BeforeEachCallback, TestWatcher {
 
@@ -23,10 +24,13 @@ final class TracedHandshakeExtension implements BeforeEachCallback, TestWatcher 
             "pkt (Initial|Handshake)|quiche::tls|established|dropped|closed|Closing|probe|PTO|Creating connection"
                     + "|Original destination|timeout|Aborting|error|failed|Discarding|handshake|Handshake");
 
-    private static final LogCapture LOGS = Boolean.getBoolean("interop.traced.logs")
-            ? new LogCapture("io.netty.handler.codec.quic", "io.kwik.backend.kwik.library", "io.kwik.backend.netty")
-                    .keepOnly(message -> HANDSHAKE.matcher(message).find())
-            : null;
+    private static final LogCapture LOGS = switch (System.getProperty("interop.traced.logs", "none")) {
+        case "all" -> new LogCapture("io.netty.handler.codec.quic", "io.kwik.backend.kwik.library", "io.kwik.backend.netty")
+                .keepOnly(message -> HANDSHAKE.matcher(message).find());
+        case "kwik" -> new LogCapture("io.kwik.backend.kwik.library", "io.kwik.backend.netty")
+                .keepOnly(message -> HANDSHAKE.matcher(message).find());
+        default -> null;
+    };
 
     /** A test still running after this long gets all its threads (virtual ones too) dumped to target/. */
     private static final long DUMP_AFTER_MILLIS = 20_000;

@@ -7,6 +7,7 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -89,7 +90,7 @@ final class UdpTraceRelay implements AutoCloseable {
     private void record(SocketAddress client, String direction, ByteBuffer datagram) {
         String line = String.format("%8.3f ms %s %5d B %s", (System.nanoTime() - origin) / 1e6, direction,
                 datagram.remaining(), describe(datagram.duplicate()));
-        traces.computeIfAbsent(client, c -> java.util.Collections.synchronizedList(new ArrayList<>())).add(line);
+        traces.computeIfAbsent(client, c -> Collections.synchronizedList(new ArrayList<>())).add(line);
     }
 
     /** The QUIC packets of one datagram: long-header type, version, connection id lengths, packet length. */
