@@ -251,8 +251,9 @@ public final class PathConnection {
         try {
             while (failure.get() == null) {
                 QuicStream stream = quic.acceptStream();
-                thread("data-" + stream.id() + "-reader", () -> readDataStream(stream)).start();
+                // adopted before its first frame is read, so an answer can go back on it
                 multiplexer.adopt(stream);
+                thread("data-" + stream.id() + "-reader", () -> readDataStream(stream)).start();
             }
         } catch (IOException e) {
             LOG.log(Level.TRACE, "stream acceptor of path {0} ends: {1}", pathId, e);
