@@ -9,7 +9,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +40,7 @@ import io.kwik.tck.tools.SelfSignedCertificate;
  * count; the time is from the first write to the last answer. Sizes are checked.
  *
  * <pre>
- *   java ... io.kwik.benchmarks.ThroughputHarness [backend] [MiB] [streams] [runs]
+ *   java ... io.kwik.benchmarks.ThroughputHarness [backend[,backend...]] [MiB] [streams] [runs]
  * </pre>
  */
 public final class ThroughputHarness {
@@ -48,22 +50,30 @@ public final class ThroughputHarness {
     private ThroughputHarness() {}
 
     public static void main(String[] args) throws Exception {
-        String backend = args.length > 0 ? args[0] : "kwik";
+        List<String> backends = List.of((args.length > 0 ? args[0] : "kwik").split(","));
         long bytes = (args.length > 1 ? Long.parseLong(args[1]) : 64) << 20;
         int streams = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         int runs = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         SelfSignedCertificate certificate = SelfSignedCertificate.generate();
-        List<Double> raw = new ArrayList<>();
-        List<Double> kwik = new ArrayList<>();
-        for (int run = 0; run < runs; run++) {
-            raw.add(rawTransfer(backend, certificate, bytes, streams));
-            kwik.add(kwikTransfer(backend, certificate, bytes, streams));
-            System.out.printf("run %d: raw %.1f MB/s, kwik %.1f MB/s%n", run + 1, raw.get(run), kwik.get(run));
+        Map<String, List<Double>> raw = new LinkedHashMap<>();
+        Map<String, List<Double>> kwik = new LinkedHashMap<>();
+        for (int run = 1; run <= runs; run++) {
+            // every backend and both modes in each round, so all of them see the same machine
+            for (String backend : backends) {
+                double rawRate = rawTransfer(backend, certificate, bytes, streams);
+                double kwikRate = kwikTransfer(backend, certificate, bytes, streams);
+                raw.computeIfAbsent(backend, b -> new ArrayList<>()).add(rawRate);
+                kwik.computeIfAbsent(backend, b -> new ArrayList<>()).add(kwikRate);
+                System.out.printf("run %d %s: raw %.1f MB/s, kwik %.1f MB/s%n", run, backend, rawRate, kwikRate);
+            }
         }
-        double rawMedian = median(raw);
-        double kwikMedian = median(kwik);
-        System.out.printf("backend=%s size=%d MiB streams=%d runs=%d: raw median %.1f MB/s, KWIK median %.1f MB/s, KWIK/raw %.2f%n",
-                backend, bytes >> 20, streams, runs, rawMedian, kwikMedian, kwikMedian / rawMedian);
+        System.out.printf("%n%d MiB over %d stream(s), medians of %d runs%n", bytes >> 20, streams, runs);
+        System.out.printf("%-8s %14s %14s %10s%n", "backend", "raw MB/s", "KWIK MB/s", "KWIK/raw");
+        for (String backend : backends) {
+            double rawMedian = median(raw.get(backend));
+            double kwikMedian = median(kwik.get(backend));
+            System.out.printf("%-8s %14.1f %14.1f %10.2f%n", backend, rawMedian, kwikMedian, kwikMedian / rawMedian);
+        }
         System.exit(0);
     }
 
