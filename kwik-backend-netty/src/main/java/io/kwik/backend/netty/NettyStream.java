@@ -38,8 +38,10 @@ import io.netty.util.concurrent.Future;
  * own stream buffer, which the peer cannot overrun (flow control), and grants the peer more
  * credit only as this class reads. One {@code read()} request yields one buffer (at most
  * 64 KiB). The event loop asks for the next one only while fewer than
- * {@link #INBOUND_HIGH_WATER} bytes wait here; a reader that drains the queue below
- * {@link #INBOUND_LOW_WATER} schedules a {@code read()} on the event loop. So this queue holds
+ * {@link #INBOUND_HIGH_WATER} bytes wait here, and otherwise pauses; a reader that drains a
+ * paused stream's queue below {@link #INBOUND_LOW_WATER} schedules one {@code read()} on the
+ * event loop. While the event loop keeps reading, a reader hands it nothing, so a stream that
+ * keeps up costs no task per read. So this queue holds
  * at most {@code INBOUND_HIGH_WATER + 64 KiB}, and the memory of a stream is bounded by that
  * plus quiche's window.
  *
@@ -63,7 +65,7 @@ final class NettyStream implements QuicStream {
     /** The event loop stops reading from quiche while this many bytes wait for the reader. */
     static final int INBOUND_HIGH_WATER = 256 * 1024;
 
-    /** A reader that leaves fewer than this many bytes asks the event loop to read again. */
+    /** A reader that leaves fewer than this many bytes asks a paused event loop to read again. */
     static final int INBOUND_LOW_WATER = INBOUND_HIGH_WATER / 2;
 
     /** A writer blocks while this many bytes are handed to Netty and not taken by quiche. */
@@ -95,6 +97,8 @@ final class NettyStream implements QuicStream {
     private boolean outputClosed;
     private boolean outputReset;
     private IOException outboundFailure;
+    /** The event loop stopped requesting reads because the queue reached {@link #INBOUND_HIGH_WATER}. */
+    private boolean readPaused;
 
     private final AtomicBoolean readScheduled = new AtomicBoolean();
     /** Event-loop confined: a {@code read()} is outstanding. */
@@ -204,7 +208,11 @@ final class NettyStream implements QuicStream {
         if (readRequested || !channel.isActive()) return;
         lock.lock();
         try {
-            if (finReceived || resetReceived || inputStopped || inboundBytes >= INBOUND_HIGH_WATER) return;
+            if (finReceived || resetReceived || inputStopped) return;
+            if (inboundBytes >= INBOUND_HIGH_WATER) {
+                readPaused = true;
+                return;
+            }
         } finally {
             lock.unlock();
         }
@@ -245,6 +253,7 @@ final class NettyStream implements QuicStream {
                 if (fin) finReceived = true;
                 changed.signalAll();
                 room = !finReceived && !resetReceived && !inputStopped && inboundBytes < INBOUND_HIGH_WATER;
+                if (!room && !finReceived && !resetReceived && !inputStopped) readPaused = true;
             } finally {
                 lock.unlock();
             }
@@ -339,7 +348,8 @@ final class NettyStream implements QuicStream {
                     if (!head.isReadable()) inbound.poll().release();
                 }
                 inboundBytes -= copied;
-                wantMore = !finReceived && inboundBytes < INBOUND_LOW_WATER;
+                wantMore = readPaused && inboundBytes < INBOUND_LOW_WATER;
+                if (wantMore) readPaused = false;
             } finally {
                 lock.unlock();
             }

@@ -212,7 +212,8 @@ final class NettyTransport implements QuicTransport {
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
                 .channelFactory(() -> family == null ? new NioDatagramChannel() : new NioDatagramChannel(family))
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(QuicSettings.DATAGRAM_RECEIVE_BUFFER));
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(QuicSettings.DATAGRAM_RECEIVE_BUFFER)
+                        .maxMessagesPerRead(QuicSettings.DATAGRAMS_PER_READ));
         if (limits.udpBufferSize() > 0) {
             bootstrap.option(ChannelOption.SO_RCVBUF, limits.udpBufferSize());
             bootstrap.option(ChannelOption.SO_SNDBUF, limits.udpBufferSize());

@@ -38,10 +38,20 @@ final class QuicSettings {
 
     /**
      * The NIO datagram channel reads each datagram into a buffer this large (a fixed
-     * allocator). Netty's default for datagrams is a fixed 2048 bytes, which truncates larger
-     * datagrams silently; 64 KiB holds any UDP payload, whatever a misbehaving peer sends.
+     * allocator). It holds any datagram up to the advertised {@link #MAX_UDP_PAYLOAD}; a larger
+     * one is truncated and then fails quiche's authentication, like any corrupt packet.
      */
     static final int DATAGRAM_RECEIVE_BUFFER = 2048;
+
+    /**
+     * How many datagrams the UDP socket reads before the codec's read-complete, which is where
+     * quiche sends (ACKs, then whatever the window allows) and the socket is flushed. A
+     * {@code FixedRecvByteBufAllocator} reads one datagram per loop unless told otherwise (Netty
+     * applies its datagram default of 16 only to the allocator it creates itself); with one, the
+     * receiver acknowledged every packet and the sender, clocked by those ACKs, sent one packet
+     * per ACK: a single stream over loopback moved 7-18 MB/s with a smoothed RTT of 50-200 ms.
+     */
+    static final int DATAGRAMS_PER_READ = 64;
 
     /** Queue lengths for the DATAGRAM extension, which only carries keep-alive pings. */
     static final int DATAGRAM_QUEUE = 8;
