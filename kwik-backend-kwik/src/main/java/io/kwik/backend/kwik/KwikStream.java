@@ -170,13 +170,23 @@ final class KwikStream implements QuicStream {
      * The output side: hands kwik all but the last byte of each write at once and holds that
      * byte back for at most {@link SendRearmer#TAIL_DELAY_NANOS}, so a later 1-byte write
      * re-queues kwik's send request if the earlier write lost it (kwik 0.10.8's lost wake-up;
-     * see {@link SendRearmer}). {@code dataLock} orders every data write, the release of the
-     * held byte and the close; {@code rearmLock} orders the zero-length re-arm of a blocked
-     * writer with the close, so no empty buffer lands behind kwik's end-of-stream marker.
+     * see {@link SendRearmer}); before that byte goes out on its own, zero-length writes re-arm
+     * the stream until kwik has taken the rest ({@link #drainBeforeTail()}). {@code dataLock}
+     * orders every data write, the drain, the release of the held byte and the close;
+     * {@code rearmLock} orders the zero-length re-arm of a blocked writer with the close, so no
+     * empty buffer lands behind kwik's end-of-stream marker.
      */
     private final class Output extends OutputStream implements SendRearmer.Target {
         private static final byte[] NOTHING = new byte[0];
         private static final int COMBINE_LIMIT = 1024;
+        /** One re-arm per this many bytes handed to kwik since the last drain (a frame carries more). */
+        private static final int REARM_BYTES = 1024;
+        /** Re-arms on top of one per {@link #REARM_BYTES}. */
+        private static final int REARM_EXTRA = 2;
+        /** At most this many re-arms per drain: kwik 0.10.8 buffers at most 50 KiB per stream. */
+        private static final int REARM_MAX = 50 + REARM_EXTRA;
+        /** The pause after each re-arm, so kwik's sender takes the request before the next one. */
+        private static final long REARM_SPACING_NANOS = 200_000;
 
         private final OutputStream delegate;
         private final ReentrantLock dataLock = new ReentrantLock();
@@ -185,6 +195,7 @@ final class KwikStream implements QuicStream {
         private int tail = -1;
         private long tailSince;
         private boolean releasePending;
+        private long sinceDrain;
 
         Output(OutputStream delegate) {
             this.delegate = delegate;
@@ -221,6 +232,7 @@ final class KwikStream implements QuicStream {
                         kwikWrite(buffer, offset, length - 1);
                     }
                 }
+                sinceDrain += length;
                 tail = buffer[offset + length - 1] & 0xff;
                 tailSince = System.nanoTime();
                 if (!releasePending) {
@@ -251,6 +263,7 @@ final class KwikStream implements QuicStream {
                 releasePending = false;
                 int held = tail;
                 tail = -1;
+                drainBeforeTail();
                 kwikWrite(new byte[] {(byte) held}, 0, 1);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, () -> KwikStream.this + ": releasing the last byte failed: " + e);
@@ -299,9 +312,9 @@ final class KwikStream implements QuicStream {
         }
 
         /**
-         * Writes the held-back byte once it is {@link SendRearmer#TAIL_DELAY_NANOS} old, then
-         * closes kwik's stream. A failure of that last write (the stream was reset or the
-         * connection is gone) does not fail the close, as kwik's own close does not either.
+         * Drains ({@link #drainBeforeTail()}), writes the held-back byte, then closes kwik's
+         * stream. A failure of that last write (the stream was reset or the connection is gone)
+         * does not fail the close, as kwik's own close does not either.
          */
         @Override
         public void close() throws IOException {
@@ -313,7 +326,7 @@ final class KwikStream implements QuicStream {
                 int held = tail;
                 tail = -1;
                 if (held >= 0) {
-                    waitForTailAge();
+                    drainBeforeTail();
                     try {
                         kwikWrite(new byte[] {(byte) held}, 0, 1);
                     } catch (IOException e) {
@@ -331,10 +344,27 @@ final class KwikStream implements QuicStream {
             }
         }
 
-        private void waitForTailAge() {
-            long wait = tailSince + SendRearmer.TAIL_DELAY_NANOS - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
+        /**
+         * Re-arms kwik's send request with zero-length writes, one per {@link #REARM_BYTES} handed
+         * to kwik since the last drain plus {@link #REARM_EXTRA}, {@link #REARM_SPACING_NANOS}
+         * apart, and for at least {@link SendRearmer#TAIL_DELAY_NANOS} after the last write. Called
+         * with {@code dataLock} held, just before the held-back byte goes to kwik: that byte
+         * follows the empty buffers, so they cannot hold back the FIN. A re-arm that finds the
+         * request lost queues a new one, which sends at least one frame even if kwik loses it
+         * again; a re-arm that finds a request queued does nothing. So the data left in kwik when
+         * the held byte and the close follow is at most a frame, and their own requests have
+         * nothing left that they could strand.
+         */
+        private void drainBeforeTail() {
+            long rearms = Math.min(REARM_MAX, REARM_EXTRA + (sinceDrain + REARM_BYTES - 1) / REARM_BYTES);
+            sinceDrain = 0;
+            for (long done = 0; done < rearms || System.nanoTime() - tailSince < SendRearmer.TAIL_DELAY_NANOS; done++) {
+                try {
+                    delegate.write(NOTHING, 0, 0);
+                } catch (IOException | RuntimeException e) {
+                    return;
+                }
+                LockSupport.parkNanos(REARM_SPACING_NANOS);
             }
         }
 

@@ -33,26 +33,26 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>Held-back last byte.</b> {@link KwikStream}'s output hands kwik all but the last
  *       byte of each write at once and keeps that byte back; it goes to kwik together with the
  *       next write, before {@code close()}, or from a virtual thread {@link #TAIL_DELAY_NANOS}
- *       after the write, whichever comes first. That 1-byte write re-queues the request if the
- *       earlier write lost it, and by then the sender has usually taken the rest, so the
- *       1-byte write finds at most one frame of data and cannot lose its own request.</li>
- *   <li><b>Close after the tail.</b> {@code close()} waits until the held-back byte is
- *       {@link #TAIL_DELAY_NANOS} old, writes it, and only then calls kwik's {@code close()}, so
- *       kwik usually has nothing but that byte and the FIN left and the close cannot strand
- *       data behind a lost request.</li>
+ *       after the write, whichever comes first.</li>
+ *   <li><b>Drain before the tail.</b> Before the held-back byte goes out on its own (from the
+ *       timer or from {@code close()}), the output re-arms the stream with zero-length writes:
+ *       one per KiB handed to kwik since the last drain plus two (at most 52), 0.2 ms apart,
+ *       and for at least {@link #TAIL_DELAY_NANOS} after the last write. These are safe because
+ *       the held byte follows them. Each re-arm that finds the request lost sends at least one
+ *       frame, so kwik has at most a frame left when the 1-byte write and {@code close()} come,
+ *       and their own requests cannot strand data or the FIN.</li>
  *   <li><b>Blocked writers.</b> Every {@link #PERIOD_MS} ms one daemon timer re-arms each stream
  *       whose writer has been blocked in kwik's {@code SendBuffer.write} for more than
  *       {@link #BLOCKED_MS} ms with a zero-length write. It is safe there: the blocked write
  *       appends its data after the empty buffer.</li>
  * </ol>
- * What is left (measured, see README.md): every operation from a non-sender thread can lose
- * the request when kwik's sender is idle and more than one frame is buffered; in the
- * regression test (virtual-thread writers, 2 cores) it happened every time in that state (each
- * such operation sent exactly one frame). So a stream whose 1-byte write or
- * {@code close()} still finds more than one frame buffered (the earlier data was not taken
- * within the delay) can stay stuck, as can one that loses the request through flow-control
- * credit or a retransmission after its last byte went out. None of these can be re-armed
- * without a zero-length write, which would cost the FIN.
+ * What is left (see README.md): every operation from a non-sender thread can lose the request
+ * when kwik's sender is idle and more than one frame is buffered; in the regression test
+ * (virtual-thread writers, 2 cores) each such operation sent exactly one frame. The drain is
+ * counted, not confirmed (kwik has no public accessor for a stream's sent offset), so a drain
+ * whose re-arms are all lost while more data than they cover is buffered can still leave the
+ * stream stuck, as can one that loses the request through flow-control credit or a
+ * retransmission after its last byte went out.
  *
  * <p>Bounds: the set holds only writes in progress (one per writing thread); each stream has at
  * most one pending tail task.

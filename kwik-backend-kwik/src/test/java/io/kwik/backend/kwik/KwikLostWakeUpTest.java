@@ -15,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
@@ -42,9 +41,8 @@ import io.kwik.tck.transport.Waits;
  *       output closed at once, then the echo read to its end.</li>
  * </ul>
  *
- * <p>Rounds: system property {@code kwik.wakeup.rounds} (default 150). Case (b) is not fully
- * fixed (README.md, "The lost wake-up without a blocked writer") and runs only with
- * {@code -Dkwik.wakeup.close=true}.
+ * <p>Rounds: system property {@code kwik.wakeup.rounds} (default 150). Both cases run by default
+ * (README.md, "The lost wake-up without a blocked writer").
  */
 final class KwikLostWakeUpTest {
 
@@ -90,9 +88,6 @@ final class KwikLostWakeUpTest {
     }
 
     @Test
-    @EnabledIfSystemProperty(named = "kwik.wakeup.close", matches = "true",
-            disabledReason = "case (b) still stalls in about 1 of 10 runs of 150 rounds (see README.md); "
-                    + "run with -Dkwik.wakeup.close=true to measure")
     void writeSeveralFramesThenClose() throws Exception {
         client = echoConnection();
         for (int round = 1; round <= ROUNDS; round++) {
