@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.kwik.api.ClientConfig;
 import io.kwik.api.Kwik;
+import io.kwik.api.KwikConfig;
 import io.kwik.api.KwikListener;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
@@ -40,7 +41,7 @@ import io.kwik.tck.tools.SelfSignedCertificate;
  * count; the time is from the first write to the last answer. Sizes are checked.
  *
  * <pre>
- *   java ... io.kwik.benchmarks.ThroughputHarness [backend[,backend...]] [MiB] [streams] [runs]
+ *   java ... io.kwik.benchmarks.ThroughputHarness [backend[,backend...]] [MiB] [streams] [runs] [KWIK stream window bytes]
  * </pre>
  */
 public final class ThroughputHarness {
@@ -54,6 +55,7 @@ public final class ThroughputHarness {
         long bytes = (args.length > 1 ? Long.parseLong(args[1]) : 64) << 20;
         int streams = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         int runs = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        long window = args.length > 4 ? Long.parseLong(args[4]) : KwikConfig.DEFAULT_STREAM_RECEIVE_WINDOW;
         SelfSignedCertificate certificate = SelfSignedCertificate.generate();
         Map<String, List<Double>> raw = new LinkedHashMap<>();
         Map<String, List<Double>> kwik = new LinkedHashMap<>();
@@ -61,13 +63,14 @@ public final class ThroughputHarness {
             // every backend and both modes in each round, so all of them see the same machine
             for (String backend : backends) {
                 double rawRate = rawTransfer(backend, certificate, bytes, streams);
-                double kwikRate = kwikTransfer(backend, certificate, bytes, streams);
+                double kwikRate = kwikTransfer(backend, certificate, bytes, streams, window);
                 raw.computeIfAbsent(backend, b -> new ArrayList<>()).add(rawRate);
                 kwik.computeIfAbsent(backend, b -> new ArrayList<>()).add(kwikRate);
                 System.out.printf("run %d %s: raw %.1f MB/s, kwik %.1f MB/s%n", run, backend, rawRate, kwikRate);
             }
         }
-        System.out.printf("%n%d MiB over %d stream(s), medians of %d runs%n", bytes >> 20, streams, runs);
+        System.out.printf("%n%d MiB over %d stream(s), KWIK stream window %d KiB, medians of %d runs%n",
+                bytes >> 20, streams, window >> 10, runs);
         System.out.printf("%-8s %14s %14s %10s%n", "backend", "raw MB/s", "KWIK MB/s", "KWIK/raw");
         for (String backend : backends) {
             double rawMedian = median(raw.get(backend));
@@ -120,9 +123,10 @@ public final class ThroughputHarness {
         }
     }
 
-    private static double kwikTransfer(String backend, SelfSignedCertificate certificate, long bytes, int streams) throws Exception {
+    private static double kwikTransfer(String backend, SelfSignedCertificate certificate, long bytes, int streams, long window)
+            throws Exception {
         ServerConfig serverConfig = ServerConfig.builder().transport(backend).certificateChain(certificate.chain())
-                .privateKey(certificate.privateKey()).build();
+                .privateKey(certificate.privateKey()).streamReceiveWindow(window).build();
         try (KwikListener listener = Kwik.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), serverConfig)) {
             Thread.ofVirtual().start(() -> {
                 try {
@@ -136,7 +140,7 @@ public final class ThroughputHarness {
                 }
             });
             ClientConfig clientConfig = ClientConfig.builder().transport(backend).trustedCertificates(certificate.chain())
-                    .serverName("localhost").build();
+                    .serverName("localhost").streamReceiveWindow(window).build();
             try (KwikSession session = Kwik.dial(new InetSocketAddress(InetAddress.getLoopbackAddress(),
                     listener.localAddress().getPort()), clientConfig)) {
                 List<KwikStream> opened = new ArrayList<>();
