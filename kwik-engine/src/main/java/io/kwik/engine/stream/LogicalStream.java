@@ -278,20 +278,7 @@ public final class LogicalStream implements KwikStream {
 
     @Override
     public void reset(long applicationErrorCode) {
-        DataChannel out;
-        lock.lock();
-        try {
-            if (sendReset != null && receiveReset != null) return;
-            StreamResetException local = new StreamResetException(id, applicationErrorCode, false);
-            if (sendReset == null) sendReset = local;
-            if (receiveReset == null) receiveReset = local;
-            buffer.clear();
-            out = channel;
-            readable.signalAll();
-            credit.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        if (!endBothHalves(new StreamResetException(id, applicationErrorCode, false))) return;
         try {
             context.sendControl(ControlFrame.newBuilder().setStreamResetNotification(
                     StreamResetNotification.newBuilder().setLogicalStreamId(id).setErrorCode(applicationErrorCode)).build());
@@ -299,19 +286,29 @@ public final class LogicalStream implements KwikStream {
             // the session is failing; the peer learns of the reset from the connection closing
         }
         StreamLifecycleEvent.record(context.sessionId(), context.pathId(), id, Action.RESET_LOCALLY, applicationErrorCode);
-        if (out != null) out.release();
         maybeReleased();
     }
 
     /** The peer reset the stream: both halves end at once. */
     public void onResetFromPeer(long applicationErrorCode) {
+        if (!endBothHalves(new StreamResetException(id, applicationErrorCode, true))) return;
+        StreamLifecycleEvent.record(context.sessionId(), context.pathId(), id, Action.RESET_BY_PEER, applicationErrorCode);
+        maybeReleased();
+    }
+
+    /**
+     * Ends whichever halves are still open with {@code cause}, drops what was buffered and wakes
+     * every waiter; the real stream is let go after the lock is released.
+     *
+     * @return false when both halves had already been reset
+     */
+    private boolean endBothHalves(StreamResetException cause) {
         DataChannel out;
         lock.lock();
         try {
-            if (receiveReset != null && sendReset != null) return;
-            StreamResetException byPeer = new StreamResetException(id, applicationErrorCode, true);
-            if (sendReset == null) sendReset = byPeer;
-            if (receiveReset == null) receiveReset = byPeer;
+            if (sendReset != null && receiveReset != null) return false;
+            if (sendReset == null) sendReset = cause;
+            if (receiveReset == null) receiveReset = cause;
             buffer.clear();
             out = channel;
             readable.signalAll();
@@ -320,8 +317,7 @@ public final class LogicalStream implements KwikStream {
             lock.unlock();
         }
         if (out != null) out.release();
-        StreamLifecycleEvent.record(context.sessionId(), context.pathId(), id, Action.RESET_BY_PEER, applicationErrorCode);
-        maybeReleased();
+        return true;
     }
 
     /** Wakes every waiter so it sees the session's failure. */
