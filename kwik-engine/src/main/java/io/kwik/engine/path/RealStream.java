@@ -51,10 +51,6 @@ final class RealStream {
         thread.start();
     }
 
-    long quicId() {
-        return quicId;
-    }
-
     /** Queues a frame, waiting while the queue is full. */
     void send(EncodedFrame frame) throws IOException {
         try {

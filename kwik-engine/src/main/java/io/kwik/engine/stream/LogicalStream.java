@@ -373,7 +373,7 @@ public final class LogicalStream implements KwikStream {
         public int available() {
             lock.lock();
             try {
-                return (int) Math.min(Integer.MAX_VALUE, buffer.hasReadable() ? 1 : 0);
+                return buffer.hasReadable() ? 1 : 0;
             } finally {
                 lock.unlock();
             }

@@ -120,13 +120,4 @@ public final class BoundedQueue<T> {
             lock.unlock();
         }
     }
-
-    public boolean isClosed() {
-        lock.lock();
-        try {
-            return closed;
-        } finally {
-            lock.unlock();
-        }
-    }
 }
