@@ -17,4 +17,5 @@ module io.kwik.tck {
     exports io.kwik.tck;
     exports io.kwik.tck.tools;
     exports io.kwik.tck.transport;
+    exports io.kwik.tck.impair;
 }

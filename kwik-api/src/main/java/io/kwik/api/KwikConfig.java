@@ -20,8 +20,11 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
     public static final long DEFAULT_STREAM_RECEIVE_WINDOW = 1 << 20;
     /** Default {@link #maxConcurrentStreams()}: 100. */
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 100;
-    /** Default {@link #maxMessageSize()}: 1 MiB. */
-    public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
+    /**
+     * Default {@link #maxMessageSize()}: 2 MiB, so that a raw relay of 1 MiB (R9) fits in one
+     * message with room to spare.
+     */
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 2 << 20;
     /** Default {@link #logicalStreamsPerRealStream()}: 4. */
     public static final int DEFAULT_LOGICAL_STREAMS_PER_REAL_STREAM = 4;
     /** Default {@link #realStreamIdleTimeout()}: 2 seconds. */

@@ -1,8 +1,11 @@
 package io.kwik.api;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
@@ -47,6 +50,60 @@ public interface KwikSession extends AutoCloseable {
      * @return the stream, or {@code null} when none arrived in time
      */
     KwikStream acceptStream(Duration timeout) throws IOException, InterruptedException;
+
+    /**
+     * Primary only: asks the client to join the server at {@code secondary} as a new path of
+     * this session (DESIGN.md 4.2). The primary picks the path id and signs a join token with
+     * {@link ServerConfig#pathTokenKey()}.
+     *
+     * @return completes with the new path, or fails with a {@link KwikException} that says why:
+     *         {@link AuthenticationException} when the secondary refused the token, a
+     *         {@link ErrorCode#PATH_DEAD} code when the client could not connect, or
+     *         {@link ErrorCode#SESSION_CLOSED} when the session ends first
+     * @throws UnsupportedOperationException on the client and on secondaries
+     */
+    CompletableFuture<PathInfo> addPath(InetSocketAddress secondary);
+
+    /**
+     * Primary only: asks the client to close a secondary path once it has delivered what it
+     * holds, and waits for its answer (up to the handshake timeout). The path's status
+     * becomes {@link PathStatus#CLOSED}.
+     *
+     * @throws KwikException {@link ErrorCode#PATH_NOT_FOUND} for an unknown path or the primary's own,
+     *                       {@link PathDeadException} for a dead one
+     * @throws UnsupportedOperationException on the client and on secondaries
+     */
+    void removePath(String pathId) throws IOException;
+
+    /**
+     * Servers only: a handle on logical stream {@code logicalStreamId} of this session, for
+     * {@link KwikStream#writeAt} over this server's own path. On the primary it is the stream
+     * itself; on a secondary it is a write-only handle, which never finishes the stream.
+     *
+     * @throws IllegalArgumentException on the primary, for an id that is not an open stream
+     * @throws UnsupportedOperationException on the client
+     */
+    KwikStream stream(long logicalStreamId);
+
+    /**
+     * Servers only: sends {@code data} to the server on {@code targetPathId}, through the
+     * client, unchanged (R9). Waits while too many relays to that path are in flight.
+     *
+     * @throws KwikException {@link ErrorCode#PATH_NOT_FOUND} for a path this server does not
+     *                       know, {@link PathDeadException} for a dead one,
+     *                       {@link ErrorCode#PACKET_TOO_LARGE} when {@code data} is larger than
+     *                       the client accepts in one message
+     * @throws UnsupportedOperationException on the client
+     */
+    void sendRawData(String targetPathId, ByteBuffer data) throws IOException;
+
+    /**
+     * Servers only: waits for the next bytes another server sent to this one.
+     *
+     * @throws KwikException with {@link ErrorCode#SESSION_CLOSED} once the session has ended
+     * @throws UnsupportedOperationException on the client
+     */
+    RawData receiveRawData() throws IOException, InterruptedException;
 
     /** Paths that are usable now. */
     List<PathInfo> activePaths();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A logical stream: an ordered byte stream in each direction, with {@code java.io} semantics.
@@ -47,4 +48,37 @@ public interface KwikStream extends AutoCloseable {
 
     /** Ends both directions at once; the peer's reads and writes fail with {@code applicationErrorCode}. */
     void reset(long applicationErrorCode);
+
+    /**
+     * Primary only: moves this stream's write cursor past {@code length} bytes that other
+     * servers will write with {@link #writeAt}. The final size sent by {@link #close()} is at
+     * least the end of every reserved range.
+     *
+     * @return the first offset of the reserved range
+     * @throws IllegalArgumentException when {@code length} is negative
+     * @throws UnsupportedOperationException on the client and on secondaries
+     */
+    long reserve(long length) throws IOException;
+
+    /**
+     * Servers only: writes {@code src} at KWIK offset {@code offset} of the server-to-client
+     * direction, over this server's own path, waiting for window as needed. Writing bytes the
+     * client already holds is harmless: duplicates are dropped.
+     *
+     * @throws KwikException {@link ErrorCode#OFFSET_MISMATCH} for bytes at or past the stream's final size
+     * @throws UnsupportedOperationException on the client
+     */
+    void writeAt(long offset, ByteBuffer src) throws IOException;
+
+    /**
+     * Primary only: reserves {@code length} bytes and asks the server on {@code pathId} to
+     * write them: it receives {@code instruction} from {@link KwikSession#receiveRawData()},
+     * with the range in {@link RawData#delegation()}.
+     *
+     * @return completes once the client has confirmed it holds the whole range; fails with
+     *         {@link PathDeadException} (naming the missing bytes) when the path dies first, or
+     *         with a {@link KwikException} when the session ends
+     * @throws UnsupportedOperationException on the client and on secondaries
+     */
+    CompletableFuture<Delegation> delegate(String pathId, long length, ByteBuffer instruction);
 }

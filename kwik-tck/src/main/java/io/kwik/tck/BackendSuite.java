@@ -18,4 +18,13 @@ public abstract class BackendSuite {
     protected QuicTransportProvider clientProvider() {
         return provider();
     }
+
+    /**
+     * The provider secondary servers run on, in suites with several servers per session. By
+     * default the one under test; a mixed-session interop run overrides it so that the primary
+     * ({@link #provider()}) and the secondaries run on different backends.
+     */
+    protected QuicTransportProvider secondaryProvider() {
+        return provider();
+    }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
@@ -25,6 +26,7 @@ import io.kwik.engine.wire.MessageSender;
 import io.kwik.engine.wire.Messages;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataPacket;
+import io.kwik.proto.RawPacket;
 import io.kwik.proto.StreamHeader;
 import io.kwik.spi.ConnectionClose;
 import io.kwik.spi.ConnectionClosedException;
@@ -62,6 +64,9 @@ public final class PathConnection {
     private final AtomicBoolean closedReported = new AtomicBoolean();
     private final KwikException closedLocally = new KwikException(ErrorCode.SESSION_CLOSED, "session closed locally");
     private volatile PathHandler handler;
+    private final AtomicReference<CompletableFuture<MessageSender>> raw = new AtomicReference<>();
+    /** Relayed messages queued for the raw stream at most; {@link MessageSender} bounds their bytes too. */
+    private static final int RAW_QUEUE_MESSAGES = 64;
 
     /**
      * @param controlReader the reader already used for the handshake on the control stream
@@ -100,6 +105,44 @@ public final class PathConnection {
     /** Queues a control frame, waiting while the control queue is full. */
     public void sendControl(ControlFrame frame) throws IOException {
         control.send(Messages.delimited(frame));
+    }
+
+    /**
+     * Queues a relayed message on this path's raw stream, opening it on first use; waits while
+     * the raw stream's queue is full, which pushes back on whoever relays.
+     */
+    public void sendRaw(RawPacket packet) throws IOException {
+        rawSender().send(Messages.delimited(packet));
+    }
+
+    private MessageSender rawSender() throws IOException {
+        CompletableFuture<MessageSender> mine = new CompletableFuture<>();
+        CompletableFuture<MessageSender> existing = raw.compareAndExchange(null, mine);
+        if (existing != null) {
+            // someone else opens it (or opened it); wait without holding any lock
+            try {
+                return existing.get(openTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while opening the raw stream");
+            } catch (ExecutionException | TimeoutException e) {
+                throw new KwikException(ErrorCode.STREAM_CREATE_FAILED, "no raw stream on path " + pathId, e);
+            }
+        }
+        try {
+            KwikException failed = failure.get();
+            if (failed != null) throw new KwikException(failed.code(), failed.getMessage(), failed);
+            QuicStream stream = openQuicStream();
+            MessageSender sender = new MessageSender(pathId + "-raw-writer", stream.output(), RAW_QUEUE_MESSAGES, threads,
+                    e -> LOG.log(Level.DEBUG, "raw stream of path {0} failed: {1}", pathId, e));
+            sender.send(Messages.delimited(StreamHeader.newBuilder().setKind(StreamHeader.Kind.KIND_RAW).build()));
+            mine.complete(sender);
+            if (failure.get() != null) sender.abort();
+            return sender;
+        } catch (IOException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        }
     }
 
     /** A channel for one logical stream's outgoing frames, on a real stream of this path. */
@@ -217,6 +260,8 @@ public final class PathConnection {
 
     private void stopSending() {
         control.abort();
+        CompletableFuture<MessageSender> rawSender = raw.get();
+        if (rawSender != null) rawSender.thenAccept(MessageSender::abort);
         multiplexer.close();
         ScheduledFuture<?> task = reaper;
         if (task != null) task.cancel(false);
@@ -268,10 +313,11 @@ public final class PathConnection {
             byte[] header = reader.next();
             if (header == null) return;
             StreamHeader.Kind kind = Messages.streamKind(header);
-            if (kind != StreamHeader.Kind.KIND_DATA) {
-                throw new KwikException(ErrorCode.INVALID_FRAME, "raw streams are not supported by this version");
-            }
             byte[] message;
+            if (kind == StreamHeader.Kind.KIND_RAW) {
+                while ((message = reader.next()) != null) handler.onRawPacket(Messages.rawPacket(message));
+                return;
+            }
             while ((message = reader.next()) != null) {
                 DataPacket packet = Messages.dataPacket(message);
                 packetsReceived.increment();

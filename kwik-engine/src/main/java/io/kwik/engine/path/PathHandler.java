@@ -3,6 +3,7 @@ package io.kwik.engine.path;
 import io.kwik.api.KwikException;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataFrame;
+import io.kwik.proto.RawPacket;
 
 /** What a path reports to the session that owns it. Called from the path's reader threads. */
 public interface PathHandler {
@@ -12,6 +13,9 @@ public interface PathHandler {
 
     /** A data frame arrived on one of the path's data streams. Throw to close the path. */
     void onDataFrame(DataFrame frame) throws KwikException, InterruptedException;
+
+    /** Bytes relayed from another server arrived on a raw stream (servers only). Throw to close the path. */
+    void onRawPacket(RawPacket packet) throws KwikException, InterruptedException;
 
     /**
      * The path ended: {@code failure} says why, or is null after a graceful close by either

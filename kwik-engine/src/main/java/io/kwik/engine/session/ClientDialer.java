@@ -18,6 +18,7 @@ import io.kwik.api.KwikSession;
 import io.kwik.api.Role;
 import io.kwik.engine.path.PathConnection;
 import io.kwik.engine.path.PathSettings;
+import io.kwik.engine.paths.PathDirectory;
 import io.kwik.engine.stream.StreamRegistry;
 import io.kwik.engine.transport.TransportSelector;
 import io.kwik.engine.wire.MessageReader;
@@ -54,39 +55,62 @@ public final class ClientDialer {
 
     private static KwikSession handshake(QuicTransport transport, ThreadFactory threads, InetSocketAddress primary,
                                          ClientConfig config) throws IOException {
+        Handshake handshake = authenticate(transport, threads, primary, config, Protocol.PRIMARY_PATH_ID,
+                AuthenticationRequest.newBuilder().setRole(PathRole.PATH_ROLE_PRIMARY));
+        try {
+            AuthenticationResponse response = handshake.response();
+            String sessionId = HexFormat.of().formatHex(response.getSessionId().toByteArray());
+            String pathId = response.getPathId();
+            PathConnection path = new PathConnection(pathId, handshake.quic(), handshake.reader(), handshake.control(), threads,
+                    PathSettings.of(config, response.getMaxMessageSize()));
+            SessionCore core = new SessionCore(sessionId, path, context -> new StreamRegistry(context, false, 0,
+                    config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
+                    failure -> { });
+            core.registry().peerParameters(response.getStreamReceiveWindow(), response.getMaxStreams());
+            ClientRole role = new ClientRole(core, new PathDirectory(sessionId), primary, transport, threads, config);
+            core.role(role);
+            EngineSession session = new EngineSession(sessionId, Role.CLIENT, core, primary, ended -> transport.close());
+            path.start(core);
+            return session;
+        } catch (RuntimeException e) {
+            handshake.quic().close(ErrorCode.INTERNAL.code(), "handshake failed");
+            throw e;
+        }
+    }
+
+    /** A connection that authenticated: its control stream's reader and sender, and the server's answer. */
+    record Handshake(QuicConnection quic, MessageReader reader, MessageSender control, AuthenticationResponse response) {}
+
+    /**
+     * Connects to {@code server}, opens the control stream and authenticates with
+     * {@code request} (its role and, for a secondary, the join fields), all within the
+     * handshake timeout.
+     */
+    static Handshake authenticate(QuicTransport transport, ThreadFactory threads, InetSocketAddress server,
+                                  ClientConfig config, String pathId, AuthenticationRequest.Builder request) throws IOException {
         long deadline = System.nanoTime() + config.handshakeTimeout().toNanos();
-        String serverName = config.serverName().orElse(primary.getHostString());
+        String serverName = config.serverName().orElse(server.getHostString());
         ClientTransportConfig transportConfig = new ClientTransportConfig(Protocol.ALPN, serverName,
                 config.trustedCertificates(), config.insecureTrustAll(), TransportSettings.limits(config));
-        QuicConnection quic = await(transport.connect(primary, transportConfig), deadline, "connecting to " + primary);
-        // A handshake that stalls is ended by closing the connection, which unblocks the read below.
+        QuicConnection quic = await(transport.connect(server, transportConfig), deadline, "connecting to " + server);
+        // a handshake that stalls is ended by closing the connection, which unblocks the read below
         CompletableFuture<Void> authenticated = new CompletableFuture<>();
         CompletableFuture.delayedExecutor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).execute(() -> {
             if (!authenticated.isDone()) quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
         });
         try {
             QuicStream controlStream = await(quic.openBidirectionalStream(), deadline, "opening the control stream");
-            MessageSender control = new MessageSender("p0-control-writer", controlStream.output(), 4096, threads,
+            MessageSender control = new MessageSender(pathId + "-control-writer", controlStream.output(), 4096, threads,
                     e -> { });
             MessageReader reader = new MessageReader(controlStream.input(), config.maxMessageSize());
-            control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationRequest(AuthenticationRequest.newBuilder()
-                    .setRole(PathRole.PATH_ROLE_PRIMARY).setVersion(Protocol.VERSION)
+            control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationRequest(request
+                    .setVersion(Protocol.VERSION)
                     .setMaxStreams(config.maxConcurrentStreams())
                     .setStreamReceiveWindow(config.streamReceiveWindow())
                     .setMaxMessageSize(config.maxMessageSize())).build()));
             AuthenticationResponse response = readResponse(reader, quic);
             authenticated.complete(null);
-            String sessionId = HexFormat.of().formatHex(response.getSessionId().toByteArray());
-            String pathId = response.getPathId();
-            PathConnection path = new PathConnection(pathId, quic, reader, control, threads,
-                    PathSettings.of(config, response.getMaxMessageSize()));
-            SessionCore core = new SessionCore(sessionId, path, context -> new StreamRegistry(context, false, 0,
-                    config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
-                    failure -> { });
-            core.registry().peerParameters(response.getStreamReceiveWindow(), response.getMaxStreams());
-            EngineSession session = new EngineSession(sessionId, Role.CLIENT, core, primary, ended -> transport.close());
-            path.start(core);
-            return session;
+            return new Handshake(quic, reader, control, response);
         } catch (IOException | RuntimeException e) {
             authenticated.complete(null);
             quic.close(ErrorCode.INTERNAL.code(), "handshake failed");
@@ -147,7 +171,7 @@ public final class ClientDialer {
         return new KwikException(ErrorCode.AUTH_FAILED, "authentication did not complete: " + closed.getMessage(), closed);
     }
 
-    private static <T> T await(CompletableFuture<T> future, long deadline, String what) throws IOException {
+    static <T> T await(CompletableFuture<T> future, long deadline, String what) throws IOException {
         try {
             return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {

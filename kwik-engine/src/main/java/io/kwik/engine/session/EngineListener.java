@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -12,18 +13,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 import com.google.protobuf.ByteString;
 
+import io.kwik.api.AuthenticationException;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikListener;
 import io.kwik.api.KwikSession;
+import io.kwik.api.PathStatus;
 import io.kwik.api.Role;
 import io.kwik.api.ServerConfig;
 import io.kwik.engine.path.PathConnection;
+import io.kwik.engine.auth.JoinTokens;
 import io.kwik.engine.path.PathSettings;
+import io.kwik.engine.paths.PathDirectory;
 import io.kwik.engine.stream.StreamRegistry;
 import io.kwik.engine.transport.TransportSelector;
 import io.kwik.engine.util.BoundedQueue;
@@ -34,6 +41,7 @@ import io.kwik.engine.wire.Protocol;
 import io.kwik.proto.AuthenticationRequest;
 import io.kwik.proto.AuthenticationResponse;
 import io.kwik.proto.ControlFrame;
+import io.kwik.proto.PathRole;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
 import io.kwik.spi.QuicStream;
@@ -50,7 +58,12 @@ public final class EngineListener implements KwikListener {
     private static final System.Logger LOG = System.getLogger(EngineListener.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private static final Pattern SECONDARY_PATH = Pattern.compile("p[1-9][0-9]{0,2}");
+    private static final AtomicBoolean UNAUTHENTICATED_WARNING = new AtomicBoolean();
+
     private final ServerConfig config;
+    private final JoinTokens tokens;
+    private final Set<String> joined = ConcurrentHashMap.newKeySet();
     private final QuicTransport transport;
     private final ThreadFactory threads;
     private final BoundedQueue<KwikSession> backlog;
@@ -60,6 +73,7 @@ public final class EngineListener implements KwikListener {
 
     private EngineListener(ServerConfig config, QuicTransport transport, ThreadFactory threads) {
         this.config = config;
+        this.tokens = config.pathTokenKey().map(key -> new JoinTokens(key, Clock.systemUTC())).orElse(null);
         this.transport = transport;
         this.threads = threads;
         this.backlog = new BoundedQueue<>(config.acceptBacklog());
@@ -130,14 +144,20 @@ public final class EngineListener implements KwikListener {
                 throw new KwikException(ErrorCode.INVALID_FRAME, "expected an authentication request, got " + frame.getFrameCase());
             }
             AuthenticationRequest request = frame.getAuthenticationRequest();
-            switch (request.getRole()) {
-                case PATH_ROLE_PRIMARY -> { }
-                case PATH_ROLE_SECONDARY -> throw new KwikException(ErrorCode.AUTH_FAILED,
-                        "unknown session " + HexFormat.of().formatHex(request.getSessionId().toByteArray()));
-                default -> throw new KwikException(ErrorCode.AUTH_FAILED, "authentication request without a valid role");
+            if (request.getRole() != PathRole.PATH_ROLE_PRIMARY && request.getRole() != PathRole.PATH_ROLE_SECONDARY) {
+                throw new KwikException(ErrorCode.AUTH_FAILED, "authentication request without a valid role");
             }
             if (request.getVersion() != Protocol.VERSION) {
                 throw new KwikException(ErrorCode.AUTH_FAILED, "unsupported protocol version " + request.getVersion());
+            }
+            if (request.getRole() == PathRole.PATH_ROLE_SECONDARY) {
+                String joining = checkJoin(request);
+                if (!authenticated.complete(null)) {
+                    joined.remove(joining);
+                    return;
+                }
+                startSecondarySession(quic, controlStream, reader, request, joining);
+                return;
             }
             if (!authenticated.complete(null)) return;
             startPrimarySession(quic, controlStream, reader, request);
@@ -164,12 +184,76 @@ public final class EngineListener implements KwikListener {
                 config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
                 this::reportError);
         core.registry().peerParameters(request.getStreamReceiveWindow(), request.getMaxStreams());
+        PathDirectory directory = new PathDirectory(id);
+        // a path's address is the server's, as the client dialed it
+        directory.put(Protocol.PRIMARY_PATH_ID, quic.localAddress(), true, PathStatus.ACTIVE,
+                PathStatsSource.of(path, () -> core.registry().openStreams()));
+        core.role(new PrimaryRole(core, directory, config, request.getMaxMessageSize()));
         EngineSession session = new EngineSession(id, Role.PRIMARY_SERVER, core,
                 quic.remoteAddress(), sessions::remove);
         sessions.add(session);
         control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationResponse(AuthenticationResponse.newBuilder()
                 .setSessionId(ByteString.copyFrom(sessionId)).setPathId(Protocol.PRIMARY_PATH_ID).setVersion(Protocol.VERSION)
                 .setMaxStreams(config.maxConcurrentStreams()).setStreamReceiveWindow(config.streamReceiveWindow())
+                .setMaxMessageSize(config.maxMessageSize())).build()));
+        path.start(core);
+        if (!backlog.offer(session)) {
+            path.fail(new KwikException(ErrorCode.SESSION_CLOSED, "server busy: accept backlog of " + config.acceptBacklog() + " is full"));
+        }
+    }
+
+    /**
+     * Checks a secondary's join (DESIGN.md 4.2) and reserves its session and path on this
+     * listener, so the same join cannot be replayed while it lives.
+     *
+     * @return the reservation's key
+     */
+    private String checkJoin(AuthenticationRequest request) throws KwikException {
+        if (request.getSessionId().size() != Protocol.SESSION_ID_BYTES || !SECONDARY_PATH.matcher(request.getPathId()).matches()) {
+            throw new KwikException(ErrorCode.AUTH_FAILED, "malformed join: bad session id or path id");
+        }
+        String sessionId = HexFormat.of().formatHex(request.getSessionId().toByteArray());
+        String target = request.getTarget();
+        InetSocketAddress stated = WireStatus.address(target);
+        if (stated == null || stated.getPort() != localAddress().getPort()) {
+            throw new KwikException(ErrorCode.AUTH_FAILED, "join token is for " + target + ", not this server");
+        }
+        if (tokens != null) {
+            String refusal = tokens.check(sessionId, request.getPathId(), target, request.getTokenExpiryEpochMillis(),
+                    request.getToken().toByteArray());
+            if (refusal != null) throw new AuthenticationException(refusal);
+        } else if (UNAUTHENTICATED_WARNING.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "no pathTokenKey configured: secondary paths join without authentication");
+        }
+        String key = sessionId + "|" + request.getPathId();
+        if (!joined.add(key)) throw new AuthenticationException("path " + request.getPathId() + " of that session joined already");
+        return key;
+    }
+
+    private void startSecondarySession(QuicConnection quic, QuicStream controlStream, MessageReader reader,
+                                       AuthenticationRequest request, String joining) throws IOException {
+        String pathId = request.getPathId();
+        MessageSender control = new MessageSender(pathId + "-control-writer", controlStream.output(), 4096, threads, e -> { });
+        PathConnection path = new PathConnection(pathId, quic, reader, control, threads,
+                PathSettings.of(config, request.getMaxMessageSize()));
+        String id = HexFormat.of().formatHex(request.getSessionId().toByteArray());
+        int pathNumber = Integer.parseInt(pathId.substring(1));
+        SessionCore core = new SessionCore(id, path, context -> new StreamRegistry(context, true, pathNumber,
+                config.streamReceiveWindow(), 1, config.streamCreationTimeout()), this::reportError);
+        // secondaries open no streams (the primary does), and the client opens none on them
+        core.registry().peerParameters(request.getStreamReceiveWindow(), 0);
+        PathDirectory directory = new PathDirectory(id);
+        directory.put(pathId, quic.localAddress(), false, PathStatus.ACTIVE,
+                PathStatsSource.of(path, () -> core.registry().openStreams()));
+        core.role(new SecondaryRole(core, directory, request.getMaxMessageSize(), request.getStreamReceiveWindow()));
+        EngineSession session = new EngineSession(id, Role.SECONDARY_SERVER, core, quic.remoteAddress(), ended -> {
+            sessions.remove(ended);
+            joined.remove(joining);
+        });
+        sessions.add(session);
+        control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationResponse(AuthenticationResponse.newBuilder()
+                .setSessionId(request.getSessionId()).setPathId(pathId).setVersion(Protocol.VERSION)
+                .setMaxStreams(0).setStreamReceiveWindow(config.streamReceiveWindow())
                 .setMaxMessageSize(config.maxMessageSize())).build()));
         path.start(core);
         if (!backlog.offer(session)) {

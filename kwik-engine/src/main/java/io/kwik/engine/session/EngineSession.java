@@ -2,43 +2,35 @@ package io.kwik.engine.session;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
-import io.kwik.api.PathStats;
 import io.kwik.api.PathStatus;
+import io.kwik.api.RawData;
 import io.kwik.api.Role;
 import io.kwik.api.SessionStats;
-import io.kwik.engine.events.PathLifecycleEvent;
-import io.kwik.spi.TransportStats;
 
 /**
- * The public face of a session, at any of its ends. This version has one path per session;
- * everything path-specific lives in {@link SessionCore} and the path below it.
+ * The public face of a session, at any of its ends. Streams live in {@link SessionCore}, path
+ * operations in the end's {@link SessionRole}, and what this end knows of the session's paths
+ * in the role's directory.
  */
 final class EngineSession implements KwikSession {
-    private static final System.Logger LOG = System.getLogger(EngineSession.class.getName());
-
     private final String id;
     private final Role role;
     private final SessionCore core;
     private final InetSocketAddress peer;
-    private final Instant createdAt = Instant.now();
-    private final List<Consumer<PathEvent>> pathListeners = new CopyOnWriteArrayList<>();
     private final Consumer<? super EngineSession> onClose;
 
     /**
@@ -51,7 +43,6 @@ final class EngineSession implements KwikSession {
         this.core = core;
         this.peer = peer;
         this.onClose = onClose;
-        PathLifecycleEvent.record(id, core.pathId(), String.valueOf(peer), PathStatus.ACTIVE.name(), role.name());
         core.closed().whenComplete((failure, ignored) -> ended(failure));
     }
 
@@ -72,16 +63,25 @@ final class EngineSession implements KwikSession {
 
     @Override
     public KwikStream openStreamSync() throws IOException, InterruptedException {
+        refuseOnSecondary();
         return core.registry().open(true);
     }
 
     @Override
     public KwikStream openStream() throws IOException {
+        refuseOnSecondary();
         try {
             return core.registry().open(false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while opening a stream");
+        }
+    }
+
+    private void refuseOnSecondary() {
+        if (role == Role.SECONDARY_SERVER) {
+            throw new UnsupportedOperationException("only the client and the primary open streams;"
+                    + " a secondary writes into them with stream(id).writeAt(...)");
         }
     }
 
@@ -97,30 +97,57 @@ final class EngineSession implements KwikSession {
     }
 
     @Override
+    public CompletableFuture<PathInfo> addPath(InetSocketAddress secondary) {
+        return core.role().addPath(secondary);
+    }
+
+    @Override
+    public void removePath(String pathId) throws IOException {
+        core.role().removePath(pathId);
+    }
+
+    @Override
+    public KwikStream stream(long logicalStreamId) {
+        return core.role().stream(logicalStreamId);
+    }
+
+    @Override
+    public void sendRawData(String targetPathId, ByteBuffer data) throws IOException {
+        Objects.requireNonNull(targetPathId, "targetPathId");
+        Objects.requireNonNull(data, "data");
+        KwikException failure = core.failure();
+        if (failure != null) throw new KwikException(failure.code(), failure.getMessage(), failure);
+        core.role().sendRawData(targetPathId, data);
+    }
+
+    @Override
+    public RawData receiveRawData() throws IOException, InterruptedException {
+        return core.role().receiveRawData();
+    }
+
+    @Override
     public List<PathInfo> activePaths() {
-        PathInfo path = pathInfo();
-        return path.status() == PathStatus.ACTIVE ? List.of(path) : List.of();
+        return core.role().directory().withStatus(PathStatus.ACTIVE, PathStatus.DEGRADED);
     }
 
     @Override
     public List<PathInfo> deadPaths() {
-        PathInfo path = pathInfo();
-        return path.status() == PathStatus.DEAD ? List.of(path) : List.of();
+        return core.role().directory().withStatus(PathStatus.DEAD);
     }
 
     @Override
     public List<PathInfo> allPaths() {
-        return List.of(pathInfo());
+        return core.role().directory().all();
     }
 
     @Override
     public void addPathListener(Consumer<PathEvent> listener) {
-        pathListeners.add(Objects.requireNonNull(listener, "listener"));
+        core.role().directory().addListener(listener);
     }
 
     @Override
     public SessionStats stats() {
-        return new SessionStats(id, Map.of(core.pathId(), pathStats()));
+        return new SessionStats(id, core.role().directory().stats());
     }
 
     @Override
@@ -133,37 +160,14 @@ final class EngineSession implements KwikSession {
         core.path().close();
     }
 
-    private PathStatus status() {
-        if (!core.closed().isDone()) return PathStatus.ACTIVE;
-        KwikException failure = core.closed().getNow(null);
-        return failure != null && failure.code() == ErrorCode.PATH_DEAD ? PathStatus.DEAD : PathStatus.CLOSED;
-    }
-
-    private PathStats pathStats() {
-        TransportStats transport = core.path().transportStats();
-        return new PathStats(transport.smoothedRtt(), -1, core.path().bytesSent(), core.path().bytesReceived(),
-                core.path().packetsSent(), core.path().packetsReceived(), transport.bytesInFlight(), -1,
-                core.registry().openStreams(), core.path().openRealStreams(), status());
-    }
-
-    private PathInfo pathInfo() {
-        return new PathInfo(core.pathId(), peer, true, status(), createdAt, Instant.now(), pathStats());
-    }
-
     private void ended(KwikException failure) {
         try {
-            PathInfo path = pathInfo();
-            PathLifecycleEvent.record(id, path.id(), String.valueOf(peer), path.status().name(),
-                    failure == null ? "closed" : failure.getMessage());
-            PathEvent event = path.status() == PathStatus.DEAD
-                    ? new PathEvent.Dead(path, failure == null ? "closed" : failure.getMessage())
-                    : new PathEvent.Removed(path);
-            for (Consumer<PathEvent> listener : pathListeners) {
-                try {
-                    listener.accept(event);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "path listener failed", e);
-                }
+            // the role has already moved every path to DEAD or CLOSED
+            PathInfo path = core.role().directory().info(core.pathId());
+            if (path != null) {
+                core.role().directory().fire(path.status() == PathStatus.DEAD
+                        ? new PathEvent.Dead(path, failure == null ? "closed" : failure.getMessage())
+                        : new PathEvent.Removed(path));
             }
         } finally {
             onClose.accept(this);

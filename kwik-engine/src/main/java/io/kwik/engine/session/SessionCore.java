@@ -2,10 +2,12 @@ package io.kwik.engine.session;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
+import io.kwik.api.Delegation;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.engine.path.PathConnection;
@@ -17,10 +19,12 @@ import io.kwik.engine.stream.StreamRegistry;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataFrame;
 import io.kwik.proto.Pong;
+import io.kwik.proto.RawPacket;
 
 /**
- * Ties one path to the session's streams: routes the path's frames to the streams, gives the
- * streams what they need of the path, and records how the session ended.
+ * Ties a session's streams to its path to the peer (the primary path, on the client): routes
+ * the path's frames to the streams, gives the streams what they need of the path, hands
+ * role-specific frames to the {@link SessionRole}, and records how the session ended.
  */
 final class SessionCore implements StreamContext, PathHandler {
     private static final System.Logger LOG = System.getLogger(SessionCore.class.getName());
@@ -31,6 +35,7 @@ final class SessionCore implements StreamContext, PathHandler {
     private final AtomicReference<KwikException> ended = new AtomicReference<>();
     private final CompletableFuture<KwikException> closed = new CompletableFuture<>();
     private final Consumer<KwikException> onFailure;
+    private volatile SessionRole role;
 
     /**
      * @param onFailure told of a protocol failure this end detected in the peer's input
@@ -45,6 +50,15 @@ final class SessionCore implements StreamContext, PathHandler {
     /** Creates the registry once the context exists. */
     interface RegistryFactory {
         StreamRegistry create(StreamContext context);
+    }
+
+    /** Sets the role; before the path starts. */
+    void role(SessionRole sessionRole) {
+        this.role = sessionRole;
+    }
+
+    SessionRole role() {
+        return role;
     }
 
     StreamRegistry registry() {
@@ -84,6 +98,23 @@ final class SessionCore implements StreamContext, PathHandler {
     }
 
     @Override
+    public void sendWindowUpdate(ControlFrame frame) throws IOException {
+        KwikException failure = failure();
+        if (failure != null) throw new KwikException(failure.code(), failure.getMessage(), failure);
+        role.sendWindowUpdate(frame);
+    }
+
+    @Override
+    public boolean ownsServerWrites() {
+        return role.ownsServerWrites();
+    }
+
+    @Override
+    public CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction) {
+        return role.delegate(range, instruction);
+    }
+
+    @Override
     public DataChannel dataChannel(LogicalStream stream) throws IOException {
         return path.dataChannel();
     }
@@ -105,12 +136,17 @@ final class SessionCore implements StreamContext, PathHandler {
     // ---------------------------------------------------------------- PathHandler
 
     @Override
-    public void onControlFrame(ControlFrame frame) throws KwikException {
+    public void onControlFrame(ControlFrame frame) throws KwikException, InterruptedException {
         switch (frame.getFrameCase()) {
             case STREAM_CREATE_NOTIFICATION -> registry.onCreateNotification(frame.getStreamCreateNotification().getLogicalStreamId());
             case MAX_STREAM_DATA -> {
-                LogicalStream stream = registry.get(frame.getMaxStreamData().getLogicalStreamId());
-                if (stream != null) stream.onMaxStreamDataFromPeer(frame.getMaxStreamData().getMaxOffset());
+                long id = frame.getMaxStreamData().getLogicalStreamId();
+                LogicalStream stream = registry.get(id);
+                if (stream != null) {
+                    stream.onMaxStreamDataFromPeer(frame.getMaxStreamData().getMaxOffset());
+                } else {
+                    role.onMaxStreamData(id, frame.getMaxStreamData().getMaxOffset());
+                }
             }
             case STREAM_RESET_NOTIFICATION -> {
                 LogicalStream stream = registry.get(frame.getStreamResetNotification().getLogicalStreamId());
@@ -127,9 +163,17 @@ final class SessionCore implements StreamContext, PathHandler {
             case PONG, CLOSE_NOTIFICATION -> { }
             case AUTHENTICATION_REQUEST, AUTHENTICATION_RESPONSE ->
                     throw new KwikException(ErrorCode.INVALID_FRAME, "authentication frame after the handshake");
-            default -> throw new KwikException(ErrorCode.INVALID_FRAME,
-                    frame.getFrameCase() + " is not supported on a single-path session by this version");
+            default -> {
+                if (!role.onControlFrame(frame)) {
+                    throw new KwikException(ErrorCode.INVALID_FRAME, frame.getFrameCase() + " is not valid at this end");
+                }
+            }
         }
+    }
+
+    @Override
+    public void onRawPacket(RawPacket packet) throws KwikException, InterruptedException {
+        role.onRawPacket(packet);
     }
 
     @Override
@@ -143,6 +187,11 @@ final class SessionCore implements StreamContext, PathHandler {
         KwikException reason = failure != null ? failure : new KwikException(ErrorCode.SESSION_CLOSED, "session closed");
         if (!ended.compareAndSet(null, reason)) return;
         registry.fail();
+        try {
+            role.ended(reason);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the role failed to end the session", e);
+        }
         closed.complete(failure);
         if (failure != null && detectedHere) onFailure.accept(failure);
     }

@@ -5,13 +5,18 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 
+import io.kwik.api.ByteRange;
+import io.kwik.api.Delegation;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikStream;
@@ -48,7 +53,9 @@ public final class LogicalStream implements KwikStream {
     private StreamResetException receiveReset;
 
     // sending half
-    private long sendOffset;
+    private long sendOffset;          // the cursor: write() appends here, reserve() skips it ahead
+    private long writtenEnd;          // the end of the highest writeAt()
+    private long finalOffset = -1;
     private long sendLimit;
     private boolean finSent;
     private StreamResetException sendReset;
@@ -96,13 +103,30 @@ public final class LogicalStream implements KwikStream {
      *                       {@link ErrorCode#OFFSET_MISMATCH} for inconsistent final sizes
      */
     public void onFrameFromPeer(DataFrame frame) throws KwikException {
+        onFrameFromPeer(frame, true);
+    }
+
+    /**
+     * Takes a frame from a server that may not own the direction (multi-source writes,
+     * DESIGN.md 4.4): only the owner may finish the stream.
+     *
+     * @param fromOwner whether the frame came on the owner's path
+     * @throws KwikException as {@link #onFrameFromPeer(DataFrame)}, and {@link ErrorCode#INVALID_FRAME}
+     *                       for a FIN from a server that does not own the stream
+     */
+    public void onFrameFromPeer(DataFrame frame, boolean fromOwner) throws KwikException {
         ByteString data = frame.getData();
         long offset = frame.getOffset();
         long end = offset + data.size();
         if (end < offset) throw new KwikException(ErrorCode.FLOW_CONTROL, "stream " + id + ": offset overflows");
+        if (frame.getFin() && !fromOwner) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "stream " + id + ": FIN from a server that does not own the stream");
+        }
         lock.lock();
         try {
-            if (end > receiveLimit) {
+            // an empty FIN only states the final size: it holds no bytes, so the window does not apply
+            boolean bareFin = frame.getFin() && data.isEmpty();
+            if (end > receiveLimit && !bareFin) {
                 throw new KwikException(ErrorCode.FLOW_CONTROL,
                         "stream " + id + ": bytes up to " + end + " sent past the window " + receiveLimit);
             }
@@ -121,6 +145,40 @@ public final class LogicalStream implements KwikStream {
             if (receiveReset != null || endDelivered) return;
             buffer.insert(offset, data);
             readable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * What has arrived of the receiving direction: everything below the read cursor, and the
+     * ranges held above it. Used for receipts to the primary.
+     */
+    public List<ByteRange> receivedRanges() {
+        lock.lock();
+        try {
+            List<ByteRange> ranges = new ArrayList<>();
+            long start = 0;
+            long end = buffer.readOffset();
+            for (long[] segment : buffer.segments()) {
+                if (segment[0] > end) {
+                    if (end > start) ranges.add(new ByteRange(start, end));
+                    start = segment[0];
+                }
+                end = Math.max(end, segment[1]);
+            }
+            if (end > start) ranges.add(new ByteRange(start, end));
+            return ranges;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether every byte up to the final size has arrived. */
+    public boolean fullyReceived() {
+        lock.lock();
+        try {
+            return finalSize >= 0 && buffer.readOffset() + buffer.buffered() == finalSize;
         } finally {
             lock.unlock();
         }
@@ -164,7 +222,7 @@ public final class LogicalStream implements KwikStream {
             lock.unlock();
         }
         if (grant >= 0) {
-            context.sendControl(ControlFrame.newBuilder()
+            context.sendWindowUpdate(ControlFrame.newBuilder()
                     .setMaxStreamData(MaxStreamData.newBuilder().setLogicalStreamId(id).setMaxOffset(grant))
                     .build());
         }
@@ -258,20 +316,106 @@ public final class LogicalStream implements KwikStream {
 
     @Override
     public void close() throws IOException {
-        long finalOffset;
+        long size;
         lock.lock();
         try {
             if (finSent || sendReset != null) return;
             throwIfFailed();
             finSent = true;
-            finalOffset = sendOffset;
+            // reserved ranges end below the cursor, so the cursor already covers them
+            size = Math.max(sendOffset, writtenEnd);
+            finalOffset = size;
         } finally {
             lock.unlock();
         }
         DataChannel out = channel();
-        out.send(DataFrame.newBuilder().setLogicalStreamId(id).setOffset(finalOffset).setFin(true).build());
+        out.send(DataFrame.newBuilder().setLogicalStreamId(id).setOffset(size).setFin(true).build());
         out.release();
         maybeReleased();
+    }
+
+    // ---------------------------------------------------------------- multi-source writes (DESIGN.md 4.4)
+
+    @Override
+    public long reserve(long length) throws IOException {
+        if (length < 0) throw new IllegalArgumentException("length must not be negative: " + length);
+        if (!context.ownsServerWrites()) throw new UnsupportedOperationException("only the primary reserves ranges");
+        lock.lock();
+        try {
+            if (sendReset != null) throw sendReset;
+            if (finSent) throw new IOException("stream " + id + " is closed for writing");
+            throwIfFailed();
+            long start = sendOffset;
+            if (start + length < start) throw new IllegalArgumentException("range overflows: " + length);
+            sendOffset += length;
+            return start;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void writeAt(long offset, ByteBuffer src) throws IOException {
+        if (offset < 0) throw new IllegalArgumentException("offset must not be negative: " + offset);
+        if (!context.ownsServerWrites()) {
+            throw new UnsupportedOperationException("writeAt is for servers; the client writes with write()");
+        }
+        byte[] bytes;
+        int off;
+        int len = src.remaining();
+        if (src.hasArray()) {
+            bytes = src.array();
+            off = src.arrayOffset() + src.position();
+        } else {
+            bytes = new byte[len];
+            src.duplicate().get(bytes);
+            off = 0;
+        }
+        long position = offset;
+        while (len > 0) {
+            int n;
+            lock.lock();
+            try {
+                while (true) {
+                    if (sendReset != null) throw sendReset;
+                    if (finalOffset >= 0 && position + len > finalOffset) {
+                        throw new KwikException(ErrorCode.OFFSET_MISMATCH,
+                                "stream " + id + ": bytes up to " + (position + len) + " past its final size " + finalOffset);
+                    }
+                    throwIfFailed();
+                    if (sendLimit > position) break;
+                    credit.await();
+                }
+                n = (int) Math.min(Math.min(len, sendLimit - position), context.maxFrameData(id, position));
+                writtenEnd = Math.max(writtenEnd, position + n);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while writing stream " + id);
+            } finally {
+                lock.unlock();
+            }
+            channel().send(DataFrame.newBuilder().setLogicalStreamId(id).setOffset(position)
+                    .setData(UnsafeByteOperations.unsafeWrap(bytes, off, n)).build());
+            position += n;
+            off += n;
+            len -= n;
+        }
+        src.position(src.limit());
+    }
+
+    @Override
+    public CompletableFuture<Delegation> delegate(String pathId, long length, ByteBuffer instruction) {
+        Objects.requireNonNull(pathId, "pathId");
+        Objects.requireNonNull(instruction, "instruction");
+        if (length < 1) throw new IllegalArgumentException("length must be at least 1: " + length);
+        if (!context.ownsServerWrites()) throw new UnsupportedOperationException("only the primary delegates ranges");
+        long offset;
+        try {
+            offset = reserve(length);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return context.delegate(new Delegation(pathId, id, offset, length), instruction);
     }
 
     // ---------------------------------------------------------------- reset and failure

@@ -1,6 +1,8 @@
 package io.kwik.engine.stream;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -45,6 +47,15 @@ final class ReassemblyBuffer {
             if (next == null) break;
             start = Math.max(gapEnd, next.getKey() + next.getValue().size());
         }
+    }
+
+    /** The held ranges, in order, as {@code [start, end)} pairs; adjacent ones are not merged. */
+    List<long[]> segments() {
+        List<long[]> ranges = new ArrayList<>(segments.size());
+        for (Map.Entry<Long, ByteString> segment : segments.entrySet()) {
+            ranges.add(new long[] {segment.getKey(), segment.getKey() + segment.getValue().size()});
+        }
+        return ranges;
     }
 
     /** Contiguous bytes readable at the cursor. */

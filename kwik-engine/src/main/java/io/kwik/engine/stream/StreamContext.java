@@ -1,7 +1,10 @@
 package io.kwik.engine.stream;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 
+import io.kwik.api.Delegation;
 import io.kwik.api.KwikException;
 import io.kwik.proto.ControlFrame;
 
@@ -19,6 +22,27 @@ public interface StreamContext {
 
     /** Queues a control frame on the path's control stream. */
     void sendControl(ControlFrame frame) throws IOException;
+
+    /**
+     * Sends a window update for a stream this end receives. On the client it goes to every
+     * path, because any server may write into the stream (DESIGN.md 4.4).
+     */
+    default void sendWindowUpdate(ControlFrame frame) throws IOException {
+        sendControl(frame);
+    }
+
+    /** Whether this end owns the server-to-client direction of its streams: the primary. */
+    default boolean ownsServerWrites() {
+        return false;
+    }
+
+    /**
+     * Relays a delegation's instruction to the server on {@code pathId} (primary only); the
+     * future completes when the client confirms the range.
+     */
+    default CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction) {
+        throw new UnsupportedOperationException("only the primary delegates ranges");
+    }
 
     /** The channel that carries this stream's outgoing data frames (the multiplexing seam). */
     DataChannel dataChannel(LogicalStream stream) throws IOException;

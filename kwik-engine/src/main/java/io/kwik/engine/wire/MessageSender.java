@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -14,16 +15,21 @@ import io.kwik.engine.util.BoundedQueue;
 
 /**
  * Writes encoded messages to one QUIC stream from its own thread, so no caller ever holds a
- * lock across the transport's blocking write. The queue is bounded: a full queue makes
- * {@link #send} wait, which is the back-pressure the transport asks for. Messages queued
- * back to back are written before one flush, so small messages batch into few packets.
+ * lock across the transport's blocking write. The queue is bounded twice, by messages and by
+ * bytes ({@link #MAX_QUEUED_BYTES}): when either is full {@link #send} waits, which is the
+ * back-pressure the transport asks for. Messages queued back to back are written before one
+ * flush, so small messages batch into few packets.
  */
 public final class MessageSender {
     private static final System.Logger LOG = System.getLogger(MessageSender.class.getName());
     private static final byte[] FIN = new byte[0];
 
+    /** Bytes a sender holds at most; one larger message is let through alone. */
+    public static final int MAX_QUEUED_BYTES = 8 << 20;
+
     private final OutputStream out;
     private final BoundedQueue<byte[]> queue;
+    private final Semaphore bytes = new Semaphore(MAX_QUEUED_BYTES);
     private final Consumer<IOException> onFailure;
     private volatile boolean finished;
 
@@ -47,8 +53,14 @@ public final class MessageSender {
      */
     public void send(byte[] message) throws IOException {
         if (message.length == 0) throw new IllegalArgumentException("empty message");
+        int budget = budget(message);
         try {
+            // polled, because abort() cannot wake a semaphore's waiters
+            while (!bytes.tryAcquire(budget, 50, TimeUnit.MILLISECONDS)) {
+                if (finished) throw new KwikException(ErrorCode.SESSION_CLOSED, "stream sender is closed");
+            }
             if (!queue.put(message)) {
+                bytes.release(budget);
                 throw new KwikException(ErrorCode.SESSION_CLOSED, "stream sender is closed");
             }
         } catch (InterruptedException e) {
@@ -75,6 +87,10 @@ public final class MessageSender {
         queue.closeAndDrain();
     }
 
+    private static int budget(byte[] message) {
+        return Math.min(message.length, MAX_QUEUED_BYTES);
+    }
+
     private void run() {
         try {
             while (true) {
@@ -86,6 +102,7 @@ public final class MessageSender {
                         return;
                     }
                     out.write(message);
+                    bytes.release(budget(message));
                     message = queue.poll();
                 }
                 out.flush();

@@ -12,6 +12,7 @@ import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataPacket;
+import io.kwik.proto.RawPacket;
 import io.kwik.proto.StreamHeader;
 
 /** Encoding and decoding of the protocol's messages. */
@@ -59,6 +60,17 @@ public final class Messages {
             return DataPacket.parseFrom(in);
         } catch (IOException e) {
             throw new KwikException(ErrorCode.INVALID_FRAME, "data packet does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses a raw packet; its data aliases {@code bytes}, which must not be modified afterwards. */
+    public static RawPacket rawPacket(byte[] bytes) throws KwikException {
+        try {
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+            in.enableAliasing(true);
+            return RawPacket.parseFrom(in);
+        } catch (IOException e) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "raw packet does not parse: " + e.getMessage(), e);
         }
     }
 

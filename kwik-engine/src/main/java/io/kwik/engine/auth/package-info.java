@@ -1,0 +1,2 @@
+/** Authentication of secondary paths: signed join tokens. */
+package io.kwik.engine.auth;

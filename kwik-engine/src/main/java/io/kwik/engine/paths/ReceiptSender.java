@@ -1,0 +1,86 @@
+package io.kwik.engine.paths;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.kwik.api.ByteRange;
+import io.kwik.engine.stream.LogicalStream;
+import io.kwik.engine.util.Timers;
+import io.kwik.proto.ControlFrame;
+import io.kwik.proto.StreamReceipt;
+
+/**
+ * The client's receipts to the primary (DESIGN.md 4.4, 4.5): for every stream that another
+ * server wrote into, what the client holds of it, coalesced to one receipt per stream per
+ * {@link #INTERVAL_MILLIS} while data flows. Receipts complete the primary's delegations.
+ */
+public final class ReceiptSender {
+    private static final System.Logger LOG = System.getLogger(ReceiptSender.class.getName());
+
+    /** How often receipts go out while data flows. */
+    public static final long INTERVAL_MILLIS = 25;
+
+    /** Where receipts go: the primary's control stream. */
+    public interface Primary {
+        void sendControl(ControlFrame frame) throws IOException;
+    }
+
+    private final Primary primary;
+    // bounded by the session's open streams: an entry is only added for a stream that exists
+    private final Map<Long, LogicalStream> dirty = new ConcurrentHashMap<>();
+    private final AtomicBoolean flushing = new AtomicBoolean();
+    private final ScheduledFuture<?> task;
+
+    public ReceiptSender(Primary primary) {
+        this.primary = primary;
+        // sending may wait on the control stream's queue, which the timer thread must never do
+        this.task = Timers.scheduler().scheduleWithFixedDelay(() -> {
+            if (!dirty.isEmpty() && flushing.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("kwik-receipts").start(() -> {
+                    try {
+                        flush();
+                    } finally {
+                        flushing.set(false);
+                    }
+                });
+            }
+        }, INTERVAL_MILLIS, INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Bytes of {@code stream} arrived from a server other than the primary. */
+    public void received(LogicalStream stream) {
+        dirty.putIfAbsent(stream.id(), stream);
+    }
+
+    /** Sends what is pending now. */
+    public void flush() {
+        if (dirty.isEmpty()) return;
+        for (Long id : List.copyOf(dirty.keySet())) {
+            LogicalStream stream = dirty.remove(id);
+            if (stream == null) continue;
+            List<ByteRange> ranges = stream.receivedRanges();
+            List<io.kwik.proto.ByteRange> wire = new ArrayList<>(ranges.size());
+            for (ByteRange r : ranges) wire.add(io.kwik.proto.ByteRange.newBuilder().setStart(r.start()).setEnd(r.end()).build());
+            try {
+                primary.sendControl(ControlFrame.newBuilder().setStreamReceipt(
+                        StreamReceipt.newBuilder().setLogicalStreamId(id).addAllReceived(wire)).build());
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "cannot send a receipt for stream {0}: {1}", id, e);
+                return;
+            }
+        }
+    }
+
+    /** Stops the timer. */
+    public void close() {
+        task.cancel(false);
+        dirty.clear();
+    }
+}

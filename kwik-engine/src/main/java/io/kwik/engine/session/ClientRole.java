@@ -1,0 +1,344 @@
+package io.kwik.engine.session;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
+import java.util.regex.Pattern;
+
+import io.kwik.api.ClientConfig;
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+import io.kwik.api.PathEvent;
+import io.kwik.api.PathInfo;
+import io.kwik.api.PathStatus;
+import io.kwik.engine.path.PathConnection;
+import io.kwik.engine.path.PathHandler;
+import io.kwik.engine.path.PathSettings;
+import io.kwik.engine.paths.PathDirectory;
+import io.kwik.engine.paths.ReceiptSender;
+import io.kwik.engine.stream.LogicalStream;
+import io.kwik.proto.AddPathRequest;
+import io.kwik.proto.AddPathResponse;
+import io.kwik.proto.AuthenticationRequest;
+import io.kwik.proto.AuthenticationResponse;
+import io.kwik.proto.ControlFrame;
+import io.kwik.proto.DataFrame;
+import io.kwik.proto.PathRole;
+import io.kwik.proto.PathStatusNotification;
+import io.kwik.proto.Pong;
+import io.kwik.proto.RawPacket;
+import io.kwik.proto.RawPacketTransmission;
+import io.kwik.proto.RemovePathRequest;
+import io.kwik.proto.RemovePathResponse;
+import io.kwik.proto.WireErrorCode;
+import io.kwik.spi.QuicTransport;
+
+/**
+ * The client's side of a session: it joins the secondaries the primary names (DESIGN.md 4.2),
+ * reads every path into the one set of logical streams, relays raw packets between servers
+ * (4.6), sends window updates to every path and receipts to the primary (4.4), and reports
+ * every path's status to the servers. A secondary path that fails is closed alone; the
+ * session lives as long as its primary path.
+ */
+final class ClientRole implements SessionRole {
+    private static final System.Logger LOG = System.getLogger(ClientRole.class.getName());
+    private static final Pattern PATH_ID = Pattern.compile("p[1-9][0-9]{0,2}");
+
+    private final SessionCore core;
+    private final PathDirectory directory;
+    private final QuicTransport transport;
+    private final ThreadFactory threads;
+    private final ClientConfig config;
+    private final ReceiptSender receipts;
+    private final Map<String, Secondary> secondaries = new ConcurrentHashMap<>();
+    private volatile boolean ended;
+
+    /** A joined secondary path. */
+    private final class Secondary implements PathHandler {
+        final String id;
+        final InetSocketAddress address;
+        volatile PathConnection connection;
+        volatile boolean removing;
+
+        Secondary(String id, InetSocketAddress address) {
+            this.id = id;
+            this.address = address;
+        }
+
+        @Override
+        public void onControlFrame(ControlFrame frame) throws KwikException, InterruptedException {
+            directory.touch(id);
+            switch (frame.getFrameCase()) {
+                case RAW_PACKET_TRANSMISSION -> relay(id, frame.getRawPacketTransmission());
+                case PING -> {
+                    try {
+                        connection.sendControl(ControlFrame.newBuilder().setPong(Pong.newBuilder()
+                                .setNonce(frame.getPing().getNonce())).build());
+                    } catch (IOException e) {
+                        LOG.log(Level.DEBUG, "cannot answer a ping on {0}: {1}", id, e);
+                    }
+                }
+                // the client writes to the primary only, so a secondary's window and stream grants do not apply
+                case PONG, CLOSE_NOTIFICATION, PATH_STATUS_NOTIFICATION, MAX_STREAM_DATA, MAX_STREAMS -> { }
+                default -> throw new KwikException(ErrorCode.INVALID_FRAME,
+                        frame.getFrameCase() + " is not valid from a secondary server");
+            }
+        }
+
+        @Override
+        public void onDataFrame(DataFrame frame) throws KwikException, InterruptedException {
+            directory.touch(id);
+            LogicalStream stream = core.registry().forFrame(frame.getLogicalStreamId());
+            if (stream == null) return;
+            stream.onFrameFromPeer(frame, false);
+            receipts.received(stream);
+        }
+
+        @Override
+        public void onRawPacket(RawPacket packet) throws KwikException {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "raw streams go from the client to servers only");
+        }
+
+        @Override
+        public void onPathClosed(KwikException failure, boolean detectedHere) {
+            secondaryEnded(this, failure);
+        }
+    }
+
+    ClientRole(SessionCore core, PathDirectory directory, InetSocketAddress primary, QuicTransport transport,
+               ThreadFactory threads, ClientConfig config) {
+        this.core = core;
+        this.directory = directory;
+        this.transport = transport;
+        this.threads = threads;
+        this.config = config;
+        this.receipts = new ReceiptSender(core::sendControl);
+        directory.put(core.pathId(), primary, true, PathStatus.ACTIVE,
+                PathStatsSource.of(core.path(), () -> core.registry().openStreams()));
+    }
+
+    @Override
+    public PathDirectory directory() {
+        return directory;
+    }
+
+    @Override
+    public boolean onControlFrame(ControlFrame frame) throws KwikException, InterruptedException {
+        directory.touch(core.pathId());
+        switch (frame.getFrameCase()) {
+            case ADD_PATH_REQUEST -> {
+                AddPathRequest request = frame.getAddPathRequest();
+                // dialing blocks; the primary's control stream must keep flowing meanwhile
+                startThread("join-" + request.getPathId(), () -> join(request));
+            }
+            case REMOVE_PATH_REQUEST -> {
+                RemovePathRequest request = frame.getRemovePathRequest();
+                startThread("remove-" + request.getPathId(), () -> remove(request.getPathId()));
+            }
+            case RAW_PACKET_TRANSMISSION -> relay(core.pathId(), frame.getRawPacketTransmission());
+            case PATH_STATUS_NOTIFICATION -> {
+                // the primary found a path dead (R6.3)
+                PathStatusNotification notification = frame.getPathStatusNotification();
+                Secondary path = secondaries.get(notification.getPathId());
+                if (path != null && WireStatus.of(notification.getState()) == PathStatus.DEAD && path.connection != null) {
+                    path.connection.fail(new KwikException(ErrorCode.PATH_DEAD,
+                            "the primary reports path " + path.id + " dead: " + notification.getReason()));
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void sendWindowUpdate(ControlFrame frame) throws IOException {
+        core.path().sendControl(frame);
+        // any server may write into the stream, so each needs the window (DESIGN.md 4.4)
+        for (Secondary path : secondaries.values()) {
+            PathConnection connection = path.connection;
+            if (connection == null || directory.status(path.id) != PathStatus.ACTIVE) continue;
+            try {
+                connection.sendControl(frame);
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "cannot send a window update on {0}: {1}", path.id, e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- joining and removing
+
+    private void join(AddPathRequest request) {
+        String pathId = request.getPathId();
+        String target = request.getTargetHost() + ":" + request.getTargetPort();
+        if (!PATH_ID.matcher(pathId).matches() || Integer.parseInt(pathId.substring(1)) >= PathDirectory.MAX_PATHS) {
+            answerAdd(pathId, ErrorCode.INVALID_FRAME, "malformed path id");
+            return;
+        }
+        if (directory.contains(pathId) || secondaries.containsKey(pathId)) {
+            answerAdd(pathId, ErrorCode.INVALID_FRAME, "path " + pathId + " exists already");
+            return;
+        }
+        InetSocketAddress address;
+        try {
+            address = new InetSocketAddress(request.getTargetHost(), request.getTargetPort());
+            if (address.isUnresolved()) throw new IllegalArgumentException("cannot resolve " + request.getTargetHost());
+        } catch (IllegalArgumentException e) {
+            answerAdd(pathId, ErrorCode.PATH_DEAD, "bad target " + target + ": " + e.getMessage());
+            return;
+        }
+        Secondary path = new Secondary(pathId, address);
+        if (secondaries.putIfAbsent(pathId, path) != null) {
+            answerAdd(pathId, ErrorCode.INVALID_FRAME, "path " + pathId + " exists already");
+            return;
+        }
+        ClientDialer.Handshake handshake;
+        try {
+            handshake = ClientDialer.authenticate(transport, threads, address, config, pathId,
+                    AuthenticationRequest.newBuilder().setRole(PathRole.PATH_ROLE_SECONDARY)
+                            .setSessionId(com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(core.sessionId())))
+                            .setPathId(pathId).setToken(request.getToken())
+                            .setTokenExpiryEpochMillis(request.getTokenExpiryEpochMillis()).setTarget(target));
+            AuthenticationResponse response = handshake.response();
+            if (!HexFormat.of().formatHex(response.getSessionId().toByteArray()).equals(core.sessionId())
+                    || !response.getPathId().equals(pathId)) {
+                handshake.quic().close(ErrorCode.AUTH_FAILED.code(), "the secondary answered for another session or path");
+                throw new KwikException(ErrorCode.AUTH_FAILED, "the secondary answered for another session or path");
+            }
+        } catch (IOException | RuntimeException e) {
+            secondaries.remove(pathId, path);
+            ErrorCode code = e instanceof KwikException k ? k.code() : ErrorCode.PATH_DEAD;
+            String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+            answerAdd(pathId, code, "cannot join " + target + ": " + reason);
+            directory.fire(new PathEvent.Failed(new PathInfo(pathId, address, false, PathStatus.DEAD,
+                    java.time.Instant.now(), java.time.Instant.now(), null), reason));
+            return;
+        }
+        PathConnection connection = new PathConnection(pathId, handshake.quic(), handshake.reader(), handshake.control(),
+                threads, PathSettings.of(config, handshake.response().getMaxMessageSize()));
+        path.connection = connection;
+        if (!directory.put(pathId, address, false, PathStatus.ACTIVE, PathStatsSource.of(connection, () -> 0)) || ended) {
+            secondaries.remove(pathId, path);
+            connection.close();
+            answerAdd(pathId, ErrorCode.SESSION_CLOSED, ended ? "session closed" : "too many paths");
+            return;
+        }
+        connection.start(path);
+        // the new server learns every path, and every other server the new one, before the
+        // primary hears of it: its answer is what lets the application use the path
+        for (PathInfo known : directory.all()) {
+            if (!known.id().equals(pathId)) sendTo(connection, notification(known.id(), known.address(), known.status(), ""));
+        }
+        broadcast(notification(pathId, address, PathStatus.ACTIVE, "joined"), pathId);
+        answerAdd(pathId, null, "");
+        directory.fire(new PathEvent.Added(directory.info(pathId)));
+    }
+
+    private void answerAdd(String pathId, ErrorCode failure, String error) {
+        AddPathResponse.Builder response = AddPathResponse.newBuilder().setPathId(pathId).setSuccess(failure == null);
+        if (failure != null) response.setError(error).setErrorCodeValue(failure.code());
+        else response.setErrorCode(WireErrorCode.WIRE_ERROR_NONE);
+        sendTo(core.path(), ControlFrame.newBuilder().setAddPathResponse(response).build());
+    }
+
+    private void remove(String pathId) {
+        Secondary path = secondaries.get(pathId);
+        if (path == null || path.connection == null) {
+            sendTo(core.path(), ControlFrame.newBuilder().setRemovePathResponse(RemovePathResponse.newBuilder()
+                    .setPathId(pathId).setSuccess(false).setError("no path " + pathId + " at the client")).build());
+            return;
+        }
+        path.removing = true;
+        // what the path delivered is in the streams already; the receipts tell the primary so
+        receipts.flush();
+        path.connection.close();
+        sendTo(core.path(), ControlFrame.newBuilder().setRemovePathResponse(RemovePathResponse.newBuilder()
+                .setPathId(pathId).setSuccess(true)).build());
+    }
+
+    private void secondaryEnded(Secondary path, KwikException failure) {
+        secondaries.remove(path.id, path);
+        PathStatus status = path.removing || ended ? PathStatus.CLOSED : PathStatus.DEAD;
+        PathStatus previous = directory.update(path.id, status, failure == null ? "closed" : failure.getMessage());
+        if (previous == null || previous == PathStatus.DEAD || previous == PathStatus.CLOSED || ended) return;
+        String reason = failure == null ? (path.removing ? "removed" : "the server closed the path") : failure.getMessage();
+        receipts.flush();
+        broadcast(notification(path.id, path.address, status, reason), path.id);
+        PathInfo info = directory.info(path.id);
+        directory.fire(status == PathStatus.DEAD ? new PathEvent.Dead(info, reason) : new PathEvent.Removed(info));
+    }
+
+    // ---------------------------------------------------------------- raw relay (DESIGN.md 4.6)
+
+    private void relay(String sourcePathId, RawPacketTransmission relay) throws InterruptedException {
+        String target = relay.getTargetPathId();
+        PathConnection connection = target.equals(core.pathId()) ? core.path() : connectionOf(target);
+        if (connection == null || target.equals(sourcePathId) || directory.status(target) != PathStatus.ACTIVE) {
+            LOG.log(Level.DEBUG, "dropping a relay from {0} to {1}: no such active path", sourcePathId, target);
+            return;
+        }
+        // the source is the path it came on, whatever the sender claims
+        RawPacket.Builder packet = RawPacket.newBuilder().setSourcePathId(sourcePathId).setData(relay.getData());
+        if (relay.hasDelegation()) packet.setDelegation(relay.getDelegation());
+        try {
+            connection.sendRaw(packet.build());
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "relay from {0} to {1} failed: {2}", sourcePathId, target, e);
+        }
+        if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
+    }
+
+    private PathConnection connectionOf(String pathId) {
+        Secondary path = secondaries.get(pathId);
+        return path == null ? null : path.connection;
+    }
+
+    // ---------------------------------------------------------------- status reports
+
+    private static ControlFrame notification(String pathId, InetSocketAddress address, PathStatus status, String reason) {
+        return ControlFrame.newBuilder().setPathStatusNotification(PathStatusNotification.newBuilder()
+                .setPathId(pathId).setState(WireStatus.of(status)).setReason(reason)
+                .setAddress(WireStatus.format(address))).build();
+    }
+
+    /** Sends to the primary and every active secondary but {@code except}. */
+    private void broadcast(ControlFrame frame, String except) {
+        sendTo(core.path(), frame);
+        for (Secondary path : List.copyOf(secondaries.values())) {
+            if (!path.id.equals(except) && path.connection != null) sendTo(path.connection, frame);
+        }
+    }
+
+    private static void sendTo(PathConnection connection, ControlFrame frame) {
+        try {
+            connection.sendControl(frame);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "cannot send {0} on {1}: {2}", frame.getFrameCase(), connection.pathId(), e);
+        }
+    }
+
+    private void startThread(String name, Runnable body) {
+        Thread thread = threads.newThread(body);
+        thread.setName(core.pathId() + "-" + name);
+        thread.start();
+    }
+
+    @Override
+    public void ended(KwikException reason) {
+        ended = true;
+        receipts.close();
+        for (Secondary path : List.copyOf(secondaries.values())) {
+            if (path.connection != null) path.connection.close();
+        }
+        boolean died = reason.code() == ErrorCode.PATH_DEAD;
+        for (PathInfo path : directory.all()) {
+            directory.update(path.id(), path.primary() && died ? PathStatus.DEAD : PathStatus.CLOSED, reason.getMessage());
+        }
+    }
+}

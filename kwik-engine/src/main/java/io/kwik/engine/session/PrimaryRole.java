@@ -1,0 +1,250 @@
+package io.kwik.engine.session;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.google.protobuf.ByteString;
+
+import io.kwik.api.AuthenticationException;
+import io.kwik.api.ByteRange;
+import io.kwik.api.Delegation;
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+import io.kwik.api.KwikStream;
+import io.kwik.api.PathDeadException;
+import io.kwik.api.PathEvent;
+import io.kwik.api.PathInfo;
+import io.kwik.api.PathStatus;
+import io.kwik.api.ServerConfig;
+import io.kwik.engine.auth.JoinTokens;
+import io.kwik.engine.paths.DelegationTracker;
+import io.kwik.engine.paths.PathDirectory;
+import io.kwik.engine.stream.LogicalStream;
+import io.kwik.engine.util.Timers;
+import io.kwik.proto.AddPathRequest;
+import io.kwik.proto.AddPathResponse;
+import io.kwik.proto.ControlFrame;
+import io.kwik.proto.DelegatedRange;
+import io.kwik.proto.PathStatusNotification;
+import io.kwik.proto.RemovePathRequest;
+import io.kwik.proto.RemovePathResponse;
+import io.kwik.proto.StreamReceipt;
+
+/**
+ * The primary's side of a session: it adds and removes paths through the client (DESIGN.md
+ * 4.2), signs join tokens, delegates ranges and completes them from the client's receipts
+ * (4.4), and keeps the path list the client reports.
+ */
+final class PrimaryRole extends ServerRole {
+    private final ServerConfig config;
+    private final JoinTokens tokens;
+    private final DelegationTracker delegations = new DelegationTracker();
+    private final Map<String, PendingAdd> adds = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
+    private final AtomicInteger nextPath = new AtomicInteger(1);
+    private final Duration answerTimeout;
+
+    private record PendingAdd(InetSocketAddress address, CompletableFuture<PathInfo> future) {}
+
+    PrimaryRole(SessionCore core, PathDirectory directory, ServerConfig config, int clientMaxMessageSize) {
+        super(core, directory, clientMaxMessageSize);
+        this.config = config;
+        this.tokens = config.pathTokenKey().map(key -> new JoinTokens(key, Clock.systemUTC())).orElse(null);
+        // the client dials and authenticates within its own handshake timeout; allow ours twice over
+        this.answerTimeout = config.handshakeTimeout().multipliedBy(2).plusSeconds(5);
+    }
+
+    @Override
+    public boolean ownsServerWrites() {
+        return true;
+    }
+
+    @Override
+    boolean waitsForNewPaths() {
+        return false;
+    }
+
+    @Override
+    public boolean onControlFrame(ControlFrame frame) {
+        switch (frame.getFrameCase()) {
+            case ADD_PATH_RESPONSE -> onAddPathResponse(frame.getAddPathResponse());
+            case REMOVE_PATH_RESPONSE -> onRemovePathResponse(frame.getRemovePathResponse());
+            case PATH_STATUS_NOTIFICATION -> onStatus(frame.getPathStatusNotification());
+            case STREAM_RECEIPT -> onReceipt(frame.getStreamReceipt());
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- adding and removing paths
+
+    @Override
+    public CompletableFuture<PathInfo> addPath(InetSocketAddress secondary) {
+        Objects.requireNonNull(secondary, "secondary");
+        KwikException failure = core.failure();
+        if (failure != null) return CompletableFuture.failedFuture(failure);
+        int number = nextPath.getAndIncrement();
+        if (number >= PathDirectory.MAX_PATHS) {
+            return CompletableFuture.failedFuture(new KwikException(ErrorCode.PATH_NOT_FOUND,
+                    "a session has at most " + PathDirectory.MAX_PATHS + " paths"));
+        }
+        String pathId = "p" + number;
+        String target = WireStatus.format(secondary);
+        long expiry = System.currentTimeMillis() + answerTimeout.toMillis();
+        byte[] token = tokens == null ? new byte[0] : tokens.mint(core.sessionId(), pathId, target, expiry);
+        CompletableFuture<PathInfo> future = new CompletableFuture<>();
+        adds.put(pathId, new PendingAdd(secondary, future));
+        try {
+            core.sendControl(ControlFrame.newBuilder().setAddPathRequest(AddPathRequest.newBuilder()
+                    .setPathId(pathId).setTargetHost(secondary.getHostString()).setTargetPort(secondary.getPort())
+                    .setToken(ByteString.copyFrom(token)).setTokenExpiryEpochMillis(expiry)).build());
+        } catch (IOException e) {
+            adds.remove(pathId);
+            return CompletableFuture.failedFuture(e);
+        }
+        Timers.scheduler().schedule(() -> {
+            PendingAdd pending = adds.remove(pathId);
+            if (pending != null) {
+                pending.future.completeExceptionally(new KwikException(ErrorCode.PATH_DEAD,
+                        "the client did not report on path " + pathId + " to " + target + " within " + answerTimeout));
+            }
+        }, answerTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        return future;
+    }
+
+    private void onAddPathResponse(AddPathResponse response) {
+        PendingAdd pending = adds.remove(response.getPathId());
+        if (pending == null) return;
+        if (response.getSuccess()) {
+            directory.put(response.getPathId(), pending.address, false, PathStatus.ACTIVE, null);
+            PathInfo info = directory.info(response.getPathId());
+            pending.future.complete(info);
+            directory.fire(new PathEvent.Added(info));
+            return;
+        }
+        ErrorCode code = ErrorCode.fromCode(response.getErrorCodeValue());
+        KwikException failure = code == ErrorCode.AUTH_FAILED
+                ? new AuthenticationException("path " + response.getPathId() + ": " + response.getError())
+                : new KwikException(code == ErrorCode.NONE ? ErrorCode.PATH_DEAD : code,
+                        "path " + response.getPathId() + ": " + response.getError());
+        pending.future.completeExceptionally(failure);
+        directory.fire(new PathEvent.Failed(new PathInfo(response.getPathId(), pending.address, false, PathStatus.DEAD,
+                java.time.Instant.now(), java.time.Instant.now(), null), response.getError()));
+    }
+
+    @Override
+    public void removePath(String pathId) throws IOException {
+        Objects.requireNonNull(pathId, "pathId");
+        if (pathId.equals(core.pathId())) {
+            throw new KwikException(ErrorCode.PATH_NOT_FOUND, "the primary path is removed by closing the session");
+        }
+        checkTarget(pathId);
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        if (removals.putIfAbsent(pathId, answered) != null) {
+            throw new KwikException(ErrorCode.PATH_NOT_FOUND, "path " + pathId + " is being removed already");
+        }
+        try {
+            core.sendControl(ControlFrame.newBuilder().setRemovePathRequest(RemovePathRequest.newBuilder().setPathId(pathId)).build());
+            answered.get(answerTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while removing path " + pathId);
+        } catch (TimeoutException e) {
+            throw new KwikException(ErrorCode.PATH_DEAD, "the client did not answer the removal of " + pathId
+                    + " within " + answerTimeout);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof KwikException k) throw new KwikException(k.code(), k.getMessage(), k);
+            throw new KwikException(ErrorCode.INTERNAL, "removing " + pathId + " failed", e.getCause());
+        } finally {
+            removals.remove(pathId, answered);
+        }
+    }
+
+    private void onRemovePathResponse(RemovePathResponse response) {
+        CompletableFuture<Void> answered = removals.get(response.getPathId());
+        if (response.getSuccess()) {
+            markGone(response.getPathId(), PathStatus.CLOSED, "removed");
+            if (answered != null) answered.complete(null);
+        } else if (answered != null) {
+            answered.completeExceptionally(new KwikException(ErrorCode.PATH_NOT_FOUND, response.getError()));
+        }
+    }
+
+    private void onStatus(PathStatusNotification notification) {
+        PathStatus status = WireStatus.of(notification.getState());
+        String id = notification.getPathId();
+        // a path being added enters the list with the client's answer, under the address the application gave
+        if (adds.containsKey(id)) return;
+        if ((status == PathStatus.DEAD || status == PathStatus.CLOSED) && directory.contains(id)) {
+            for (StreamReceipt receipt : notification.getReceiptsList()) onReceipt(receipt);
+            markGone(id, status, notification.getReason());
+            return;
+        }
+        onPathStatus(notification);
+    }
+
+    private void markGone(String id, PathStatus status, String reason) {
+        PathStatus previous = directory.update(id, status, reason);
+        if (previous == null || previous == PathStatus.DEAD || previous == PathStatus.CLOSED) return;
+        delegations.onPathDead(id, reason);
+        PathInfo info = directory.info(id);
+        directory.fire(status == PathStatus.DEAD ? new PathEvent.Dead(info, reason) : new PathEvent.Removed(info));
+    }
+
+    // ---------------------------------------------------------------- multi-source writes
+
+    @Override
+    public KwikStream stream(long logicalStreamId) {
+        LogicalStream stream = core.registry().get(logicalStreamId);
+        if (stream == null) throw new IllegalArgumentException("stream " + logicalStreamId + " is not open in this session");
+        return stream;
+    }
+
+    @Override
+    public CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction) {
+        CompletableFuture<Delegation> future = delegations.track(range);
+        try {
+            send(range.pathId(), instruction, DelegatedRange.newBuilder().setLogicalStreamId(range.streamId())
+                    .setOffset(range.offset()).setLength(range.length()).build());
+        } catch (IOException | RuntimeException e) {
+            delegations.abandon(range, e);
+        }
+        return future;
+    }
+
+    private void onReceipt(StreamReceipt receipt) {
+        List<ByteRange> ranges = new java.util.ArrayList<>(receipt.getReceivedCount());
+        for (io.kwik.proto.ByteRange r : receipt.getReceivedList()) {
+            if (r.getEnd() < r.getStart()) return;
+            ranges.add(new ByteRange(r.getStart(), r.getEnd()));
+        }
+        delegations.onReceipt(receipt.getLogicalStreamId(), ranges);
+    }
+
+    @Override
+    public void ended(KwikException reason) {
+        KwikException cause = reason.code() == ErrorCode.PATH_DEAD
+                ? new PathDeadException(core.pathId(), "the primary path died: " + reason.getMessage())
+                : reason;
+        delegations.failAll(cause);
+        adds.values().forEach(p -> p.future.completeExceptionally(cause));
+        adds.clear();
+        removals.values().forEach(f -> f.completeExceptionally(cause));
+        super.ended(reason);
+    }
+}
