@@ -10,6 +10,7 @@ import com.google.protobuf.ByteString;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.PathDeadException;
+import io.kwik.api.PathEvent;
 import io.kwik.api.PathStatus;
 import io.kwik.api.RawData;
 import io.kwik.engine.paths.PathDirectory;
@@ -103,17 +104,23 @@ abstract class ServerRole implements SessionRole {
         return true;
     }
 
-    /** The client reports a path's status. */
+    /** The client reports a path's status; listeners hear of new, dead and removed paths. */
     void onPathStatus(PathStatusNotification notification) {
         PathStatus status = WireStatus.of(notification.getState());
         if (status == null) return;
         String id = notification.getPathId();
         if (id.equals(core.pathId())) return;
         if (!directory.contains(id)) {
-            directory.put(id, WireStatus.address(notification.getAddress()), id.equals("p0"), status, null);
+            if (directory.put(id, WireStatus.address(notification.getAddress()), id.equals("p0"), status, null)
+                    && status == PathStatus.ACTIVE) {
+                directory.fire(new PathEvent.Added(directory.info(id)));
+            }
             return;
         }
-        directory.update(id, status, notification.getReason());
+        PathStatus previous = directory.update(id, status, notification.getReason());
+        if (previous == null || previous == status || previous == PathStatus.DEAD || previous == PathStatus.CLOSED) return;
+        if (status == PathStatus.DEAD) directory.fire(new PathEvent.Dead(directory.info(id), notification.getReason()));
+        if (status == PathStatus.CLOSED) directory.fire(new PathEvent.Removed(directory.info(id)));
     }
 
     @Override
