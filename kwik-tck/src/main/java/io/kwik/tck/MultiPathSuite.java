@@ -18,6 +18,8 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,12 +42,14 @@ import org.junit.jupiter.api.Timeout;
 import com.google.protobuf.ByteString;
 
 import io.kwik.api.AuthenticationException;
+import io.kwik.api.ByteRange;
 import io.kwik.api.ClientConfig;
 import io.kwik.api.Delegation;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
+import io.kwik.api.PathDeadException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathStats;
@@ -65,6 +69,7 @@ import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
 import io.kwik.tck.ProtocolSuite.Digest;
 import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.impair.ImpairmentProxy;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SessionCluster;
@@ -89,6 +94,9 @@ public abstract class MultiPathSuite extends BackendSuite {
     private static final int RANGE = 1 << 20;
     /** The stream receive window of both ends in the multi-source tests. */
     private static final long WINDOW = 16 << 20;
+
+    /** The path timeout of tests that are not about dead paths. */
+    private static final Duration RELAXED_PATH_TIMEOUT = Duration.ofSeconds(10);
 
     private static final String ALPN = "kwik/1";
     private static final int VERSION = 1;
@@ -386,6 +394,110 @@ public abstract class MultiPathSuite extends BackendSuite {
         }
     }
 
+    // ---------------------------------------------------------------- R8.5, R10.3: a secondary dies
+
+    /**
+     * A secondary behind an impairment proxy is blackholed after it has written its first
+     * range. The client must declare it dead within its path timeout (asserted below 3 s, the
+     * measured figure is printed), both ends must see the Dead event, the primary's
+     * delegations to it must fail naming the missing ranges, and the primary's refill with
+     * {@code writeAt} must complete the stream byte-exact.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void required_R10_3_aBlackholedSecondaryIsDeclaredDeadAndItsRangesAreRefilled() throws Exception {
+        SessionCluster cluster = cluster(1, servers -> servers.streamReceiveWindow(WINDOW),
+                clients -> clients.streamReceiveWindow(WINDOW).pathTimeout(ClientConfig.DEFAULT_PATH_TIMEOUT));
+        LoopbackServer doomed = cluster.startServer(secondaryProvider().name(), servers -> servers.streamReceiveWindow(WINDOW));
+        ImpairmentProxy proxy = h.closeAfterTest(ImpairmentProxy.start(SessionCluster.addressOf(doomed)));
+        SessionCluster.Session session = cluster.open(WAIT);
+        KwikSession client = session.client();
+        KwikSession primary = session.primary();
+        KwikSession p2 = session.join(doomed, proxy.address(), WAIT).session();
+        assertThat(p2.pathId()).isEqualTo("p2");
+
+        CompletableFuture<Long> clientSawDead = new CompletableFuture<>();
+        CompletableFuture<Long> primarySawDead = new CompletableFuture<>();
+        client.addPathListener(event -> {
+            if (event instanceof PathEvent.Dead dead && dead.path().id().equals("p2")) clientSawDead.complete(System.nanoTime());
+        });
+        primary.addPathListener(event -> {
+            if (event instanceof PathEvent.Dead dead && dead.path().id().equals("p2")) primarySawDead.complete(System.nanoTime());
+        });
+
+        List<String> paths = List.of("p0", "p1", "p2");
+        int ranges = 24;
+        long seed = 7100;
+        CompletableFuture<Long> blackholedAt = new CompletableFuture<>();
+        int p1Count = (int) IntStream.range(0, ranges).filter(i -> owner(paths, i).equals("p1")).count();
+        CompletableFuture<List<Served>> p1Serving = async(() -> serveDelegations(session.server("p1"), p1Count, false));
+        h.background(() -> {
+            try {
+                RawData first = p2.receiveRawData();
+                write(p2, new Served(first.sourcePathId(), bytes(first.data()), first.delegated().orElseThrow()));
+            } catch (Exception e) {
+                // the test fails below on what the client read
+            } finally {
+                proxy.blackhole(true);
+                blackholedAt.complete(System.nanoTime());
+            }
+            return null;
+        });
+        CompletableFuture<Digest> received = async(() -> Digest.of(client.acceptStream().inputStream()));
+        List<PathDeadException> failures = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> writer = async(() -> {
+            KwikStream stream = primary.openStreamSync();
+            List<CompletableFuture<?>> delegations = new ArrayList<>();
+            for (int i = 0; i < ranges; i++) {
+                String owner = owner(paths, i);
+                long rangeSeed = seed + i;
+                if (owner.equals("p0")) {
+                    stream.write(ByteBuffer.wrap(Digests.payload(rangeSeed, RANGE)));
+                    continue;
+                }
+                delegations.add(stream.delegate(owner, RANGE, ByteBuffer.wrap(instruction(rangeSeed, (long) i * RANGE)))
+                        .exceptionallyCompose(e -> {
+                            Throwable cause = e instanceof CompletionException c ? c.getCause() : e;
+                            if (!(cause instanceof PathDeadException dead)) return CompletableFuture.failedFuture(cause);
+                            failures.add(dead);
+                            return async(() -> {
+                                byte[] bytes = Digests.payload(rangeSeed, RANGE);
+                                for (ByteRange missing : dead.missingRanges()) {
+                                    int from = Math.toIntExact(missing.start() % RANGE);
+                                    stream.writeAt(missing.start(), ByteBuffer.wrap(bytes, from, Math.toIntExact(missing.length())));
+                                }
+                                return null;
+                            });
+                        }));
+            }
+            for (CompletableFuture<?> delegation : delegations) await(delegation);
+            stream.close();
+            return null;
+        });
+
+        Digest got = awaitWhileHealthy(received, TRANSFER_WAIT, List.of(writer, p1Serving));
+        MessageDigest sha = Digests.sha256();
+        for (int i = 0; i < ranges; i++) sha.update(Digests.payload(seed + i, RANGE));
+        assertThat(got).as("the stream after the refill")
+                .isEqualTo(new Digest((long) ranges * RANGE, HexFormat.of().formatHex(sha.digest())));
+        await(writer);
+
+        long detection = await(clientSawDead) - await(blackholedAt);
+        System.out.printf("[%s] p2 blackholed: declared dead after %d ms (path timeout %s)%n", provider().name(),
+                TimeUnit.NANOSECONDS.toMillis(detection), ClientConfig.DEFAULT_PATH_TIMEOUT);
+        assertThat(Duration.ofNanos(detection)).as("detection time").isLessThan(Duration.ofSeconds(3));
+        await(primarySawDead);
+        assertThat(failures).as("delegations to p2 that failed").isNotEmpty();
+        assertThat(failures).allSatisfy(dead -> {
+            assertThat(dead.pathId()).isEqualTo("p2");
+            assertThat(dead.code()).isEqualTo(ErrorCode.PATH_DEAD);
+            assertThat(dead.missingRanges()).isNotEmpty();
+        });
+        assertThat(client.deadPaths()).extracting(PathInfo::id).containsExactly("p2");
+        assertThat(primary.deadPaths()).extracting(PathInfo::id).containsExactly("p2");
+        assertThat(client.activePaths()).extracting(PathInfo::id).containsExactlyInAnyOrder("p0", "p1");
+    }
+
     @Test
     void required_R10_2_rangesWrittenLatestFirstReassembleInOrder() throws Exception {
         SessionCluster cluster = cluster(2, servers -> servers.streamReceiveWindow(WINDOW),
@@ -515,9 +627,15 @@ public abstract class MultiPathSuite extends BackendSuite {
         return cluster(secondaries, servers -> {}, clients -> {});
     }
 
-    /** A cluster on this suite's providers, closed after the test. */
+    /**
+     * A cluster on this suite's providers, closed after the test. Its clients declare a silent
+     * secondary dead after {@link #RELAXED_PATH_TIMEOUT} unless {@code clients} says otherwise:
+     * tests that are not about dead paths must not fail because a loaded build machine
+     * starved a healthy path for a second.
+     */
     private SessionCluster cluster(int secondaries, Consumer<ServerConfig.Builder> servers,
-                                   Consumer<ClientConfig.Builder> clients) throws IOException {
+                                   Consumer<ClientConfig.Builder> customizer) throws IOException {
+        Consumer<ClientConfig.Builder> clients = builder -> customizer.accept(builder.pathTimeout(RELAXED_PATH_TIMEOUT));
         return h.closeAfterTest(SessionCluster.builder()
                 .primaryTransport(provider().name())
                 .secondaryTransport(secondaryProvider().name())

@@ -19,6 +19,7 @@ import io.kwik.api.PathStatus;
 import io.kwik.engine.path.PathConnection;
 import io.kwik.engine.path.PathHandler;
 import io.kwik.engine.path.PathSettings;
+import io.kwik.engine.paths.Heartbeat;
 import io.kwik.engine.paths.PathDirectory;
 import io.kwik.engine.paths.ReceiptSender;
 import io.kwik.engine.stream.LogicalStream;
@@ -30,6 +31,7 @@ import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataFrame;
 import io.kwik.proto.PathRole;
 import io.kwik.proto.PathStatusNotification;
+import io.kwik.proto.Ping;
 import io.kwik.proto.Pong;
 import io.kwik.proto.RawPacket;
 import io.kwik.proto.RawPacketTransmission;
@@ -47,6 +49,8 @@ import io.kwik.spi.QuicTransport;
  */
 final class ClientRole implements SessionRole {
     private static final System.Logger LOG = System.getLogger(ClientRole.class.getName());
+    /** A path is never declared dead before this many smoothed round trips of silence. */
+    private static final int RTT_MULTIPLE = 4;
     private static final Pattern PATH_ID = Pattern.compile("p[1-9][0-9]{0,2}");
 
     private final SessionCore core;
@@ -55,6 +59,7 @@ final class ClientRole implements SessionRole {
     private final ThreadFactory threads;
     private final ClientConfig config;
     private final ReceiptSender receipts;
+    private final Heartbeat heartbeat;
     private final Map<String, Secondary> secondaries = new ConcurrentHashMap<>();
     private volatile boolean ended;
 
@@ -64,6 +69,8 @@ final class ClientRole implements SessionRole {
         final InetSocketAddress address;
         volatile PathConnection connection;
         volatile boolean removing;
+        volatile long lastHeardNanos = System.nanoTime();
+        volatile long lastPingNanos = System.nanoTime();
 
         Secondary(String id, InetSocketAddress address) {
             this.id = id;
@@ -72,6 +79,7 @@ final class ClientRole implements SessionRole {
 
         @Override
         public void onControlFrame(ControlFrame frame) throws KwikException, InterruptedException {
+            lastHeardNanos = System.nanoTime();
             directory.touch(id);
             switch (frame.getFrameCase()) {
                 case RAW_PACKET_TRANSMISSION -> relay(id, frame.getRawPacketTransmission());
@@ -92,6 +100,7 @@ final class ClientRole implements SessionRole {
 
         @Override
         public void onDataFrame(DataFrame frame) throws KwikException, InterruptedException {
+            lastHeardNanos = System.nanoTime();
             directory.touch(id);
             LogicalStream stream = core.registry().forFrame(frame.getLogicalStreamId());
             if (stream == null) return;
@@ -118,6 +127,7 @@ final class ClientRole implements SessionRole {
         this.threads = threads;
         this.config = config;
         this.receipts = new ReceiptSender(core::sendControl);
+        this.heartbeat = new Heartbeat(config.pathTimeout(), this::checkPaths, System::nanoTime);
         directory.put(core.pathId(), primary, true, PathStatus.ACTIVE,
                 PathStatsSource.of(core.path(), () -> core.registry().openStreams()));
     }
@@ -229,6 +239,8 @@ final class ClientRole implements SessionRole {
             answerAdd(pathId, ErrorCode.SESSION_CLOSED, ended ? "session closed" : "too many paths");
             return;
         }
+        // silence is counted from now, not from before the handshake
+        path.lastHeardNanos = System.nanoTime();
         connection.start(path);
         // the new server learns every path, and every other server the new one, before the
         // primary hears of it: its answer is what lets the application use the path
@@ -272,6 +284,25 @@ final class ClientRole implements SessionRole {
         broadcast(notification(path.id, path.address, status, reason), path.id);
         PathInfo info = directory.info(path.id);
         directory.fire(status == PathStatus.DEAD ? new PathEvent.Dead(info, reason) : new PathEvent.Removed(info));
+    }
+
+    // ---------------------------------------------------------------- path health (DESIGN.md 4.5)
+
+    private void checkPaths(long quietSinceNanos, long deadSinceNanos) {
+        for (Secondary path : List.copyOf(secondaries.values())) {
+            PathConnection connection = path.connection;
+            if (connection == null || directory.status(path.id) != PathStatus.ACTIVE) continue;
+            long heard = path.lastHeardNanos;
+            // never below a few round trips, however short the configured timeout
+            long rttFloor = RTT_MULTIPLE * connection.transportStats().smoothedRtt().toNanos();
+            if (heard - deadSinceNanos < 0 && System.nanoTime() - heard > rttFloor) {
+                connection.fail(new KwikException(ErrorCode.PATH_DEAD, "path " + path.id + " was silent for "
+                        + config.pathTimeout().toMillis() + " ms"));
+            } else if (heard - quietSinceNanos < 0 && path.lastPingNanos - quietSinceNanos < 0) {
+                path.lastPingNanos = System.nanoTime();
+                sendTo(connection, ControlFrame.newBuilder().setPing(Ping.newBuilder().setNonce(path.lastPingNanos)).build());
+            }
+        }
     }
 
     // ---------------------------------------------------------------- raw relay (DESIGN.md 4.6)
@@ -332,6 +363,7 @@ final class ClientRole implements SessionRole {
     @Override
     public void ended(KwikException reason) {
         ended = true;
+        heartbeat.close();
         receipts.close();
         for (Secondary path : List.copyOf(secondaries.values())) {
             if (path.connection != null) path.connection.close();

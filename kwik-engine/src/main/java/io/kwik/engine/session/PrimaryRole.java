@@ -221,6 +221,10 @@ final class PrimaryRole extends ServerRole {
         try {
             send(range.pathId(), instruction, DelegatedRange.newBuilder().setLogicalStreamId(range.streamId())
                     .setOffset(range.offset()).setLength(range.length()).build());
+        } catch (PathDeadException e) {
+            // nothing of the range was sent: all of it is missing
+            delegations.abandon(range, new PathDeadException(range.pathId(), e.getMessage(),
+                    List.of(new ByteRange(range.offset(), range.end()))));
         } catch (IOException | RuntimeException e) {
             delegations.abandon(range, e);
         }

@@ -271,7 +271,16 @@ public final class SessionCluster implements AutoCloseable {
          */
         public Joined join(LoopbackServer secondary, Duration timeout)
                 throws IOException, InterruptedException, TimeoutException {
-            CompletableFuture<PathInfo> added = primary.addPath(addressOf(secondary));
+            return join(secondary, addressOf(secondary), timeout);
+        }
+
+        /**
+         * Like {@link #join(LoopbackServer, Duration)}, but the client dials {@code via}, for
+         * example an impairment proxy in front of {@code secondary}.
+         */
+        public Joined join(LoopbackServer secondary, InetSocketAddress via, Duration timeout)
+                throws IOException, InterruptedException, TimeoutException {
+            CompletableFuture<PathInfo> added = primary.addPath(via);
             PathInfo path;
             try {
                 path = added.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -1,0 +1,493 @@
+package io.kwik.api;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Splits the bytes {@code [start, end)} of one stream among the paths of a session, in
+ * proportion to each path's measured goodput (DESIGN.md 4.4, R8.5 "send scheduling"). A primary
+ * uses it to decide which range it writes itself and which it {@link KwikStream#delegate
+ * delegates}; it is pure bookkeeping and does no I/O.
+ *
+ * <p>How it plans:
+ * <ul>
+ *   <li><b>In order, near the reader.</b> New ranges are handed out in ascending offset order,
+ *       so the paths' ranges interleave right behind each other. Every range handed out and not
+ *       yet {@linkplain #completed completed} lies in {@code [frontier(), frontier() + window)}:
+ *       the planner never runs further ahead of the lowest outstanding byte than the client's
+ *       stream window, so no path is asked to write bytes the client has no room for.</li>
+ *   <li><b>In proportion to goodput.</b> Each live path may have about
+ *       {@code share × window} bytes outstanding, where its share is its goodput over the sum of
+ *       the live paths' goodputs. A path with no estimate yet counts as the mean of those that
+ *       have one; when none has, the shares are equal. Ranges are about half a path's allowance
+ *       (so two are in flight per path), within {@code [minChunk, maxChunk]}.</li>
+ *   <li><b>Measured as it goes.</b> Each {@link #completed} range is a goodput sample for its
+ *       path: its length over the time since the later of its assignment and the path's previous
+ *       completion, read from the {@linkplain Builder#clock clock}. Samples, and any external
+ *       estimate given to {@link #observe}, are smoothed with an exponentially weighted moving
+ *       average, so the shares re-balance as the estimates move.</li>
+ *   <li><b>Refills first.</b> When a path {@linkplain #failed fails}, the bytes it did not
+ *       deliver are queued as refills. They are the lowest outstanding offsets, so the reader is
+ *       waiting for them: {@link #next()} hands them out before any new range, to the
+ *       {@linkplain Builder#refillPath refill path} (typically the primary's own {@code "p0"},
+ *       which writes them with {@link KwikStream#writeAt}). A failed path gets no new range.</li>
+ * </ul>
+ *
+ * <p>Typical use on a primary: call {@link #next()} until it is empty and send each
+ * {@link Assignment} on its way ({@code reserve} plus {@code writeAt} for the primary's own
+ * ranges, {@code delegate} for the others; the planner's new ranges follow the stream's cursor
+ * exactly when they are reserved in the order they are handed out), report each outcome with
+ * {@link #completed} or {@link #failed}, and call {@link #next()} again, until
+ * {@link #finished()}.
+ *
+ * <p>Not thread-safe: confine an instance to one thread, or guard it with one lock.
+ */
+public final class RangePlanner {
+
+    /** Default {@link Builder#smoothing(double)}: 0.3. */
+    public static final double DEFAULT_SMOOTHING = 0.3;
+    /** Default {@link Builder#window(long)}: 16 MiB. */
+    public static final long DEFAULT_WINDOW = 16L << 20;
+    /** Default smallest range: 256 KiB. */
+    public static final long DEFAULT_MIN_CHUNK = 256L << 10;
+    /** Default largest range: 4 MiB. */
+    public static final long DEFAULT_MAX_CHUNK = 4L << 20;
+
+    /**
+     * One range handed to one path.
+     *
+     * @param pathId          the path that writes it
+     * @param range           its bytes
+     * @param refill          whether it refills bytes a failed path did not deliver (its offsets
+     *                        were handed out before, so it must be written with
+     *                        {@link KwikStream#writeAt}, never reserved again)
+     * @param assignedAtNanos when {@link #next()} handed it out, by the planner's clock
+     */
+    public record Assignment(String pathId, ByteRange range, boolean refill, long assignedAtNanos) {
+        public Assignment {
+            Objects.requireNonNull(pathId, "pathId");
+            Objects.requireNonNull(range, "range");
+        }
+
+        /** The first offset. */
+        public long offset() {
+            return range.start();
+        }
+
+        /** How many bytes. */
+        public long length() {
+            return range.length();
+        }
+    }
+
+    private static final class PathState {
+        final String id;
+        boolean live = true;
+        double goodput = -1;           // bytes per second, smoothed; -1 until measured
+        long lastCompletionNanos = Long.MIN_VALUE;
+        long inFlight;
+        long assigned;
+        long delivered;
+
+        PathState(String id) {
+            this.id = id;
+        }
+    }
+
+    private final long start;
+    private final long end;
+    private final long window;
+    private final long minChunk;
+    private final long maxChunk;
+    private final double smoothing;
+    private final String refillPath;
+    private final LongSupplier clock;
+
+    private final Map<String, PathState> paths = new LinkedHashMap<>();
+    /** Handed out and not yet completed or failed, by first offset. */
+    private final TreeMap<Long, Assignment> outstanding = new TreeMap<>();
+    /** Bytes a failed path did not deliver and nobody has been given yet, by first offset. */
+    private final TreeMap<Long, ByteRange> refills = new TreeMap<>();
+    private long nextOffset;
+
+    private RangePlanner(Builder builder) {
+        this.start = builder.start;
+        this.end = builder.end;
+        this.window = builder.window;
+        this.minChunk = builder.minChunk;
+        this.maxChunk = builder.maxChunk;
+        this.smoothing = builder.smoothing;
+        this.refillPath = builder.refillPath;
+        this.clock = builder.clock;
+        this.nextOffset = start;
+        if (!builder.paths.contains(refillPath)) addPath(refillPath);
+        for (String path : builder.paths) addPath(path);
+    }
+
+    /**
+     * A builder for the bytes {@code [start, end)}.
+     *
+     * @throws IllegalArgumentException when {@code start} is negative or {@code end} below it
+     */
+    public static Builder builder(long start, long end) {
+        return new Builder(start, end);
+    }
+
+    // ---------------------------------------------------------------- paths
+
+    /**
+     * Adds a live path; it gets ranges from the next {@link #next()} on.
+     *
+     * @throws IllegalArgumentException when the planner knows the path already
+     */
+    public void addPath(String pathId) {
+        Objects.requireNonNull(pathId, "pathId");
+        if (paths.containsKey(pathId)) throw new IllegalArgumentException("path " + pathId + " is known already");
+        paths.put(pathId, new PathState(pathId));
+    }
+
+    /**
+     * Stops giving {@code pathId} new ranges, for example because it was left out or removed.
+     * Its outstanding ranges stay outstanding until they are {@linkplain #completed completed}
+     * or {@linkplain #failed failed}. Unknown paths are ignored.
+     *
+     * @throws IllegalArgumentException for the refill path, which must stay to the end
+     */
+    public void removePath(String pathId) {
+        if (pathId.equals(refillPath)) throw new IllegalArgumentException("the refill path " + pathId + " cannot be removed");
+        PathState path = paths.get(pathId);
+        if (path != null) path.live = false;
+    }
+
+    /** The paths that may get new ranges, in the order they were added. */
+    public List<String> livePaths() {
+        List<String> live = new ArrayList<>();
+        for (PathState path : paths.values()) {
+            if (path.live) live.add(path.id);
+        }
+        return Collections.unmodifiableList(live);
+    }
+
+    /**
+     * Folds an external goodput estimate for {@code pathId} (for example
+     * {@link PathStats#goodputBytesPerSecond()}) into the planner's own. Values of 0 or less
+     * mean "not measured" and are ignored, and so are unknown paths.
+     */
+    public void observe(String pathId, long bytesPerSecond) {
+        PathState path = paths.get(pathId);
+        if (path != null && bytesPerSecond > 0) sample(path, bytesPerSecond);
+    }
+
+    /** The smoothed goodput estimate of {@code pathId} in bytes per second, or -1 while unmeasured or unknown. */
+    public long goodput(String pathId) {
+        PathState path = paths.get(pathId);
+        return path == null || path.goodput < 0 ? -1 : Math.round(path.goodput);
+    }
+
+    /** The share of new ranges {@code pathId} gets now, in {@code [0, 1]}: 0 for a path that is not live. */
+    public double share(String pathId) {
+        PathState path = paths.get(pathId);
+        if (path == null || !path.live) return 0;
+        double total = 0;
+        for (PathState other : paths.values()) {
+            if (other.live) total += weight(other);
+        }
+        return total <= 0 ? 0 : weight(path) / total;
+    }
+
+    /** Bytes of {@code pathId}'s ranges handed out and not yet completed or failed. */
+    public long inFlight(String pathId) {
+        PathState path = paths.get(pathId);
+        return path == null ? 0 : path.inFlight;
+    }
+
+    /** Every byte ever handed to {@code pathId}, refills included. */
+    public long assigned(String pathId) {
+        PathState path = paths.get(pathId);
+        return path == null ? 0 : path.assigned;
+    }
+
+    /** Bytes of {@code pathId}'s ranges that completed, or that it delivered before it failed. */
+    public long delivered(String pathId) {
+        PathState path = paths.get(pathId);
+        return path == null ? 0 : path.delivered;
+    }
+
+    // ---------------------------------------------------------------- planning
+
+    /**
+     * The next range to send, or empty when none may go now: every range is out, the window
+     * is full, or every live path has its allowance in flight. Refills come first. Call it again
+     * after each {@link #completed} or {@link #failed}.
+     */
+    public Optional<Assignment> next() {
+        if (!refills.isEmpty()) return Optional.of(nextRefill());
+        if (nextOffset >= end) return Optional.empty();
+        long room = frontier() + window - nextOffset;
+        long left = end - nextOffset;
+        if (room < Math.min(minChunk, left)) return Optional.empty();
+
+        PathState chosen = null;
+        double chosenFill = Double.MAX_VALUE;
+        long chosenAllowance = 0;
+        for (PathState path : paths.values()) {
+            if (!path.live) continue;
+            long allowance = allowance(path);
+            if (path.inFlight >= allowance) continue;
+            double fill = (double) path.inFlight / allowance;
+            if (fill < chosenFill) {
+                chosen = path;
+                chosenFill = fill;
+                chosenAllowance = allowance;
+            }
+        }
+        if (chosen == null) return Optional.empty();
+
+        long length = clamp(chosenAllowance / 2, minChunk, maxChunk);
+        length = Math.min(length, Math.max(minChunk, chosenAllowance - chosen.inFlight));
+        length = Math.min(length, Math.min(room, left));
+        // never leave a tail smaller than a chunk behind, when the window has room for it
+        if (left - length < minChunk && left <= room) length = left;
+        ByteRange range = new ByteRange(nextOffset, nextOffset + length);
+        nextOffset += length;
+        return Optional.of(handOut(chosen, range, false));
+    }
+
+    private Assignment nextRefill() {
+        Map.Entry<Long, ByteRange> first = refills.pollFirstEntry();
+        ByteRange range = first.getValue();
+        if (range.length() > maxChunk) {
+            ByteRange rest = new ByteRange(range.start() + maxChunk, range.end());
+            refills.put(rest.start(), rest);
+            range = new ByteRange(range.start(), range.start() + maxChunk);
+        }
+        return handOut(paths.get(refillPath), range, true);
+    }
+
+    private Assignment handOut(PathState path, ByteRange range, boolean refill) {
+        Assignment assignment = new Assignment(path.id, range, refill, clock.getAsLong());
+        outstanding.put(range.start(), assignment);
+        path.inFlight += range.length();
+        path.assigned += range.length();
+        return assignment;
+    }
+
+    /**
+     * {@code assignment}'s bytes have all arrived; its time is a goodput sample of its path.
+     *
+     * @throws IllegalArgumentException when it is not outstanding
+     */
+    public void completed(Assignment assignment) {
+        PathState path = settle(assignment);
+        path.delivered += assignment.length();
+        long now = clock.getAsLong();
+        long since = Math.max(assignment.assignedAtNanos(), path.lastCompletionNanos);
+        long elapsed = Math.max(1_000, now - since);   // at least a microsecond
+        sample(path, assignment.length() * 1e9 / elapsed);
+        path.lastCompletionNanos = now;
+    }
+
+    /**
+     * {@code assignment}'s path failed before delivering {@code missing} (ranges that may reach
+     * beyond the assignment; only the part inside it counts). Those bytes are queued as refills,
+     * and the path gets no new range. The refill path itself must not fail.
+     *
+     * @throws IllegalArgumentException when the assignment is not outstanding, or is the refill path's
+     */
+    public void failed(Assignment assignment, List<ByteRange> missing) {
+        if (assignment.pathId().equals(refillPath)) {
+            throw new IllegalArgumentException("the refill path " + refillPath + " cannot fail; end the transfer instead");
+        }
+        PathState path = settle(assignment);
+        path.live = false;
+        ByteRange range = assignment.range();
+        long lost = 0;
+        for (ByteRange gap : missing) {
+            long from = Math.max(gap.start(), range.start());
+            long to = Math.min(gap.end(), range.end());
+            if (from >= to) continue;
+            addRefill(new ByteRange(from, to));
+            lost += to - from;
+        }
+        path.delivered += range.length() - Math.min(lost, range.length());
+    }
+
+    private PathState settle(Assignment assignment) {
+        Assignment known = outstanding.get(assignment.offset());
+        if (known == null || !known.equals(assignment)) {
+            throw new IllegalArgumentException("not an outstanding assignment: " + assignment);
+        }
+        outstanding.remove(assignment.offset());
+        PathState path = paths.get(assignment.pathId());
+        path.inFlight -= assignment.length();
+        return path;
+    }
+
+    private void addRefill(ByteRange range) {
+        // refills never overlap: each comes from one outstanding assignment, and those are disjoint
+        refills.put(range.start(), range);
+    }
+
+    /**
+     * The lowest offset not yet delivered: the first byte of the earliest outstanding range or
+     * refill, else the first byte not handed out yet ({@code end} once everything is done).
+     */
+    public long frontier() {
+        long frontier = nextOffset;
+        if (!outstanding.isEmpty()) frontier = Math.min(frontier, outstanding.firstKey());
+        if (!refills.isEmpty()) frontier = Math.min(frontier, refills.firstKey());
+        return frontier;
+    }
+
+    /** The first offset never handed out yet. */
+    public long nextOffset() {
+        return nextOffset;
+    }
+
+    /** Whether every byte of {@code [start, end)} was handed out and delivered. */
+    public boolean finished() {
+        return nextOffset >= end && outstanding.isEmpty() && refills.isEmpty();
+    }
+
+    /** The ranges handed out and not yet completed or failed, by offset. */
+    public List<Assignment> outstanding() {
+        return List.copyOf(outstanding.values());
+    }
+
+    /** The planned bytes: {@code [start, end)}. */
+    public ByteRange range() {
+        return new ByteRange(start, end);
+    }
+
+    /** The most bytes outstanding at once, counted from {@link #frontier()}. */
+    public long window() {
+        return window;
+    }
+
+    // ---------------------------------------------------------------- shares
+
+    private long allowance(PathState path) {
+        return Math.max(minChunk, (long) (share(path.id) * window));
+    }
+
+    /** The goodput a path counts with: its estimate, else the mean of the live paths that have one, else 1. */
+    private double weight(PathState path) {
+        if (path.goodput > 0) return path.goodput;
+        double sum = 0;
+        int known = 0;
+        for (PathState other : paths.values()) {
+            if (other.live && other.goodput > 0) {
+                sum += other.goodput;
+                known++;
+            }
+        }
+        return known == 0 ? 1 : sum / known;
+    }
+
+    private void sample(PathState path, double bytesPerSecond) {
+        path.goodput = path.goodput < 0 ? bytesPerSecond : path.goodput + smoothing * (bytesPerSecond - path.goodput);
+    }
+
+    private static long clamp(long value, long min, long max) {
+        return Math.max(min, Math.min(max, value));
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder("RangePlanner[").append(start).append(", ").append(end)
+                .append("), next ").append(nextOffset).append(", frontier ").append(frontier());
+        for (PathState path : paths.values()) {
+            text.append(", ").append(path.id).append(path.live ? "" : " (out)").append(": ")
+                    .append(path.inFlight).append(" in flight, goodput ").append(goodput(path.id));
+        }
+        return text.append(']').toString();
+    }
+
+    /** Builds a {@link RangePlanner}; every value is checked at {@link #build()}. */
+    public static final class Builder {
+        private final long start;
+        private final long end;
+        private long window = DEFAULT_WINDOW;
+        private long minChunk = DEFAULT_MIN_CHUNK;
+        private long maxChunk = DEFAULT_MAX_CHUNK;
+        private double smoothing = DEFAULT_SMOOTHING;
+        private String refillPath = "p0";
+        private LongSupplier clock = System::nanoTime;
+        private final List<String> paths = new ArrayList<>();
+
+        private Builder(long start, long end) {
+            if (start < 0 || end < start) throw new IllegalArgumentException("bad range [" + start + ", " + end + ")");
+            this.start = start;
+            this.end = end;
+        }
+
+        /**
+         * The most bytes outstanding at once, from the lowest one not delivered: the client's
+         * stream receive window, or a little less. Default {@link #DEFAULT_WINDOW}; at least
+         * the smallest range.
+         */
+        public Builder window(long bytes) {
+            this.window = bytes;
+            return this;
+        }
+
+        /**
+         * The smallest and largest range handed out. Only the last range of the plan, or a
+         * refill, may be smaller than {@code min}. Default {@link #DEFAULT_MIN_CHUNK} and
+         * {@link #DEFAULT_MAX_CHUNK}.
+         */
+        public Builder chunkSizes(long min, long max) {
+            this.minChunk = min;
+            this.maxChunk = max;
+            return this;
+        }
+
+        /** The weight of a new goodput sample in the moving average, in {@code (0, 1]}. Default {@link #DEFAULT_SMOOTHING}. */
+        public Builder smoothing(double alpha) {
+            this.smoothing = alpha;
+            return this;
+        }
+
+        /** The path that is given the refills, and that must never fail. Default {@code "p0"}. */
+        public Builder refillPath(String pathId) {
+            this.refillPath = Objects.requireNonNull(pathId, "pathId");
+            return this;
+        }
+
+        /** The clock, in nanoseconds (like {@link System#nanoTime()}, the default). Tests pass a fake one. */
+        public Builder clock(LongSupplier nanoTime) {
+            this.clock = Objects.requireNonNull(nanoTime, "nanoTime");
+            return this;
+        }
+
+        /** Adds a path, in order; the refill path is added first when it is not listed. */
+        public Builder path(String pathId) {
+            paths.add(Objects.requireNonNull(pathId, "pathId"));
+            return this;
+        }
+
+        /** Adds paths, in order. */
+        public Builder paths(List<String> pathIds) {
+            pathIds.forEach(this::path);
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when a value is out of range or a path is listed twice */
+        public RangePlanner build() {
+            if (minChunk < 1 || maxChunk < minChunk) {
+                throw new IllegalArgumentException("chunk sizes must satisfy 1 <= min <= max: " + minChunk + ", " + maxChunk);
+            }
+            if (window < minChunk) throw new IllegalArgumentException("window " + window + " is below the smallest range " + minChunk);
+            if (!(smoothing > 0 && smoothing <= 1)) throw new IllegalArgumentException("smoothing must be in (0, 1]: " + smoothing);
+            if (paths.stream().distinct().count() != paths.size()) throw new IllegalArgumentException("a path is listed twice: " + paths);
+            return new RangePlanner(this);
+        }
+    }
+}

@@ -1,0 +1,352 @@
+package io.kwik.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.Test;
+
+import io.kwik.api.RangePlanner.Assignment;
+
+/**
+ * {@link RangePlanner} on a fake clock: a small discrete-event simulation gives each path a
+ * rate, delivers its ranges one after another at that rate, and checks what the planner did.
+ */
+final class RangePlannerTest {
+
+    private static final long MiB = 1L << 20;
+    private static final long KiB = 1L << 10;
+
+    /** A fake nanosecond clock. */
+    private static final class FakeClock {
+        long now = 1_000_000_000L;
+
+        long nanos() {
+            return now;
+        }
+    }
+
+    // ---------------------------------------------------------------- basics
+
+    @Test
+    void withNothingMeasuredThePathsGetEqualInterleavedRangesInOffsetOrder() {
+        FakeClock clock = new FakeClock();
+        RangePlanner planner = RangePlanner.builder(100, 100 + 64 * MiB).window(12 * MiB)
+                .chunkSizes(1 * MiB, 4 * MiB).clock(clock::nanos).paths(List.of("p0", "p1", "p2")).build();
+
+        List<Assignment> first = drain(planner);
+
+        assertThat(first).extracting(Assignment::pathId).containsExactly("p0", "p1", "p2", "p0", "p1", "p2");
+        long offset = 100;
+        for (Assignment a : first) {
+            assertThat(a.offset()).as("ranges follow each other").isEqualTo(offset);
+            assertThat(a.refill()).isFalse();
+            assertThat(a.length()).isEqualTo(2 * MiB);  // half of a third of 12 MiB
+            offset += a.length();
+        }
+        assertThat(offset - planner.frontier()).as("outstanding bytes").isEqualTo(12 * MiB);
+        assertThat(planner.next()).as("the window is full").isEmpty();
+        for (String path : List.of("p0", "p1", "p2")) assertThat(planner.share(path)).isCloseTo(1.0 / 3, within(1e-9));
+    }
+
+    @Test
+    void theRefillPathIsAddedWhenNotListed() {
+        RangePlanner planner = RangePlanner.builder(0, MiB).refillPath("p0").path("p1").build();
+        assertThat(planner.livePaths()).containsExactly("p0", "p1");
+    }
+
+    @Test
+    void anEmptyRangeIsFinishedAtOnce() {
+        RangePlanner planner = RangePlanner.builder(7, 7).build();
+        assertThat(planner.finished()).isTrue();
+        assertThat(planner.next()).isEmpty();
+        assertThat(planner.frontier()).isEqualTo(7);
+    }
+
+    @Test
+    void noRangeIsSmallerThanTheSmallestChunkButTheLastOneFitsTheTail() {
+        FakeClock clock = new FakeClock();
+        long size = 10 * MiB + 100 * KiB;   // a tail of 100 KiB would be left; it joins the last range
+        RangePlanner planner = RangePlanner.builder(0, size).window(64 * MiB).chunkSizes(MiB, 2 * MiB)
+                .clock(clock::nanos).paths(List.of("p0", "p1")).build();
+
+        List<Assignment> all = drain(planner);
+
+        assertThat(all.stream().mapToLong(Assignment::length).sum()).isEqualTo(size);
+        assertThat(all).allSatisfy(a -> assertThat(a.length()).isGreaterThanOrEqualTo(MiB));
+        assertThat(all.getLast().range().end()).isEqualTo(size);
+    }
+
+    @Test
+    void badValuesAreRefusedAtBuild() {
+        assertThatThrownBy(() -> RangePlanner.builder(-1, 5)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RangePlanner.builder(5, 4)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RangePlanner.builder(0, 10).chunkSizes(0, 5).build()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RangePlanner.builder(0, 10).chunkSizes(8, 4).build()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RangePlanner.builder(0, 10).chunkSizes(8, 16).window(4).build())
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RangePlanner.builder(0, 10).smoothing(0).build()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RangePlanner.builder(0, 10).smoothing(1.5).build()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RangePlanner.builder(0, 10).path("p1").path("p1").build())
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void outcomesOfUnknownAssignmentsAreRefused() {
+        RangePlanner planner = RangePlanner.builder(0, 8 * MiB).path("p1").build();
+        Assignment a = planner.next().orElseThrow();
+        planner.completed(a);
+        assertThatThrownBy(() -> planner.completed(a)).isInstanceOf(IllegalArgumentException.class);
+        Assignment forged = new Assignment("p1", new ByteRange(0, 5), false, 0);
+        assertThatThrownBy(() -> planner.failed(forged, List.of())).isInstanceOf(IllegalArgumentException.class);
+        Assignment own = drain(planner).stream().filter(x -> x.pathId().equals("p0")).findFirst().orElseThrow();
+        assertThatThrownBy(() -> planner.failed(own, List.of(own.range()))).as("the refill path cannot fail")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> planner.removePath("p0")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---------------------------------------------------------------- goodput
+
+    @Test
+    void completionsAreGoodputSamples() {
+        FakeClock clock = new FakeClock();
+        RangePlanner planner = RangePlanner.builder(0, 100 * MiB).window(8 * MiB).chunkSizes(MiB, MiB)
+                .smoothing(1).clock(clock::nanos).paths(List.of("p0", "p1")).build();
+        Assignment a = planner.next().orElseThrow();      // p0
+        Assignment b = planner.next().orElseThrow();      // p1
+        Assignment c = planner.next().orElseThrow();      // p0 again, pipelined
+        assertThat(List.of(a.pathId(), b.pathId(), c.pathId())).containsExactly("p0", "p1", "p0");
+        assertThat(planner.goodput("p0")).isEqualTo(-1);
+
+        clock.now += 10_000_000;                          // 1 MiB in 10 ms
+        planner.completed(a);
+        assertThat(planner.goodput("p0")).isEqualTo(Math.round(MiB / 0.010));
+        clock.now += 20_000_000;                          // the pipelined one: 20 ms after the previous completion
+        planner.completed(c);
+        assertThat(planner.goodput("p0")).isEqualTo(Math.round(MiB / 0.020));
+        clock.now += 10_000_000;                          // p1: 40 ms since it was handed out
+        planner.completed(b);
+        assertThat(planner.goodput("p1")).isEqualTo(Math.round(MiB / 0.040));
+        assertThat(planner.share("p0")).isCloseTo(2.0 / 3, within(1e-9));
+
+        planner.observe("p1", 0);                         // "not measured": ignored
+        planner.observe("p1", -1);
+        planner.observe("p9", 5);                         // unknown: ignored
+        assertThat(planner.goodput("p1")).isEqualTo(Math.round(MiB / 0.040));
+        planner.observe("p1", Math.round(MiB / 0.010));   // smoothing 1: the estimate is replaced
+        assertThat(planner.share("p1")).isCloseTo(2.0 / 3, within(1e-9));
+    }
+
+    @Test
+    void aPathWithNoEstimateCountsAsTheMeanOfTheOthers() {
+        RangePlanner planner = RangePlanner.builder(0, 100 * MiB).paths(List.of("p0", "p1", "p2")).build();
+        planner.observe("p0", 300);
+        planner.observe("p1", 100);
+        assertThat(planner.share("p2")).isCloseTo(200.0 / 600, within(1e-9));
+        assertThat(planner.share("p0")).isCloseTo(300.0 / 600, within(1e-9));
+    }
+
+    @Test
+    void sharesFollowTheMeasuredGoodputAndTheWindowIsNeverExceeded() {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        rates.put("p0", 100.0 * MiB);
+        rates.put("p1", 50.0 * MiB);
+        rates.put("p2", 25.0 * MiB);
+        long size = 512 * MiB;
+        Simulation sim = new Simulation(RangePlanner.builder(0, size).window(16 * MiB).chunkSizes(256 * KiB, 4 * MiB), rates);
+
+        sim.run(Long.MAX_VALUE);
+
+        assertThat(sim.planner.finished()).isTrue();
+        assertThat(sim.maxOutstanding).as("bytes outstanding past the frontier").isLessThanOrEqualTo(16 * MiB);
+        assertThat(sim.delivered).as("every byte, once, in order").isEqualTo(size);
+        double total = rates.values().stream().mapToDouble(Double::doubleValue).sum();
+        for (var rate : rates.entrySet()) {
+            double share = (double) sim.planner.assigned(rate.getKey()) / size;
+            assertThat(share).as("share of %s", rate.getKey()).isCloseTo(rate.getValue() / total, within(0.04));
+        }
+        // every path was kept busy: the whole transfer took about size / total rate
+        double ideal = size / total;
+        assertThat(sim.clock.now / 1e9 - 1).as("seconds").isLessThan(ideal * 1.15);
+    }
+
+    @Test
+    void sharesReBalanceWhenAPathSpeedsUp() {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        rates.put("p0", 40.0 * MiB);
+        rates.put("p1", 40.0 * MiB);
+        long size = 400 * MiB;
+        Simulation sim = new Simulation(RangePlanner.builder(0, size).window(16 * MiB).chunkSizes(256 * KiB, 2 * MiB), rates);
+
+        sim.run(200 * MiB);                                 // half way at equal rates
+        long p0Before = sim.planner.assigned("p0");
+        long p1Before = sim.planner.assigned("p1");
+        assertThat((double) p1Before / (p0Before + p1Before)).isCloseTo(0.5, within(0.05));
+
+        rates.put("p1", 120.0 * MiB);                       // p1 becomes three times as fast
+        sim.run(Long.MAX_VALUE);
+
+        long p0After = sim.planner.assigned("p0") - p0Before;
+        long p1After = sim.planner.assigned("p1") - p1Before;
+        assertThat((double) p1After / (p0After + p1After)).as("p1's share after the change").isCloseTo(0.75, within(0.06));
+        assertThat(sim.maxOutstanding).isLessThanOrEqualTo(16 * MiB);
+        assertThat(sim.delivered).isEqualTo(size);
+    }
+
+    // ---------------------------------------------------------------- failures
+
+    @Test
+    void aFailedPathsMissingBytesAreRefilledFirstByTheRefillPath() {
+        FakeClock clock = new FakeClock();
+        RangePlanner planner = RangePlanner.builder(0, 48 * MiB).window(12 * MiB).chunkSizes(MiB, 2 * MiB)
+                .clock(clock::nanos).paths(List.of("p0", "p1", "p2")).build();
+        List<Assignment> first = drain(planner);
+        Assignment lost = first.stream().filter(a -> a.pathId().equals("p2")).findFirst().orElseThrow();
+        Assignment alsoLost = first.stream().filter(a -> a.pathId().equals("p2")).skip(1).findFirst().orElseThrow();
+        // the client holds the first half of the first range, none of the second
+        ByteRange hole = new ByteRange(lost.offset() + MiB, lost.range().end());
+
+        clock.now += 1_000_000;
+        planner.failed(lost, List.of(hole, new ByteRange(alsoLost.offset(), alsoLost.range().end() + 5 * MiB)));
+        planner.failed(alsoLost, List.of(alsoLost.range()));
+
+        assertThat(planner.livePaths()).containsExactly("p0", "p1");
+        assertThat(planner.share("p2")).isZero();
+        assertThat(planner.frontier()).isEqualTo(first.getFirst().offset());
+        Assignment refill1 = planner.next().orElseThrow();
+        Assignment refill2 = planner.next().orElseThrow();
+        assertThat(refill1).extracting(Assignment::pathId, Assignment::range, Assignment::refill)
+                .containsExactly("p0", hole, true);
+        assertThat(refill2).extracting(Assignment::pathId, Assignment::range, Assignment::refill)
+                .containsExactly("p0", alsoLost.range(), true);
+        assertThat(planner.delivered("p2")).isEqualTo(MiB);
+
+        // finish everything, p2 never gets a new range, and every byte is delivered exactly once
+        Map<Long, Long> covered = new TreeMap<>();
+        for (Assignment a : first) {
+            if (!a.pathId().equals("p2")) covered.put(a.offset(), a.range().end());
+        }
+        covered.put(lost.offset(), lost.offset() + MiB);
+        List<Assignment> pending = new ArrayList<>(List.of(refill1, refill2));
+        for (Assignment a : first) {
+            if (!a.pathId().equals("p2")) pending.add(a);
+        }
+        while (!pending.isEmpty()) {
+            Assignment a = pending.removeFirst();
+            clock.now += 1_000_000;
+            planner.completed(a);
+            if (a.refill()) covered.put(a.offset(), a.range().end());
+            Optional<Assignment> more;
+            while ((more = planner.next()).isPresent()) {
+                assertThat(more.get().pathId()).isNotEqualTo("p2");
+                covered.put(more.get().offset(), more.get().range().end());
+                pending.add(more.get());
+            }
+        }
+        assertThat(planner.finished()).isTrue();
+        long cursor = 0;
+        for (var range : covered.entrySet()) {
+            assertThat(range.getKey()).as("no gap nor overlap at %d", cursor).isEqualTo(cursor);
+            cursor = range.getValue();
+        }
+        assertThat(cursor).isEqualTo(48 * MiB);
+    }
+
+    @Test
+    void largeRefillsAreSplitIntoChunks() {
+        RangePlanner planner = RangePlanner.builder(0, 64 * MiB).window(32 * MiB).chunkSizes(MiB, 4 * MiB)
+                .paths(List.of("p0", "p1")).build();
+        Assignment p1 = drain(planner).stream().filter(a -> a.pathId().equals("p1")).findFirst().orElseThrow();
+        assertThat(p1.length()).isEqualTo(4 * MiB);
+        planner.failed(p1, List.of(new ByteRange(0, 64 * MiB)));   // reaches past the range: clipped
+        planner.removePath("p9");                                  // unknown: ignored
+        assertThat(planner.next().orElseThrow().range()).isEqualTo(new ByteRange(p1.offset(), p1.offset() + 4 * MiB));
+        assertThat(planner.next()).as("p0 has its allowance and more in flight").isEmpty();
+    }
+
+    @Test
+    void aRemovedPathGetsNoNewRangesButItsOutstandingOnesStillComplete() {
+        RangePlanner planner = RangePlanner.builder(0, 64 * MiB).window(8 * MiB).chunkSizes(MiB, MiB)
+                .paths(List.of("p0", "p1")).build();
+        List<Assignment> first = drain(planner);
+        planner.removePath("p1");
+        for (Assignment a : first) planner.completed(a);
+        List<Assignment> second = drain(planner);
+        assertThat(second).isNotEmpty().allSatisfy(a -> assertThat(a.pathId()).isEqualTo("p0"));
+        assertThat(planner.inFlight("p1")).isZero();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static List<Assignment> drain(RangePlanner planner) {
+        List<Assignment> out = new ArrayList<>();
+        Optional<Assignment> next;
+        while ((next = planner.next()).isPresent()) out.add(next.get());
+        return out;
+    }
+
+    /**
+     * Each path delivers its ranges one after another at its rate. The client "reads" in order:
+     * {@link #delivered} is the contiguous prefix delivered so far.
+     */
+    private static final class Simulation {
+        final FakeClock clock = new FakeClock();
+        final RangePlanner planner;
+        final Map<String, Double> rates;
+        final Map<String, Deque<Assignment>> queues = new HashMap<>();
+        final Map<String, Long> busyUntil = new HashMap<>();
+        final TreeMap<Long, Long> arrived = new TreeMap<>();
+        long delivered;
+        long maxOutstanding;
+
+        Simulation(RangePlanner.Builder builder, Map<String, Double> rates) {
+            this.rates = rates;
+            this.planner = builder.clock(clock::nanos).paths(List.copyOf(rates.keySet())).build();
+            for (String path : rates.keySet()) queues.put(path, new ArrayDeque<>());
+            this.delivered = planner.range().start();
+        }
+
+        /** Runs until {@code bytes} are delivered in order, or the plan is finished. */
+        void run(long bytes) {
+            long start = planner.range().start();
+            while (!planner.finished() && delivered - start < bytes) {
+                Optional<Assignment> next;
+                while ((next = planner.next()).isPresent()) {
+                    Assignment a = next.get();
+                    queues.get(a.pathId()).add(a);
+                    long outstanding = planner.nextOffset() - planner.frontier();
+                    maxOutstanding = Math.max(maxOutstanding, outstanding);
+                    if (queues.get(a.pathId()).size() == 1) busyUntil.put(a.pathId(), clock.now + duration(a));
+                }
+                // the earliest completion
+                String first = null;
+                for (String path : queues.keySet()) {
+                    if (queues.get(path).isEmpty()) continue;
+                    if (first == null || busyUntil.get(path) < busyUntil.get(first)) first = path;
+                }
+                if (first == null) throw new AssertionError("nothing in flight and not finished: " + planner);
+                clock.now = busyUntil.get(first);
+                Assignment done = queues.get(first).removeFirst();
+                planner.completed(done);
+                if (!queues.get(first).isEmpty()) busyUntil.put(first, clock.now + duration(queues.get(first).peekFirst()));
+                arrived.put(done.offset(), done.range().end());
+                while (arrived.containsKey(delivered)) delivered = arrived.remove(delivered);
+            }
+        }
+
+        private long duration(Assignment a) {
+            return (long) (a.length() / rates.get(a.pathId()) * 1e9);
+        }
+    }
+
+}

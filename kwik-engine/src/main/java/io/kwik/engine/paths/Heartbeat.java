@@ -1,0 +1,47 @@
+package io.kwik.engine.paths;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+
+import io.kwik.engine.util.Timers;
+
+/**
+ * Watches the client's secondary paths (DESIGN.md 4.5): a path quiet for a quarter of
+ * {@code pathTimeout} is pinged, and one that stays silent for the whole timeout is
+ * declared dead. Anything received counts as an answer, so a busy path costs no pings.
+ */
+public final class Heartbeat {
+
+    /** What the heartbeat does to the paths; called on a virtual thread, so it may wait. */
+    public interface Paths {
+        /** Pings every active secondary path quiet since {@code quietSinceNanos}; dead-declares those silent since {@code deadSinceNanos}. */
+        void check(long quietSinceNanos, long deadSinceNanos);
+    }
+
+    private final ScheduledFuture<?> task;
+    private final AtomicBoolean running = new AtomicBoolean();
+
+    public Heartbeat(Duration pathTimeout, Paths paths, LongSupplier nanoClock) {
+        long timeout = pathTimeout.toNanos();
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), timeout / 8);
+        this.task = Timers.scheduler().scheduleWithFixedDelay(() -> {
+            if (!running.compareAndSet(false, true)) return;
+            Thread.ofVirtual().name("kwik-heartbeat").start(() -> {
+                try {
+                    long now = nanoClock.getAsLong();
+                    paths.check(now - timeout / 4, now - timeout);
+                } finally {
+                    running.set(false);
+                }
+            });
+        }, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    /** Stops watching. */
+    public void close() {
+        task.cancel(false);
+    }
+}
