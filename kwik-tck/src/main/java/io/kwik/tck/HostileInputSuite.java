@@ -310,9 +310,14 @@ public abstract class HostileInputSuite extends BackendSuite {
         assertOnlyThatConnectionClosed(server, raw, hostile, good, ErrorCode.FLOW_CONTROL);
     }
 
+    /**
+     * Only a join token can tell a secondary that a session is unknown to its group: one with no
+     * {@code pathTokenKey} accepts every join (and says so in its log), as DESIGN.md 4.2 asks.
+     */
     @Test
     void required_R2_unknownSessionIdIsRefused() throws Exception {
-        LoopbackServer server = h.server(builder -> {});
+        LoopbackServer server = h.server(builder -> builder.pathTokenKey(
+                new javax.crypto.spec.SecretKeySpec(randomBytes(32), "HmacSHA256")));
         KwikSession good = goodSession(server);
         RawConnection raw = connect(server);
 
