@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
+import io.kwik.engine.ack.AckTracker;
+import io.kwik.engine.ack.SendWindow;
 import io.kwik.engine.packet.OffsetManager;
 import io.kwik.engine.packet.PacketSizeCalculator;
 import io.kwik.engine.stream.DataChannel;
@@ -24,7 +26,9 @@ import io.kwik.engine.util.Timers;
 import io.kwik.engine.wire.MessageReader;
 import io.kwik.engine.wire.MessageSender;
 import io.kwik.engine.wire.Messages;
+import io.kwik.proto.AckFrame;
 import io.kwik.proto.ControlFrame;
+import io.kwik.proto.PacketRange;
 import io.kwik.proto.DataPacket;
 import io.kwik.proto.RawPacket;
 import io.kwik.proto.StreamHeader;
@@ -64,6 +68,8 @@ public final class PathConnection {
     private final AtomicBoolean closedReported = new AtomicBoolean();
     private final KwikException closedLocally = new KwikException(ErrorCode.SESSION_CLOSED, "session closed locally");
     private volatile PathHandler handler;
+    private final SendWindow sendWindow = new SendWindow(System::nanoTime);
+    private final AckTracker acks;
     private final AtomicReference<CompletableFuture<MessageSender>> raw = new AtomicReference<>();
     /** Relayed messages queued for the raw stream at most; {@link MessageSender} bounds their bytes too. */
     private static final int RAW_QUEUE_MESSAGES = 64;
@@ -86,6 +92,19 @@ public final class PathConnection {
         this.multiplexer = new StreamMultiplexer(this, settings.logicalStreamsPerRealStream(), settings.realStreamIdleTimeout(),
                 sizes, new OffsetManager(OFFSET_HISTORY_PACKETS), threads);
         this.reapInterval = settings.realStreamIdleTimeout().dividedBy(2);
+        this.acks = new AckTracker(pathId, System::nanoTime, this::rtt,
+                ack -> sendControl(ControlFrame.newBuilder().setAck(ack).build()));
+    }
+
+    /** The path's smoothed RTT as KWIK measures it, or as the transport does until then. */
+    public Duration rtt() {
+        Duration measured = sendWindow.smoothedRtt();
+        return measured.isZero() ? quic.stats().smoothedRtt() : measured;
+    }
+
+    /** The sender side of this path's acknowledgements: window, RTT, goodput, bytes in flight. */
+    public SendWindow sendWindow() {
+        return sendWindow;
     }
 
     public String pathId() {
@@ -260,6 +279,8 @@ public final class PathConnection {
 
     private void stopSending() {
         control.abort();
+        sendWindow.close();
+        acks.close();
         CompletableFuture<MessageSender> rawSender = raw.get();
         if (rawSender != null) rawSender.thenAccept(MessageSender::abort);
         multiplexer.close();
@@ -277,7 +298,12 @@ public final class PathConnection {
             while (true) {
                 byte[] message = controlReader.next();
                 if (message == null) throw new KwikException(ErrorCode.INVALID_FRAME, "the peer ended the control stream");
-                handler.onControlFrame(Messages.controlFrame(message));
+                ControlFrame frame = Messages.controlFrame(message);
+                if (frame.hasAck()) {
+                    onAck(frame.getAck());
+                } else {
+                    handler.onControlFrame(frame);
+                }
             }
         } catch (KwikException e) {
             fail(e);
@@ -289,6 +315,15 @@ public final class PathConnection {
             Thread.currentThread().interrupt();
         } finally {
             LOG.log(Level.TRACE, "control reader of path {0} ends", pathId);
+        }
+    }
+
+    private void onAck(AckFrame ack) throws KwikException {
+        if (!ack.getPathId().equals(pathId)) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "acknowledgement for path " + ack.getPathId() + " on path " + pathId);
+        }
+        for (PacketRange range : ack.getRangesList()) {
+            sendWindow.onAck(range.getSmallest(), range.getLargest(), ack.getAckDelayMicros());
         }
     }
 
@@ -320,6 +355,7 @@ public final class PathConnection {
             }
             while ((message = reader.next()) != null) {
                 DataPacket packet = Messages.dataPacket(message);
+                acks.onPacket(packet.getPacketNumber());
                 packetsReceived.increment();
                 bytesReceived.add(message.length);
                 for (var frame : packet.getFramesList()) handler.onDataFrame(frame);

@@ -95,8 +95,14 @@ final class RealStream {
                     room -= next.size();
                     next = queue.poll();
                 }
+                if (!path.sendWindow().awaitRoom(sizes.maxPacketSize() - room)) {
+                    // the path closed while this packet waited for the window
+                    queue.closeAndDrain();
+                    return;
+                }
                 long packetNumber = path.nextPacketNumber();
                 int written = PacketWriter.write(out, packetNumber, batch);
+                path.sendWindow().onSent(packetNumber, written);
                 offsets.sent(packetNumber, quicId, written, batch);
                 path.countSent(written);
                 batch.clear();

@@ -1,0 +1,124 @@
+package io.kwik.engine.ack;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import io.kwik.engine.util.Timers;
+import io.kwik.proto.AckFrame;
+import io.kwik.proto.PacketRange;
+
+/**
+ * A path's receiver side of KWIK acknowledgements (DESIGN.md 4.5, R11.1-11.2). Acknowledgements
+ * are delayed and batched: one goes out once {@link #PACKETS_PER_ACK} data packets are
+ * unacknowledged, or {@code min(rtt / 4, 25 ms)} (at least 1 ms) after the first of them
+ * arrived, whichever comes first. Each names only the packets received since the previous one,
+ * as ranges; the control stream it travels on is reliable, so nothing is acknowledged twice.
+ * Only data packets are acknowledged, so acknowledgements never beget acknowledgements.
+ */
+public final class AckTracker {
+    private static final System.Logger LOG = System.getLogger(AckTracker.class.getName());
+
+    /** Unacknowledged packets that make an acknowledgement go out at once. */
+    public static final int PACKETS_PER_ACK = 16;
+    /** The longest an acknowledgement waits. */
+    public static final Duration MAX_ACK_DELAY = Duration.ofMillis(25);
+
+    /** Where acknowledgements go: the path's control stream. */
+    public interface Sink {
+        void send(AckFrame frame) throws IOException;
+    }
+
+    private final String pathId;
+    private final LongSupplier clock;
+    private final Supplier<Duration> rtt;
+    private final Sink sink;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final long[] pending = new long[PACKETS_PER_ACK];
+    private int count;
+    private long largestArrivalNanos;
+    private boolean timerArmed;
+    private volatile boolean closed;
+
+    public AckTracker(String pathId, LongSupplier clock, Supplier<Duration> rtt, Sink sink) {
+        this.pathId = pathId;
+        this.clock = clock;
+        this.rtt = rtt;
+        this.sink = sink;
+    }
+
+    /** A data packet arrived; may send an acknowledgement from the calling thread. */
+    public void onPacket(long packetNumber) {
+        AckFrame due = null;
+        boolean arm = false;
+        lock.lock();
+        try {
+            pending[count++] = packetNumber;
+            largestArrivalNanos = clock.getAsLong();
+            if (count == PACKETS_PER_ACK) {
+                due = take();
+            } else if (!timerArmed) {
+                timerArmed = arm = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (due != null) send(due);
+        if (arm) {
+            long delay = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(rtt.get().toNanos() / 4, MAX_ACK_DELAY.toNanos()));
+            // the timer thread must not wait on the control stream's queue
+            Timers.scheduler().schedule(() -> Thread.ofVirtual().name(pathId + "-ack").start(this::flush),
+                    delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Sends what is unacknowledged now. */
+    public void flush() {
+        AckFrame due;
+        lock.lock();
+        try {
+            timerArmed = false;
+            due = count == 0 ? null : take();
+        } finally {
+            lock.unlock();
+        }
+        if (due != null) send(due);
+    }
+
+    /** Stops acknowledging. */
+    public void close() {
+        closed = true;
+    }
+
+    private AckFrame take() {
+        java.util.Arrays.sort(pending, 0, count);
+        AckFrame.Builder ack = AckFrame.newBuilder().setPathId(pathId)
+                .setAckDelayMicros(TimeUnit.NANOSECONDS.toMicros(clock.getAsLong() - largestArrivalNanos));
+        long start = pending[0];
+        long end = start;
+        for (int i = 1; i < count; i++) {
+            if (pending[i] == end + 1) {
+                end++;
+            } else if (pending[i] > end) {
+                ack.addRanges(PacketRange.newBuilder().setSmallest(start).setLargest(end));
+                start = end = pending[i];
+            }
+        }
+        ack.addRanges(PacketRange.newBuilder().setSmallest(start).setLargest(end));
+        count = 0;
+        return ack.build();
+    }
+
+    private void send(AckFrame frame) {
+        if (closed) return;
+        try {
+            sink.send(frame);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "cannot acknowledge on {0}: {1}", pathId, e);
+        }
+    }
+}

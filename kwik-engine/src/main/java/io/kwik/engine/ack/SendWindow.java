@@ -1,0 +1,213 @@
+package io.kwik.engine.ack;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+
+/**
+ * A path's sender side of KWIK acknowledgements (DESIGN.md 4.5, R11): it remembers every data
+ * packet sent and not yet acknowledged, measures the path from the acknowledgements (smoothed
+ * RTT and its variance, goodput, bytes in flight), and keeps a send window that writers wait
+ * on, so the data at risk on a path stays bounded.
+ *
+ * <p>The window is delay-based AIMD. It starts at {@link #INITIAL_WINDOW}. An acknowledgement
+ * whose RTT sample stays below twice the smallest RTT seen (plus {@link #RTT_SLACK}) grows it
+ * additively, by one packet per window acknowledged; a sample above that, which means queues
+ * are building on the path, shrinks it by a quarter, at most once per smoothed RTT. It stays
+ * between {@link #MIN_WINDOW} and {@link #MAX_WINDOW}.
+ */
+public final class SendWindow {
+    public static final long INITIAL_WINDOW = 16L << 20;
+    public static final long MIN_WINDOW = 1L << 20;
+    public static final long MAX_WINDOW = 64L << 20;
+    /** Jitter tolerated above twice the smallest RTT before the window shrinks. */
+    public static final Duration RTT_SLACK = Duration.ofMillis(5);
+    /** How far back goodput looks. */
+    private static final long GOODPUT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    private record Sent(long timeNanos, int bytes) {}
+
+    private final LongSupplier clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition room = lock.newCondition();
+    private final TreeMap<Long, Sent> unacked = new TreeMap<>();
+    private long nextExpected;
+    private long inFlight;
+    private long window = INITIAL_WINDOW;
+    private long smoothedRtt = -1;
+    private long rttVariance;
+    private long minRtt = Long.MAX_VALUE;
+    private long lastDecreaseNanos;
+    private long goodput = -1;
+    private long intervalStart;
+    private long intervalBytes;
+    private long ackedBytes;
+    private boolean closed;
+
+    /** @param clock nanoseconds, like {@link System#nanoTime()} */
+    public SendWindow(LongSupplier clock) {
+        this.clock = clock;
+        this.intervalStart = clock.getAsLong();
+    }
+
+    /**
+     * Waits until {@code bytes} more fit the window; a packet always fits an empty window.
+     *
+     * @return false when the path closed while waiting
+     */
+    public boolean awaitRoom(int bytes) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (!closed && inFlight > 0 && inFlight + bytes > window) room.await();
+            return !closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A data packet went out. Packet numbers must come in order, from 0. */
+    public void onSent(long packetNumber, int bytes) {
+        lock.lock();
+        try {
+            unacked.put(packetNumber, new Sent(clock.getAsLong(), bytes));
+            nextExpected = Math.max(nextExpected, packetNumber + 1);
+            inFlight += bytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The peer acknowledged the packets in {@code [smallest, largest]}, and held the largest
+     * for {@code ackDelayMicros} before it said so.
+     *
+     * @throws KwikException {@link ErrorCode#INVALID_FRAME} for a range that is inverted or
+     *                       names a packet never sent
+     */
+    public void onAck(long smallest, long largest, long ackDelayMicros) throws KwikException {
+        if (smallest < 0 || largest < smallest) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "ack range [" + smallest + ", " + largest + "] is inverted");
+        }
+        long now = clock.getAsLong();
+        lock.lock();
+        try {
+            if (largest >= nextExpected) {
+                throw new KwikException(ErrorCode.INVALID_FRAME, "ack of packet " + largest + ", which was never sent");
+            }
+            Sent newest = unacked.get(largest);
+            long acked = 0;
+            // only what is in flight is visited, however wide the range
+            Map<Long, Sent> range = unacked.subMap(smallest, true, largest, true);
+            for (Sent sent : range.values()) acked += sent.bytes;
+            range.clear();
+            if (acked == 0) return;
+            inFlight -= acked;
+            ackedBytes += acked;
+            intervalBytes += acked;
+            if (newest != null) sample(now - newest.timeNanos - TimeUnit.MICROSECONDS.toNanos(Math.max(0, ackDelayMicros)),
+                    now, acked);
+            if (now - intervalStart >= GOODPUT_INTERVAL_NANOS) {
+                long rate = intervalBytes * 1_000_000_000L / (now - intervalStart);
+                goodput = goodput < 0 ? rate : (goodput + rate) / 2;
+                intervalStart = now;
+                intervalBytes = 0;
+            }
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sample(long rtt, long now, long acked) {
+        rtt = Math.max(rtt, 1);
+        minRtt = Math.min(minRtt, rtt);
+        if (smoothedRtt < 0) {
+            smoothedRtt = rtt;
+            rttVariance = rtt / 2;
+        } else {
+            rttVariance = (3 * rttVariance + Math.abs(smoothedRtt - rtt)) / 4;
+            smoothedRtt = (7 * smoothedRtt + rtt) / 8;
+        }
+        boolean queueing = rtt > 2 * minRtt + RTT_SLACK.toNanos();
+        if (queueing) {
+            if (now - lastDecreaseNanos >= smoothedRtt) {
+                window = Math.max(MIN_WINDOW, window - window / 4);
+                lastDecreaseNanos = now;
+            }
+        } else {
+            // one 16 KiB packet per window acknowledged
+            window = Math.min(MAX_WINDOW, window + Math.max(1, acked * (16 * 1024) / window));
+        }
+    }
+
+    /** The path closed: wake every writer. */
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Smoothed RTT, or {@link Duration#ZERO} before the first acknowledgement. */
+    public Duration smoothedRtt() {
+        lock.lock();
+        try {
+            return smoothedRtt < 0 ? Duration.ZERO : Duration.ofNanos(smoothedRtt);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** RTT variance, or {@link Duration#ZERO} before the first acknowledgement. */
+    public Duration rttVariance() {
+        lock.lock();
+        try {
+            return Duration.ofNanos(rttVariance);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Acknowledged bytes per second, recently; -1 before half a second of acknowledgements. */
+    public long goodput() {
+        lock.lock();
+        try {
+            if (goodput >= 0) return goodput;
+            long elapsed = clock.getAsLong() - intervalStart;
+            // a short transfer still gets a figure once anything was acknowledged
+            return ackedBytes == 0 || elapsed <= 0 ? -1 : intervalBytes * 1_000_000_000L / elapsed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Bytes sent and not acknowledged. */
+    public long bytesInFlight() {
+        lock.lock();
+        try {
+            return inFlight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The window in bytes. */
+    public long window() {
+        lock.lock();
+        try {
+            return window;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

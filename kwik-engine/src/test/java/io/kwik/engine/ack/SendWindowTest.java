@@ -1,0 +1,131 @@
+package io.kwik.engine.ack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikException;
+
+class SendWindowTest {
+    private static final int PACKET = 16 * 1024;
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final SendWindow window = new SendWindow(now::get);
+    private long next;
+
+    /** Sends one packet and has it acknowledged {@code rttMillis} later. */
+    private void roundTrip(long rttMillis) throws KwikException {
+        long number = next++;
+        window.onSent(number, PACKET);
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(rttMillis));
+        window.onAck(number, number, 0);
+    }
+
+    @Test
+    void theWindowGrowsWhileAcknowledgementsKeepUp() throws Exception {
+        long start = window.window();
+        for (int i = 0; i < 1000; i++) roundTrip(10);
+        assertThat(window.window()).isGreaterThan(start);
+        assertThat(window.smoothedRtt()).isEqualTo(Duration.ofMillis(10));
+    }
+
+    @Test
+    void theWindowShrinksWhenTheRttRisesAndNeverBelowItsFloor() throws Exception {
+        for (int i = 0; i < 100; i++) roundTrip(10);
+        long before = window.window();
+        roundTrip(50);
+        assertThat(window.window()).isEqualTo(before - before / 4);
+        for (int i = 0; i < 200; i++) roundTrip(100);
+        assertThat(window.window()).isEqualTo(SendWindow.MIN_WINDOW);
+    }
+
+    @Test
+    void itShrinksAtMostOncePerSmoothedRtt() throws Exception {
+        for (int i = 0; i < 100; i++) roundTrip(10);
+        long before = window.window();
+        // two late acknowledgements that arrive together
+        window.onSent(next, PACKET);
+        window.onSent(next + 1, PACKET);
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(50));
+        window.onAck(next, next, 0);
+        window.onAck(next + 1, next + 1, 0);
+        next += 2;
+        assertThat(window.window()).isEqualTo(before - before / 4);
+    }
+
+    @Test
+    void theAckDelayIsNotCountedAsRtt() throws Exception {
+        window.onSent(0, PACKET);
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(30));
+        window.onAck(0, 0, TimeUnit.MILLISECONDS.toMicros(20));
+        assertThat(window.smoothedRtt()).isEqualTo(Duration.ofMillis(10));
+    }
+
+    @Test
+    void bytesInFlightReturnToZeroAndGoodputIsMeasured() throws Exception {
+        for (int i = 0; i < 10; i++) window.onSent(i, PACKET);
+        assertThat(window.bytesInFlight()).isEqualTo(10L * PACKET);
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(600));
+        window.onAck(0, 9, 0);
+        assertThat(window.bytesInFlight()).isZero();
+        assertThat(window.goodput()).isPositive();
+    }
+
+    @Test
+    void aWriterWaitsForRoomAndWakesWhenTheWindowOpens() throws Exception {
+        int packets = (int) (SendWindow.INITIAL_WINDOW / PACKET);
+        for (int i = 0; i < packets; i++) window.onSent(i, PACKET);
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                window.awaitRoom(PACKET);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        writer.join(200);
+        assertThat(writer.isAlive()).as("waiting while the window is full").isTrue();
+        window.onAck(0, 0, 0);
+        writer.join(10_000);
+        assertThat(writer.isAlive()).isFalse();
+    }
+
+    @Test
+    void closingWakesWaitingWriters() throws Exception {
+        int packets = (int) (SendWindow.INITIAL_WINDOW / PACKET);
+        for (int i = 0; i < packets; i++) window.onSent(i, PACKET);
+        boolean[] result = {true};
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                result[0] = window.awaitRoom(PACKET);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        window.close();
+        writer.join(10_000);
+        assertThat(writer.isAlive()).isFalse();
+        assertThat(result[0]).isFalse();
+    }
+
+    @Test
+    void anAckOfAPacketNeverSentOrAnInvertedRangeIsAnInvalidFrame() throws Exception {
+        window.onSent(0, PACKET);
+        assertThatThrownBy(() -> window.onAck(0, 5, 0)).isInstanceOf(KwikException.class)
+                .satisfies(e -> assertThat(((KwikException) e).code()).isEqualTo(ErrorCode.INVALID_FRAME));
+        assertThatThrownBy(() -> window.onAck(3, 1, 0)).isInstanceOf(KwikException.class)
+                .satisfies(e -> assertThat(((KwikException) e).code()).isEqualTo(ErrorCode.INVALID_FRAME));
+    }
+
+    @Test
+    void aHugeRangeVisitsOnlyWhatIsInFlight() throws Exception {
+        for (int i = 0; i < 3; i++) window.onSent(i, PACKET);
+        window.onAck(0, 2, 0);
+        window.onAck(0, 2, 0);
+        assertThat(window.bytesInFlight()).isZero();
+    }
+}
