@@ -11,11 +11,17 @@ public final class PathDeadException extends KwikException {
     private static final long serialVersionUID = 1L;
     private final String pathId;
     private final transient List<ByteRange> missingRanges;
+    private final transient Delegation delegation;
 
-    public PathDeadException(String pathId, String message, List<ByteRange> missingRanges) {
+    public PathDeadException(String pathId, String message, List<ByteRange> missingRanges, Delegation delegation) {
         super(ErrorCode.PATH_DEAD, message);
         this.pathId = pathId;
         this.missingRanges = List.copyOf(missingRanges);
+        this.delegation = delegation;
+    }
+
+    public PathDeadException(String pathId, String message, List<ByteRange> missingRanges) {
+        this(pathId, message, missingRanges, null);
     }
 
     public PathDeadException(String pathId, String message) {
@@ -25,6 +31,11 @@ public final class PathDeadException extends KwikException {
     /** The dead path. */
     public String pathId() {
         return pathId;
+    }
+
+    /** The delegation this failed, when it failed one. */
+    public java.util.Optional<Delegation> delegation() {
+        return java.util.Optional.ofNullable(delegation);
     }
 
     /** Bytes the client did not receive, in order; empty when the operation was not a delegation. */

@@ -55,6 +55,7 @@ import io.kwik.api.PathInfo;
 import io.kwik.api.PathStats;
 import io.kwik.api.PathStatus;
 import io.kwik.api.RawData;
+import io.kwik.api.Refill;
 import io.kwik.api.Role;
 import io.kwik.api.ServerConfig;
 import io.kwik.proto.AuthenticationRequest;
@@ -406,6 +407,22 @@ public abstract class MultiPathSuite extends BackendSuite {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void required_R10_3_aBlackholedSecondaryIsDeclaredDeadAndItsRangesAreRefilled() throws Exception {
+        loseASecondaryMidTransfer("blackholed", (proxy, server) -> proxy.blackhole(true));
+    }
+
+    /** The same as the blackhole, when the secondary's listener is closed abruptly instead. */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void required_R10_3_aSecondaryWhoseListenerClosesIsDeclaredDeadAndItsRangesAreRefilled() throws Exception {
+        loseASecondaryMidTransfer("listener closed", (proxy, server) -> server.close());
+    }
+
+    /** How a test takes a secondary down. */
+    private interface Kill {
+        void apply(ImpairmentProxy proxy, LoopbackServer server) throws Exception;
+    }
+
+    private void loseASecondaryMidTransfer(String how, Kill kill) throws Exception {
         SessionCluster cluster = cluster(1, servers -> servers.streamReceiveWindow(WINDOW),
                 clients -> clients.streamReceiveWindow(WINDOW).pathTimeout(ClientConfig.DEFAULT_PATH_TIMEOUT));
         LoopbackServer doomed = cluster.startServer(secondaryProvider().name(), servers -> servers.streamReceiveWindow(WINDOW));
@@ -438,8 +455,8 @@ public abstract class MultiPathSuite extends BackendSuite {
             } catch (Exception e) {
                 // the test fails below on what the client read
             } finally {
-                proxy.blackhole(true);
                 blackholedAt.complete(System.nanoTime());
+                kill.apply(proxy, doomed);
             }
             return null;
         });
@@ -455,20 +472,14 @@ public abstract class MultiPathSuite extends BackendSuite {
                     stream.write(ByteBuffer.wrap(Digests.payload(rangeSeed, RANGE)));
                     continue;
                 }
-                delegations.add(stream.delegate(owner, RANGE, ByteBuffer.wrap(instruction(rangeSeed, (long) i * RANGE)))
-                        .exceptionallyCompose(e -> {
+                long rangeStart = (long) i * RANGE;
+                delegations.add(stream.delegate(owner, RANGE, ByteBuffer.wrap(instruction(rangeSeed, rangeStart)))
+                        .whenComplete((done, e) -> {
                             Throwable cause = e instanceof CompletionException c ? c.getCause() : e;
-                            if (!(cause instanceof PathDeadException dead)) return CompletableFuture.failedFuture(cause);
-                            failures.add(dead);
-                            return async(() -> {
-                                byte[] bytes = Digests.payload(rangeSeed, RANGE);
-                                for (ByteRange missing : dead.missingRanges()) {
-                                    int from = Math.toIntExact(missing.start() % RANGE);
-                                    stream.writeAt(missing.start(), ByteBuffer.wrap(bytes, from, Math.toIntExact(missing.length())));
-                                }
-                                return null;
-                            });
-                        }));
+                            if (cause instanceof PathDeadException dead) failures.add(dead);
+                        })
+                        .exceptionallyCompose(Refill.from(stream, (offset, length) -> ByteBuffer.wrap(
+                                Digests.payload(rangeSeed, RANGE), Math.toIntExact(offset - rangeStart), length))));
             }
             for (CompletableFuture<?> delegation : delegations) await(delegation);
             stream.close();
@@ -482,20 +493,59 @@ public abstract class MultiPathSuite extends BackendSuite {
                 .isEqualTo(new Digest((long) ranges * RANGE, HexFormat.of().formatHex(sha.digest())));
         await(writer);
 
+        // from the moment the kill began: closing a listener may take a while to return
         long detection = await(clientSawDead) - await(blackholedAt);
-        System.out.printf("[%s] p2 blackholed: declared dead after %d ms (path timeout %s)%n", provider().name(),
+        System.out.printf("[%s] p2 %s: declared dead after %d ms (path timeout %s)%n", provider().name(), how,
                 TimeUnit.NANOSECONDS.toMillis(detection), ClientConfig.DEFAULT_PATH_TIMEOUT);
         assertThat(Duration.ofNanos(detection)).as("detection time").isLessThan(Duration.ofSeconds(3));
         await(primarySawDead);
         assertThat(failures).as("delegations to p2 that failed").isNotEmpty();
         assertThat(failures).allSatisfy(dead -> {
             assertThat(dead.pathId()).isEqualTo("p2");
+            assertThat(dead.delegation()).hasValueSatisfying(d -> assertThat(d.pathId()).isEqualTo("p2"));
             assertThat(dead.code()).isEqualTo(ErrorCode.PATH_DEAD);
             assertThat(dead.missingRanges()).isNotEmpty();
         });
         assertThat(client.deadPaths()).extracting(PathInfo::id).containsExactly("p2");
         assertThat(primary.deadPaths()).extracting(PathInfo::id).containsExactly("p2");
         assertThat(client.activePaths()).extracting(PathInfo::id).containsExactlyInAnyOrder("p0", "p1");
+
+        // R6.3: every operation aimed at the dead path fails with PATH_DEAD
+        assertThatThrownBy(() -> primary.sendRawData("p2", ByteBuffer.wrap(new byte[] {1})))
+                .isInstanceOf(PathDeadException.class);
+        assertThatThrownBy(() -> primary.removePath("p2")).isInstanceOf(PathDeadException.class);
+        KwikStream late = primary.openStreamSync();
+        CompletableFuture<Delegation> refused = late.delegate("p2", 1000, ByteBuffer.wrap(new byte[] {1}));
+        Throwable cause = refused.handle((v, e) -> e instanceof CompletionException c ? c.getCause() : e).get(30, TimeUnit.SECONDS);
+        assertThat(cause).isInstanceOf(PathDeadException.class);
+        assertThat(((PathDeadException) cause).missingRanges()).containsExactly(new ByteRange(0, 1000));
+        late.reset(0);
+    }
+
+    // ---------------------------------------------------------------- R11: per-path figures
+
+    /** After a transfer, the sender's figures have moved: RTT and goodput measured, nothing left in flight. */
+    @Test
+    void required_R11_4_perPathFiguresMoveAndInFlightReturnsToZero() throws Exception {
+        SessionCluster cluster = cluster(1);
+        SessionCluster.Session session = cluster.open(WAIT);
+        KwikSession primary = session.primary();
+        KwikSession p1 = session.server("p1");
+        for (int i = 0; i < 3; i++) deliverThrough(session, p1, "p1", 8800 + 10L * i);
+        for (KwikSession sender : List.of(primary, p1)) {
+            PathStats stats = sender.stats().paths().get(sender.pathId());
+            assertThat(stats.rtt()).as("%s: RTT", sender.pathId()).isPositive();
+            assertThat(stats.goodputBytesPerSecond()).as("%s: goodput", sender.pathId()).isPositive();
+            assertThat(stats.packetsSent()).as("%s: packets sent", sender.pathId()).isPositive();
+            assertThat(stats.sendWindow()).as("%s: send window", sender.pathId()).isPositive();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            // the last ACK leaves within 25 ms; bounded wait for that event
+            while (sender.stats().paths().get(sender.pathId()).bytesInFlight() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(sender.stats().paths().get(sender.pathId()).bytesInFlight()).as("%s: in flight at the end",
+                    sender.pathId()).isZero();
+        }
     }
 
     @Test

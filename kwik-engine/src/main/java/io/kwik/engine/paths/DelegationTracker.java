@@ -76,7 +76,7 @@ public final class DelegationTracker {
             List<ByteRange> missing = missing(p.range, received.getOrDefault(p.range.streamId(), List.of()));
             p.future.completeExceptionally(new PathDeadException(pathId,
                     "path " + pathId + " died before the client received stream " + p.range.streamId() + " ["
-                            + p.range.offset() + ", " + p.range.end() + "): " + reason, missing));
+                            + p.range.offset() + ", " + p.range.end() + "): " + reason, missing, p.range));
         }
     }
 

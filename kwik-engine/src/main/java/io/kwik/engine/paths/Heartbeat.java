@@ -19,20 +19,34 @@ public final class Heartbeat {
     public interface Paths {
         /** Pings every active secondary path quiet since {@code quietSinceNanos}; dead-declares those silent since {@code deadSinceNanos}. */
         void check(long quietSinceNanos, long deadSinceNanos);
+
+        /**
+         * The heartbeat itself ran late, so this process was starved of CPU and could not read
+         * what the paths sent: their silence so far proves nothing, and is forgiven.
+         */
+        void forgive(long nowNanos);
     }
 
     private final ScheduledFuture<?> task;
     private final AtomicBoolean running = new AtomicBoolean();
+    private volatile long lastRunNanos;
 
     public Heartbeat(Duration pathTimeout, Paths paths, LongSupplier nanoClock) {
         long timeout = pathTimeout.toNanos();
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), timeout / 8);
+        this.lastRunNanos = nanoClock.getAsLong();
         this.task = Timers.scheduler().scheduleWithFixedDelay(() -> {
             if (!running.compareAndSet(false, true)) return;
             Thread.ofVirtual().name("kwik-heartbeat").start(() -> {
                 try {
                     long now = nanoClock.getAsLong();
-                    paths.check(now - timeout / 4, now - timeout);
+                    long late = now - lastRunNanos - period;
+                    lastRunNanos = now;
+                    if (late > 2 * period) {
+                        paths.forgive(now);
+                    } else {
+                        paths.check(now - timeout / 4, now - timeout);
+                    }
                 } finally {
                     running.set(false);
                 }

@@ -127,7 +127,17 @@ final class ClientRole implements SessionRole {
         this.threads = threads;
         this.config = config;
         this.receipts = new ReceiptSender(core::sendControl);
-        this.heartbeat = new Heartbeat(config.pathTimeout(), this::checkPaths, System::nanoTime);
+        this.heartbeat = new Heartbeat(config.pathTimeout(), new Heartbeat.Paths() {
+            @Override
+            public void check(long quietSinceNanos, long deadSinceNanos) {
+                checkPaths(quietSinceNanos, deadSinceNanos);
+            }
+
+            @Override
+            public void forgive(long nowNanos) {
+                for (Secondary path : secondaries.values()) path.lastHeardNanos = nowNanos;
+            }
+        }, System::nanoTime);
         directory.put(core.pathId(), primary, true, PathStatus.ACTIVE,
                 PathStatsSource.of(core.path(), () -> core.registry().openStreams()));
     }

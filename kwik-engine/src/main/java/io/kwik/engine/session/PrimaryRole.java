@@ -224,7 +224,7 @@ final class PrimaryRole extends ServerRole {
         } catch (PathDeadException e) {
             // nothing of the range was sent: all of it is missing
             delegations.abandon(range, new PathDeadException(range.pathId(), e.getMessage(),
-                    List.of(new ByteRange(range.offset(), range.end()))));
+                    List.of(new ByteRange(range.offset(), range.end())), range));
         } catch (IOException | RuntimeException e) {
             delegations.abandon(range, e);
         }

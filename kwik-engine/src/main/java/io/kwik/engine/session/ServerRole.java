@@ -95,7 +95,17 @@ abstract class ServerRole implements SessionRole {
         }
         PathStatus status = directory.status(targetPathId);
         if (status == null) throw new KwikException(ErrorCode.PATH_NOT_FOUND, "no path " + targetPathId + " in this session");
-        if (status == PathStatus.DEAD) throw new PathDeadException(targetPathId, "path " + targetPathId + " is dead");
+        if (status == PathStatus.DEAD) {
+            // R6.3: the client hears of it too, in case it still thinks the path alive
+            try {
+                core.sendControl(ControlFrame.newBuilder().setPathStatusNotification(PathStatusNotification.newBuilder()
+                        .setPathId(targetPathId).setState(WireStatus.of(PathStatus.DEAD))
+                        .setReason("an operation on this server found it dead")).build());
+            } catch (IOException e) {
+                // the session is ending; the operation fails below either way
+            }
+            throw new PathDeadException(targetPathId, "path " + targetPathId + " is dead");
+        }
         if (status == PathStatus.CLOSED) throw new KwikException(ErrorCode.PATH_NOT_FOUND, "path " + targetPathId + " was removed");
     }
 
