@@ -522,6 +522,31 @@ public abstract class MultiPathSuite extends BackendSuite {
         late.reset(0);
     }
 
+    /** A dead primary ends the session: calls blocked on the client and on a secondary wake with a KwikException. */
+    @Test
+    void required_R10_3_aDeadPrimaryEndsTheSessionAndWakesEveryBlockedCall() throws Exception {
+        SessionCluster cluster = cluster(1);
+        SessionCluster.Session session = cluster.open(WAIT);
+        KwikSession client = session.client();
+        KwikSession p1 = session.server("p1");
+        KwikStream stream = client.openStreamSync();
+        stream.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        KwikStream atPrimary = session.primary().acceptStream(WAIT);
+        assertThat(atPrimary).as("the stream at the primary").isNotNull();
+        CompletableFuture<Integer> clientRead = async(() -> stream.inputStream().read());
+        CompletableFuture<RawData> secondaryWait = async(p1::receiveRawData);
+
+        cluster.primary().close();
+
+        for (CompletableFuture<?> blocked : List.of(clientRead, secondaryWait)) {
+            Throwable woke = blocked.handle((v, e) -> e instanceof CompletionException c ? c.getCause() : e)
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(woke).as("how a blocked call woke").isInstanceOf(KwikException.class);
+        }
+        await(client.closed().toCompletableFuture());
+        await(p1.closed().toCompletableFuture());
+    }
+
     // ---------------------------------------------------------------- R11: per-path figures
 
     /** After a transfer, the sender's figures have moved: RTT and goodput measured, nothing left in flight. */

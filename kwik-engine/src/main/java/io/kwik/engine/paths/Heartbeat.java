@@ -21,10 +21,11 @@ public final class Heartbeat {
         void check(long quietSinceNanos, long deadSinceNanos);
 
         /**
-         * The heartbeat itself ran late, so this process was starved of CPU and could not read
-         * what the paths sent: their silence so far proves nothing, and is forgiven.
+         * The heartbeat itself ran {@code lateNanos} late, so this process was starved of CPU
+         * for about that long and could not read what the paths sent: that much of their
+         * silence proves nothing, and is forgiven.
          */
-        void forgive(long nowNanos);
+        void forgive(long lateNanos);
     }
 
     private final ScheduledFuture<?> task;
@@ -42,11 +43,8 @@ public final class Heartbeat {
                     long now = nanoClock.getAsLong();
                     long late = now - lastRunNanos - period;
                     lastRunNanos = now;
-                    if (late > 2 * period) {
-                        paths.forgive(now);
-                    } else {
-                        paths.check(now - timeout / 4, now - timeout);
-                    }
+                    if (late > period) paths.forgive(late);
+                    paths.check(now - timeout / 4, now - timeout);
                 } finally {
                     running.set(false);
                 }

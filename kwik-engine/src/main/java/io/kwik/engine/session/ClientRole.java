@@ -134,8 +134,12 @@ final class ClientRole implements SessionRole {
             }
 
             @Override
-            public void forgive(long nowNanos) {
-                for (Secondary path : secondaries.values()) path.lastHeardNanos = nowNanos;
+            public void forgive(long lateNanos) {
+                long now = System.nanoTime();
+                for (Secondary path : secondaries.values()) {
+                    long shifted = path.lastHeardNanos + lateNanos;
+                    path.lastHeardNanos = shifted - now > 0 ? now : shifted;
+                }
             }
         }, System::nanoTime);
         directory.put(core.pathId(), primary, true, PathStatus.ACTIVE,

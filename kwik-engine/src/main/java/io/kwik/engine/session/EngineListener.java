@@ -60,6 +60,8 @@ public final class EngineListener implements KwikListener {
 
     private static final Pattern SECONDARY_PATH = Pattern.compile("p[1-9][0-9]{0,2}");
     private static final AtomicBoolean UNAUTHENTICATED_WARNING = new AtomicBoolean();
+    /** How long {@link #close()} waits for its sessions' close frames to leave. */
+    private static final java.time.Duration CLOSE_GRACE = java.time.Duration.ofMillis(500);
 
     private final ServerConfig config;
     private final JoinTokens tokens;
@@ -114,7 +116,17 @@ public final class EngineListener implements KwikListener {
     @Override
     public void close() {
         backlog.close();
-        for (KwikSession session : List.copyOf(sessions)) session.close();
+        List<KwikSession> open = List.copyOf(sessions);
+        for (KwikSession session : open) session.close();
+        // let the close frames leave before the socket does, so clients learn at once; bounded
+        CompletableFuture<?>[] ends = open.stream().map(s -> s.closed().toCompletableFuture()).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(ends).get(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.log(Level.DEBUG, "closing the listener without waiting for every session: {0}", e.toString());
+        }
         QuicServer bound = server;
         if (bound != null) bound.close();
         transport.close();
