@@ -26,8 +26,12 @@ import java.util.function.LongSupplier;
  *   <li><b>In proportion to goodput.</b> Each live path may have about
  *       {@code share × window} bytes outstanding, where its share is its goodput over the sum of
  *       the live paths' goodputs. A path with no estimate yet counts as the mean of those that
- *       have one; when none has, the shares are equal. Ranges are about half a path's allowance
- *       (so two are in flight per path), within {@code [minChunk, maxChunk]}.</li>
+ *       have one; when none has, the shares are equal. Every live path keeps at least half an
+ *       equal share ({@code window / (2 × live paths)}): a path can never show more goodput than
+ *       it has outstanding per round trip, so the floor lets a path measured slow once show its
+ *       real speed again quickly. Ranges are about half a path's allowance (so two are in flight per path),
+ *       within {@code [minChunk, maxChunk]}. Whenever a path completes a range it may get the
+ *       next one, so the bytes each path carries follow its real speed.</li>
  *   <li><b>Measured as it goes.</b> Each {@link #completed} range is a goodput sample for its
  *       path: its length over the time since the later of its assignment and the path's previous
  *       completion, read from the {@linkplain Builder#clock clock}. Samples, and any external
@@ -374,7 +378,12 @@ public final class RangePlanner {
     // ---------------------------------------------------------------- shares
 
     private long allowance(PathState path) {
-        return Math.max(minChunk, (long) (share(path.id) * window));
+        int live = 0;
+        for (PathState other : paths.values()) {
+            if (other.live) live++;
+        }
+        long floor = live == 0 ? window : window / (2L * live);
+        return Math.max(minChunk, Math.max(floor, (long) (share(path.id) * window)));
     }
 
     /** The goodput a path counts with: its estimate, else the mean of the live paths that have one, else 1. */

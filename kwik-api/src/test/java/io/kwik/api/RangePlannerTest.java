@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -181,6 +179,25 @@ final class RangePlannerTest {
     }
 
     @Test
+    void aPathMeasuredSlowOnceKeepsEnoughInFlightToShowItsRealSpeed() {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        rates.put("p0", 60.0 * MiB);
+        rates.put("p1", 60.0 * MiB);
+        rates.put("p2", 60.0 * MiB);
+        Simulation sim = new Simulation(RangePlanner.builder(0, 600 * MiB).window(12 * MiB).chunkSizes(256 * KiB, 4 * MiB), rates);
+        for (String path : rates.keySet()) sim.latencies.put(path, 20_000_000L);   // 20 ms from write to receipt
+        sim.planner.observe("p0", 60 * MiB);
+        sim.planner.observe("p1", 60 * MiB);
+        sim.planner.observe("p2", 100 * KiB);            // a bad first impression: 600 times too slow
+        assertThat(sim.planner.share("p2")).isLessThan(0.01);
+
+        sim.run(Long.MAX_VALUE);
+
+        assertThat(sim.planner.goodput("p2")).as("p2's estimate recovers").isGreaterThan(50L * MiB);
+        assertThat((double) sim.planner.assigned("p2") / (600 * MiB)).as("p2's share").isCloseTo(1.0 / 3, within(0.05));
+    }
+
+    @Test
     void sharesReBalanceWhenAPathSpeedsUp() {
         Map<String, Double> rates = new LinkedHashMap<>();
         rates.put("p0", 40.0 * MiB);
@@ -296,23 +313,31 @@ final class RangePlannerTest {
     }
 
     /**
-     * Each path delivers its ranges one after another at its rate. The client "reads" in order:
-     * {@link #delivered} is the contiguous prefix delivered so far.
+     * Each path sends its ranges one after another at its rate, and each arrives its path's
+     * latency later. The client "reads" in order: {@link #delivered} is the end of the
+     * contiguous prefix delivered so far.
      */
     private static final class Simulation {
         final FakeClock clock = new FakeClock();
         final RangePlanner planner;
         final Map<String, Double> rates;
-        final Map<String, Deque<Assignment>> queues = new HashMap<>();
-        final Map<String, Long> busyUntil = new HashMap<>();
+        final Map<String, Long> latencies = new HashMap<>();
+        final Map<String, Long> sendingUntil = new HashMap<>();
+        final java.util.PriorityQueue<Arrival> arrivals = new java.util.PriorityQueue<>();
         final TreeMap<Long, Long> arrived = new TreeMap<>();
         long delivered;
         long maxOutstanding;
 
+        record Arrival(long at, Assignment assignment) implements Comparable<Arrival> {
+            @Override
+            public int compareTo(Arrival other) {
+                return Long.compare(at, other.at);
+            }
+        }
+
         Simulation(RangePlanner.Builder builder, Map<String, Double> rates) {
             this.rates = rates;
             this.planner = builder.clock(clock::nanos).paths(List.copyOf(rates.keySet())).build();
-            for (String path : rates.keySet()) queues.put(path, new ArrayDeque<>());
             this.delivered = planner.range().start();
         }
 
@@ -323,29 +348,19 @@ final class RangePlannerTest {
                 Optional<Assignment> next;
                 while ((next = planner.next()).isPresent()) {
                     Assignment a = next.get();
-                    queues.get(a.pathId()).add(a);
-                    long outstanding = planner.nextOffset() - planner.frontier();
-                    maxOutstanding = Math.max(maxOutstanding, outstanding);
-                    if (queues.get(a.pathId()).size() == 1) busyUntil.put(a.pathId(), clock.now + duration(a));
+                    maxOutstanding = Math.max(maxOutstanding, planner.nextOffset() - planner.frontier());
+                    long sendFrom = Math.max(clock.now, sendingUntil.getOrDefault(a.pathId(), 0L));
+                    long sent = sendFrom + (long) (a.length() / rates.get(a.pathId()) * 1e9);
+                    sendingUntil.put(a.pathId(), sent);
+                    arrivals.add(new Arrival(sent + latencies.getOrDefault(a.pathId(), 0L), a));
                 }
-                // the earliest completion
-                String first = null;
-                for (String path : queues.keySet()) {
-                    if (queues.get(path).isEmpty()) continue;
-                    if (first == null || busyUntil.get(path) < busyUntil.get(first)) first = path;
-                }
+                Arrival first = arrivals.poll();
                 if (first == null) throw new AssertionError("nothing in flight and not finished: " + planner);
-                clock.now = busyUntil.get(first);
-                Assignment done = queues.get(first).removeFirst();
-                planner.completed(done);
-                if (!queues.get(first).isEmpty()) busyUntil.put(first, clock.now + duration(queues.get(first).peekFirst()));
-                arrived.put(done.offset(), done.range().end());
+                clock.now = first.at();
+                planner.completed(first.assignment());
+                arrived.put(first.assignment().offset(), first.assignment().range().end());
                 while (arrived.containsKey(delivered)) delivered = arrived.remove(delivered);
             }
-        }
-
-        private long duration(Assignment a) {
-            return (long) (a.length() / rates.get(a.pathId()) * 1e9);
         }
     }
 

@@ -223,7 +223,7 @@ final class PrimaryRole extends ServerRole {
                     .setOffset(range.offset()).setLength(range.length()).build());
         } catch (PathDeadException e) {
             // nothing of the range was sent: all of it is missing
-            delegations.abandon(range, new PathDeadException(range.pathId(), e.getMessage(),
+            delegations.abandon(range, new PathDeadException(range.pathId(), "path " + range.pathId() + " is dead",
                     List.of(new ByteRange(range.offset(), range.end())), range));
         } catch (IOException | RuntimeException e) {
             delegations.abandon(range, e);

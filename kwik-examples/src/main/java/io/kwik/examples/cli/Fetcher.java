@@ -1,0 +1,346 @@
+package io.kwik.examples.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.cert.CertificateException;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+import io.kwik.api.AuthenticationException;
+import io.kwik.api.ClientConfig;
+import io.kwik.api.Kwik;
+import io.kwik.api.KwikSession;
+import io.kwik.api.KwikStream;
+import io.kwik.api.PathEvent;
+import io.kwik.api.PathStatus;
+
+/**
+ * The client's side of {@code kwik fetch}: dials the primary, asks for one file, reads the one
+ * ordered stream that every server of the session writes into, checks it against the size and
+ * SHA-256 the primary announced, and saves it.
+ */
+final class Fetcher {
+
+    /** The port of a {@code kwik://} URL that names none. */
+    static final int DEFAULT_PORT = 4433;
+
+    /**
+     * A parsed {@code kwik://HOST[:PORT]/PATH}.
+     *
+     * @param host    the host, as written (IPv6 literals without brackets)
+     * @param port    the port
+     * @param rawPath the path, percent-encoded as in the URL
+     */
+    record Target(String host, int port, String rawPath) {
+
+        /** @throws CliException ({@link CliException#USAGE}) when {@code url} is not a usable {@code kwik://} URL */
+        static Target parse(String url) throws CliException {
+            String expected = "malformed URL '" + url + "': expected kwik://HOST:PORT/PATH";
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                throw new CliException(CliException.USAGE, expected);
+            }
+            if (uri.getScheme() == null || !uri.getScheme().equalsIgnoreCase("kwik")) {
+                throw new CliException(CliException.USAGE, expected + " (the scheme must be kwik)");
+            }
+            if (uri.getRawAuthority() != null && uri.getHost() == null) {
+                throw new CliException(CliException.USAGE, expected + " (bad host or port)");
+            }
+            String host = uri.getHost();
+            if (host == null || host.isEmpty() || uri.getRawUserInfo() != null) throw new CliException(CliException.USAGE, expected);
+            if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+            int port = uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort();
+            if (port == 0 || port > 65_535) throw new CliException(CliException.USAGE, expected + " (port out of range)");
+            String path = uri.getRawPath();
+            if (path == null || path.isEmpty() || path.equals("/") || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                throw new CliException(CliException.USAGE, expected + " (no file path)");
+            }
+            return new Target(host, port, path);
+        }
+
+        /** The file name the path ends with, decoded. */
+        String fileName() {
+            String path = URI.create(rawPath).getPath();
+            return path.substring(path.lastIndexOf('/') + 1);
+        }
+
+        @Override
+        public String toString() {
+            return "kwik://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + rawPath;
+        }
+    }
+
+    /**
+     * What a download did.
+     *
+     * @param size    bytes saved
+     * @param sha256  their SHA-256, as the primary announced and the client computed
+     * @param seconds from the first byte asked for to the last received
+     * @param table   the per-path figures
+     */
+    record Result(long size, String sha256, double seconds, PathTable table) {}
+
+    private final Target target;
+    private final Path output;
+    private final ClientConfig config;
+    private final Progress.Mode progress;
+    private final PrintStream out;
+    private final LongConsumer onBytes;
+
+    /**
+     * @param onBytes called from the reading thread with the file bytes received so far (the
+     *                demo uses it to stop a secondary midway); must be quick
+     */
+    Fetcher(Target target, Path output, ClientConfig config, Progress.Mode progress, PrintStream out, LongConsumer onBytes) {
+        this.target = target;
+        this.output = output;
+        this.config = config;
+        this.progress = progress;
+        this.out = out;
+        this.onBytes = onBytes;
+    }
+
+    /** Downloads the file. */
+    Result fetch() throws CliException, InterruptedException {
+        Path directory = output.toAbsolutePath().getParent();
+        if (directory == null || !Files.isDirectory(directory)) {
+            throw new CliException(CliException.USAGE, "cannot write " + output + ": no directory " + directory);
+        }
+        if (Files.isDirectory(output)) throw new CliException(CliException.USAGE, "cannot write " + output + ": it is a directory");
+        InetSocketAddress primary = new InetSocketAddress(target.host(), target.port());
+        if (primary.isUnresolved()) {
+            throw new CliException(CliException.UNREACHABLE, "cannot resolve the host " + target.host());
+        }
+        Instant asked = Instant.now();
+        KwikSession session = dial(primary);
+        AtomicBoolean over = new AtomicBoolean();
+        try (session) {
+            Consumer<String> say = this::say;
+            session.addPathListener(event -> {
+                if (!over.get()) say.accept(describe(event));
+            });
+            try {
+                return download(session, asked);
+            } finally {
+                over.set(true);   // closing the session closes every path: no news
+            }
+        }
+    }
+
+    private KwikSession dial(InetSocketAddress primary) throws CliException {
+        try {
+            return Kwik.dial(primary, config);
+        } catch (AuthenticationException e) {
+            throw new CliException(CliException.UNREACHABLE, "the primary at " + address(primary) + " refused the session: "
+                    + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            if (KwikCli.Common.verbose) e.printStackTrace();
+            if (isCertificateProblem(e)) {
+                throw new CliException(CliException.UNTRUSTED, "the server's certificate at " + address(primary)
+                        + " is not trusted (" + certificateMessage(e) + "); pass --trust CERT with the server's certificate in PEM,"
+                        + " or --insecure to skip the check");
+            }
+            throw new CliException(CliException.UNREACHABLE, "cannot reach the primary at " + address(primary) + ": "
+                    + rootMessage(e));
+        }
+    }
+
+    private Result download(KwikSession session, Instant asked) throws CliException, InterruptedException {
+        KwikStream stream;
+        AppProtocol.Header header;
+        try {
+            stream = session.openStreamSync();
+            stream.write(ByteBuffer.wrap(AppProtocol.line(AppProtocol.GET + " " + target.rawPath() + " "
+                    + config.streamReceiveWindow())));
+            stream.close();
+            String line = AppProtocol.readLine(stream.inputStream());
+            while (AppProtocol.WAIT.equals(line)) line = AppProtocol.readLine(stream.inputStream());
+            if (line == null) throw new CliException(CliException.FAILED, "the primary closed the stream without answering");
+            if (line.startsWith(AppProtocol.ERR + " ")) throw refusal(line);
+            header = AppProtocol.Header.parse(line);
+        } catch (IOException e) {
+            throw new CliException(CliException.FAILED, "the request failed: " + rootMessage(e));
+        }
+        say("downloading " + target + " (" + Sizes.bytes(header.size()) + ", sha256 " + header.sha256() + ")");
+
+        Path partial = output.resolveSibling(output.getFileName() + ".kwik-part");
+        MessageDigest digest = FileCatalog.sha256();
+        long received = 0;
+        Instant started = Instant.now();
+        Instant finished;
+        try (InputStream in = stream.inputStream();
+             OutputStream file = Files.newOutputStream(partial);
+             Progress bar = Progress.start(progress, out, target.fileName(), header.size())) {
+            byte[] buffer = new byte[256 * 1024];
+            int n;
+            long lastNote = 0;
+            String note = "";
+            while ((n = in.read(buffer)) >= 0) {
+                if (n == 0) continue;
+                received += n;
+                if (received > header.size()) {
+                    throw new CliException(CliException.MISMATCH, "size mismatch: received more than the "
+                            + header.size() + " bytes the primary announced");
+                }
+                digest.update(buffer, 0, n);
+                file.write(buffer, 0, n);
+                long now = System.nanoTime();
+                if (now - lastNote > 200_000_000L) {
+                    lastNote = now;
+                    note = note(session);
+                }
+                bar.update(received, note);
+                onBytes.accept(received);
+            }
+            finished = Instant.now();
+            bar.update(received, note(session));
+        } catch (IOException e) {
+            deleteQuietly(partial);
+            throw new CliException(CliException.FAILED, "the download failed after " + received + " of " + header.size()
+                    + " bytes: " + rootMessage(e));
+        } catch (CliException | RuntimeException e) {
+            deleteQuietly(partial);
+            throw e;
+        }
+        String sha256 = AppProtocol.hex(digest.digest());
+        if (received != header.size()) {
+            deleteQuietly(partial);
+            throw new CliException(CliException.MISMATCH, "size mismatch: received " + received
+                    + " bytes, the primary announced " + header.size());
+        }
+        if (!sha256.equals(header.sha256())) {
+            deleteQuietly(partial);
+            throw new CliException(CliException.MISMATCH, "SHA-256 mismatch: received " + sha256
+                    + ", the primary announced " + header.sha256());
+        }
+        try {
+            try {
+                Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            deleteQuietly(partial);
+            throw new CliException(CliException.FAILED, "cannot save " + output + ": " + rootMessage(e));
+        }
+        PathTable table = PathTable.of(session.allPaths(), session.stats(), started, finished);
+        double seconds = java.time.Duration.between(asked, finished).toNanos() / 1e9;
+        return new Result(received, sha256, seconds, table);
+    }
+
+    private static String note(KwikSession session) {
+        long active = session.allPaths().stream().filter(p -> p.status() == PathStatus.ACTIVE).count();
+        return active + (active == 1 ? " path" : " paths");
+    }
+
+    private CliException refusal(String line) {
+        String[] words = line.split(" ", 3);
+        String code = words.length > 1 ? words[1] : "";
+        String message = words.length > 2 ? words[2] : line;
+        return switch (code) {
+            case AppProtocol.NOT_FOUND -> new CliException(CliException.REFUSED, "file not found on the server: "
+                    + target.rawPath() + " (" + message + ")");
+            case AppProtocol.FORBIDDEN -> new CliException(CliException.REFUSED, "the server refused " + target.rawPath()
+                    + ": " + message);
+            case AppProtocol.BAD_REQUEST -> new CliException(CliException.REFUSED, "the server rejected the request: " + message);
+            default -> new CliException(CliException.FAILED, "the server failed: " + message);
+        };
+    }
+
+    private static String describe(PathEvent event) {
+        String id = event.path().id();
+        String address = event.path().address() == null ? "?" : address(event.path().address());
+        return switch (event) {
+            case PathEvent.Added added -> "path " + id + " joined: " + address;
+            case PathEvent.Failed failed -> "path " + id + " could not join " + address + ": " + failed.reason();
+            case PathEvent.Dead dead -> "path " + id + " (" + address + ") is DEAD: " + dead.reason();
+            case PathEvent.Removed removed -> "path " + id + " (" + address + ") was removed";
+        };
+    }
+
+    private void say(String line) {
+        synchronized (out) {
+            if (progress == Progress.Mode.BAR || (progress == Progress.Mode.AUTO && Progress.stdoutIsTerminal())) {
+                out.print("\r\033[K");
+            }
+            out.println(line);
+            out.flush();
+        }
+    }
+
+    static String address(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+
+    /** Whether a dial failed because the client did not trust the server's certificate. */
+    static boolean isCertificateProblem(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException || t instanceof javax.net.ssl.SSLHandshakeException) return true;
+            if (t.getClass().getName().contains("Certificate")) return true;
+            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (message.contains("certificate") || message.contains("unknown_ca") || message.contains("unknown ca")
+                    || message.contains("bad_certificate") || message.contains("pkix") || message.contains("trust anchor")) {
+                return true;
+            }
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (isCertificateProblem(suppressed)) return true;
+            }
+        }
+        return false;
+    }
+
+    /** The message of the innermost failure about the certificate, on one line. */
+    static String certificateMessage(Throwable failure) {
+        String found = null;
+        for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message == null) continue;
+            if (t instanceof CertificateException || t instanceof javax.net.ssl.SSLHandshakeException
+                    || message.toLowerCase(Locale.ROOT).contains("certif")) {
+                found = message;
+            }
+        }
+        if (found == null) return rootMessage(failure);
+        // "Handshake error: tech.kwik.agent15.alert.BadCertificateAlert: unable to ..." -> "unable to ..."
+        String[] parts = found.split(": ");
+        String last = parts[parts.length - 1];
+        return last.replaceAll("\\s+", " ").trim();
+    }
+
+    /** The innermost useful message of a failure, on one line. */
+    static String rootMessage(Throwable failure) {
+        String message = null;
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof TimeoutException && message == null) message = "timed out";
+            if (t.getMessage() != null && !t.getMessage().isBlank()) message = t.getMessage();
+            if (t.getCause() == t) break;
+        }
+        if (message == null) message = failure.getClass().getSimpleName();
+        return message.replaceAll("\\s+", " ").trim();
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // nothing more to do
+        }
+    }
+}

@@ -1,0 +1,502 @@
+package io.kwik.examples.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import io.kwik.api.Delegation;
+import io.kwik.api.Kwik;
+import io.kwik.api.KwikListener;
+import io.kwik.api.KwikSession;
+import io.kwik.api.KwikStream;
+import io.kwik.api.PathInfo;
+import io.kwik.api.PathStatus;
+import io.kwik.api.RawData;
+import io.kwik.api.Role;
+import io.kwik.api.ServerConfig;
+
+/**
+ * The server of {@code kwik serve}: hands out the files under one root directory, over KWIK.
+ *
+ * <p>A session whose client dialed this server (role {@link Role#PRIMARY_SERVER}) is served as
+ * a primary: it asks the client to join every configured secondary ({@link KwikSession#addPath}),
+ * checks through the raw relay that each serves the requested file with the same size and
+ * SHA-256, leaves out those that do not, and then splits the file among itself and the others
+ * with {@link PrimaryTransfer}. A session the client joined at another primary's request (role
+ * {@link Role#SECONDARY_SERVER}) is served as a secondary: it answers checks and writes the
+ * ranges delegated to it. Any server can play either part; one "is a primary" when it was
+ * given secondaries.
+ */
+final class FileServer implements AutoCloseable {
+
+    /**
+     * What a server needs.
+     *
+     * @param bind         the address to listen on; port 0 picks one
+     * @param catalog      the files it serves
+     * @param secondaries  the servers it asks clients to join, in order; empty for a secondary
+     * @param config       its KWIK configuration
+     * @param checkTimeout how long a secondary may take to answer a check (it may hash the file first)
+     * @param log          where it reports what happens, one line at a time
+     */
+    record Settings(InetSocketAddress bind, FileCatalog catalog, List<InetSocketAddress> secondaries,
+                    ServerConfig config, Duration checkTimeout, Consumer<String> log) {
+        Settings {
+            Objects.requireNonNull(bind, "bind");
+            Objects.requireNonNull(catalog, "catalog");
+            secondaries = List.copyOf(secondaries);
+            Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(checkTimeout, "checkTimeout");
+            Objects.requireNonNull(log, "log");
+        }
+    }
+
+    private final Settings settings;
+    private final KwikListener listener;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread acceptor;
+    private final Map<String, KwikSession> sessions = new ConcurrentHashMap<>();
+
+    private FileServer(Settings settings, KwikListener listener) {
+        this.settings = settings;
+        this.listener = listener;
+        this.acceptor = Thread.ofVirtual().name("kwik-serve-accept").start(this::acceptSessions);
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @throws IOException when the address cannot be bound
+     */
+    static FileServer start(Settings settings) throws IOException {
+        return new FileServer(settings, Kwik.listen(settings.bind(), settings.config()));
+    }
+
+    InetSocketAddress localAddress() {
+        return listener.localAddress();
+    }
+
+    boolean isPrimary() {
+        return !settings.secondaries().isEmpty();
+    }
+
+    /** Waits until the server is closed. */
+    void awaitClose() throws InterruptedException {
+        acceptor.join();
+    }
+
+    /** Stops at once: closes the listener and, with it, every session. Idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            listener.close();
+            sessions.values().forEach(KwikSession::close);
+        }
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    private void acceptSessions() {
+        while (!closed.get()) {
+            KwikSession session;
+            try {
+                session = listener.accept();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (IOException e) {
+                if (!closed.get()) settings.log().accept("the listener failed: " + e.getMessage());
+                return;
+            }
+            sessions.put(session.id() + "/" + session.pathId(), session);
+            session.closed().whenComplete((reason, failure) -> sessions.remove(session.id() + "/" + session.pathId()));
+            if (closed.get()) session.close();
+            if (session.role() == Role.SECONDARY_SERVER) {
+                Thread.ofVirtual().name("kwik-secondary-" + session.pathId()).start(() -> new SecondarySession(session).run());
+            } else {
+                Thread.ofVirtual().name("kwik-primary-" + session.id()).start(() -> new PrimarySession(session).run());
+            }
+        }
+    }
+
+    private void log(KwikSession session, String message) {
+        settings.log().accept("[" + session.id().substring(0, 8) + " " + session.pathId() + "] " + message);
+    }
+
+    private static String reason(Throwable e) {
+        Throwable cause = e;
+        while ((cause instanceof ExecutionException || cause instanceof java.util.concurrent.CompletionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+
+    // ---------------------------------------------------------------- primary
+
+    /** One session served as a primary. */
+    private final class PrimarySession {
+        private final KwikSession session;
+        private final Map<InetSocketAddress, CompletableFuture<PathInfo>> joins = new LinkedHashMap<>();
+        private final Map<Long, CompletableFuture<String>> checks = new ConcurrentHashMap<>();
+        private final Map<String, Boolean> checked = new ConcurrentHashMap<>();   // pathId + " " + path -> usable
+        private final AtomicLong nextCheck = new AtomicLong();
+
+        PrimarySession(KwikSession session) {
+            this.session = session;
+        }
+
+        void run() {
+            log(session, "client session opened" + (settings.secondaries().isEmpty() ? "" : "; joining "
+                    + settings.secondaries().size() + " secondaries"));
+            for (InetSocketAddress secondary : settings.secondaries()) joins.put(secondary, session.addPath(secondary));
+            if (!joins.isEmpty()) Thread.ofVirtual().name("kwik-primary-relay").start(this::receiveAnswers);
+            try (session) {
+                while (true) {
+                    KwikStream stream = session.acceptStream();
+                    Thread.ofVirtual().name("kwik-primary-stream-" + stream.id()).start(() -> serve(stream));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                log(session, "session ended: " + e.getMessage());
+            }
+        }
+
+        private void receiveAnswers() {
+            try {
+                while (true) {
+                    RawData raw = session.receiveRawData();
+                    String[] words = AppProtocol.text(raw.data()).split(" ", 3);
+                    if (words.length >= 2 && (words[0].equals(AppProtocol.HAVE) || words[0].equals(AppProtocol.NONE))) {
+                        try {
+                            CompletableFuture<String> check = checks.remove(Long.parseLong(words[1]));
+                            if (check != null) check.complete(AppProtocol.text(raw.data()));
+                        } catch (NumberFormatException e) {
+                            log(session, "a malformed answer from " + raw.sourcePathId());
+                        }
+                    } else {
+                        log(session, "an unexpected message from " + raw.sourcePathId());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                // the session ended
+            }
+        }
+
+        private void serve(KwikStream stream) {
+            try (stream) {
+                InputStream in = stream.inputStream();
+                String request = AppProtocol.readLine(in);
+                String[] words = request == null ? new String[0] : request.split(" ", -1);
+                if (words.length != 3 || !words[0].equals(AppProtocol.GET)) {
+                    refuse(stream, AppProtocol.BAD_REQUEST, "expected: GET <path> <window>");
+                    return;
+                }
+                String path = words[1];
+                long window;
+                try {
+                    window = AppProtocol.parseSize(words[2]);
+                } catch (AppProtocol.ProtocolException e) {
+                    refuse(stream, AppProtocol.BAD_REQUEST, e.getMessage());
+                    return;
+                }
+                FileCatalog.Entry entry;
+                List<String> helpers;
+                long waited;
+                // hashing the file and checking the secondaries may take a while: keep the client posted
+                try (Waiting waiting = new Waiting(stream)) {
+                    try {
+                        entry = settings.catalog().resolve(path);
+                    } catch (FileCatalog.Refusal e) {
+                        log(session, "refused " + path + ": " + e.getMessage());
+                        waiting.stop();
+                        refuse(stream, e.code(), e.getMessage());
+                        return;
+                    }
+                    log(session, "request " + path + " (" + Sizes.bytes(entry.size()) + ", sha256 "
+                            + entry.sha256().substring(0, 16) + "...)");
+                    helpers = helpers(path, entry);
+                    waited = waiting.stop();
+                }
+                byte[] header = AppProtocol.line(new AppProtocol.Header(entry.size(), entry.sha256()).line());
+                stream.write(ByteBuffer.wrap(header));
+                new PrimaryTransfer(session, stream, entry, path, waited + header.length, Math.min(1L << 30, Math.max(1024, window)), helpers,
+                        message -> log(session, message)).run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stream.reset(1);
+            } catch (IOException | RuntimeException e) {
+                log(session, "stream " + stream.id() + " failed: " + reason(e));
+                stream.reset(1);
+            }
+        }
+
+        /**
+         * Writes a {@code WAIT} line every {@link AppProtocol#WAIT_INTERVAL} until stopped, so that
+         * the primary path carries something while the answer is being prepared.
+         */
+        private final class Waiting implements AutoCloseable {
+            private final KwikStream stream;
+            private final Thread thread;
+            private long written;
+            private boolean stopped;
+
+            Waiting(KwikStream stream) {
+                this.stream = stream;
+                this.thread = Thread.ofVirtual().name("kwik-primary-wait-" + stream.id()).start(this::run);
+            }
+
+            private void run() {
+                byte[] line = AppProtocol.line(AppProtocol.WAIT);
+                try {
+                    while (true) {
+                        Thread.sleep(AppProtocol.WAIT_INTERVAL);
+                        synchronized (this) {
+                            if (stopped) return;
+                            stream.write(ByteBuffer.wrap(line));
+                            written += line.length;
+                        }
+                    }
+                } catch (InterruptedException | IOException e) {
+                    // stopped, or the stream failed: the main thread finds out
+                }
+            }
+
+            /** Stops; returns how many bytes of {@code WAIT} lines went out. */
+            synchronized long stop() {
+                stopped = true;
+                thread.interrupt();
+                return written;
+            }
+
+            @Override
+            public void close() {
+                stop();
+            }
+        }
+
+        private void refuse(KwikStream stream, String code, String message) throws IOException {
+            stream.write(ByteBuffer.wrap(AppProtocol.line(AppProtocol.ERR + " " + code + " " + message.replace('\n', ' '))));
+        }
+
+        /** The secondaries that joined and serve {@code entry} as it is here; the others are left out. */
+        private List<String> helpers(String path, FileCatalog.Entry entry) throws InterruptedException {
+            Duration joinWait = settings.config().handshakeTimeout().multipliedBy(2).plusSeconds(10);
+            Map<String, InetSocketAddress> joined = new LinkedHashMap<>();
+            for (var join : joins.entrySet()) {
+                try {
+                    PathInfo path0 = join.getValue().get(joinWait.toMillis(), TimeUnit.MILLISECONDS);
+                    joined.put(path0.id(), join.getKey());
+                } catch (ExecutionException e) {
+                    log(session, "secondary " + format(join.getKey()) + " did not join: " + reason(e));
+                } catch (TimeoutException e) {
+                    log(session, "secondary " + format(join.getKey()) + " did not join within " + joinWait.toSeconds() + " s");
+                }
+            }
+            Map<String, CompletableFuture<String>> answers = new HashMap<>();
+            for (var join : joined.entrySet()) {
+                String pathId = join.getKey();
+                if (checked.containsKey(pathId + " " + path)) continue;
+                if (!active(pathId)) {
+                    log(session, "secondary " + pathId + " (" + format(join.getValue()) + ") left out: the path is "
+                            + status(pathId));
+                    checked.put(pathId + " " + path, false);
+                    continue;
+                }
+                long id = nextCheck.incrementAndGet();
+                CompletableFuture<String> answer = new CompletableFuture<>();
+                checks.put(id, answer);
+                try {
+                    session.sendRawData(pathId, AppProtocol.message(AppProtocol.CHECK + " " + id + " " + path));
+                    answers.put(pathId, answer);
+                } catch (IOException e) {
+                    checks.remove(id);
+                    log(session, "cannot ask " + pathId + " about " + path + ": " + e.getMessage());
+                    checked.put(pathId + " " + path, false);
+                }
+            }
+            long deadline = System.nanoTime() + settings.checkTimeout().toNanos();
+            for (var answer : answers.entrySet()) {
+                String pathId = answer.getKey();
+                String address = format(joined.get(pathId));
+                boolean usable = false;
+                try {
+                    String text = answer.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    String[] words = text.split(" ", 4);
+                    String expected = entry.size() + " " + entry.sha256();
+                    if (words[0].equals(AppProtocol.HAVE) && words.length == 4 && (words[2] + " " + words[3]).equals(expected)) {
+                        usable = true;
+                        log(session, "secondary " + pathId + " (" + address + ") has " + path + ": same size and SHA-256");
+                    } else if (words[0].equals(AppProtocol.HAVE) && words.length == 4) {
+                        log(session, "secondary " + pathId + " (" + address + ") left out: its " + path + " has "
+                                + words[2] + " bytes, sha256 " + words[3] + "; expected " + expected.replace(" ", " bytes, sha256 "));
+                    } else {
+                        String[] none = text.split(" ", 3);
+                        log(session, "secondary " + pathId + " (" + address + ") left out: " + (none.length > 2 ? none[2] : text));
+                    }
+                } catch (ExecutionException e) {
+                    log(session, "secondary " + pathId + " (" + address + ") left out: " + reason(e));
+                } catch (TimeoutException e) {
+                    log(session, "secondary " + pathId + " (" + address + ") left out: no answer within "
+                            + settings.checkTimeout().toSeconds() + " s");
+                }
+                checked.put(pathId + " " + path, usable);
+                if (!usable) removeQuietly(pathId);
+            }
+            List<String> helpers = new ArrayList<>();
+            for (String pathId : joined.keySet()) {
+                if (checked.getOrDefault(pathId + " " + path, false) && active(pathId)) helpers.add(pathId);
+            }
+            return helpers;
+        }
+
+        private String status(String pathId) {
+            return session.allPaths().stream().filter(p -> p.id().equals(pathId)).map(p -> p.status().toString())
+                    .findFirst().orElse("unknown");
+        }
+
+        private boolean active(String pathId) {
+            return session.activePaths().stream().anyMatch(p -> p.id().equals(pathId) && p.status() == PathStatus.ACTIVE);
+        }
+
+        /** Asks the client to close a path left out, and waits for its answer (bounded by the engine). */
+        private void removeQuietly(String pathId) {
+            try {
+                session.removePath(pathId);
+            } catch (IOException | RuntimeException e) {
+                // it is left out either way
+            }
+        }
+    }
+
+    static String format(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+
+    // ---------------------------------------------------------------- secondary
+
+    /** One session served as a secondary: answers checks, writes delegated ranges in order. */
+    private final class SecondarySession {
+        private final KwikSession session;
+        private final BlockingQueue<RawData> ranges = new LinkedBlockingQueue<>();
+        private final Map<String, FileChannel> open = new HashMap<>();
+
+        SecondarySession(KwikSession session) {
+            this.session = session;
+        }
+
+        void run() {
+            log(session, "joined a session as a secondary");
+            Thread writer = Thread.ofVirtual().name("kwik-secondary-writer-" + session.pathId()).start(this::writeRanges);
+            try (session) {
+                while (true) {
+                    RawData raw = session.receiveRawData();
+                    if (raw.delegated().isPresent()) {
+                        ranges.add(raw);
+                    } else {
+                        String text = AppProtocol.text(raw.data());
+                        Thread.ofVirtual().name("kwik-secondary-check").start(() -> answer(raw.sourcePathId(), text));
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                log(session, "session ended: " + e.getMessage());
+            } finally {
+                writer.interrupt();
+            }
+        }
+
+        private void answer(String source, String text) {
+            String[] words = text.split(" ", 3);
+            if (words.length != 3 || !words[0].equals(AppProtocol.CHECK)) {
+                log(session, "an unexpected message from " + source);
+                return;
+            }
+            String reply;
+            try {
+                FileCatalog.Entry entry = settings.catalog().resolve(words[2]);
+                reply = AppProtocol.HAVE + " " + words[1] + " " + entry.size() + " " + entry.sha256();
+            } catch (FileCatalog.Refusal e) {
+                reply = AppProtocol.NONE + " " + words[1] + " " + e.getMessage();
+            } catch (IOException e) {
+                reply = AppProtocol.NONE + " " + words[1] + " cannot read it: " + e.getMessage();
+            }
+            try {
+                session.sendRawData(source, AppProtocol.message(reply));
+            } catch (IOException e) {
+                log(session, "cannot answer " + source + ": " + e.getMessage());
+            }
+        }
+
+        private void writeRanges() {
+            try {
+                while (true) {
+                    RawData raw = ranges.take();
+                    Delegation range = raw.delegated().orElseThrow();
+                    String[] words = AppProtocol.text(raw.data()).split(" ", 3);
+                    if (words.length != 3 || !words[0].equals(AppProtocol.RANGE)) {
+                        throw new IOException("a malformed instruction");
+                    }
+                    long fileOffset = AppProtocol.parseSize(words[1]);
+                    FileCatalog.Entry entry;
+                    try {
+                        entry = settings.catalog().resolve(words[2]);
+                    } catch (FileCatalog.Refusal e) {
+                        throw new IOException(e.getMessage());
+                    }
+                    if (range.length() > Integer.MAX_VALUE || fileOffset + range.length() > entry.size()) {
+                        throw new IOException("range [" + fileOffset + ", +" + range.length() + ") is past the end of " + words[2]);
+                    }
+                    FileChannel channel = open.get(words[2]);
+                    if (channel == null) {
+                        channel = FileCatalog.open(entry.file());
+                        open.put(words[2], channel);
+                    }
+                    ByteBuffer bytes = FileCatalog.read(channel, fileOffset, (int) range.length());
+                    session.stream(range.streamId()).writeAt(range.offset(), bytes);
+                }
+            } catch (InterruptedException e) {
+                // the session ended
+            } catch (IOException | RuntimeException e) {
+                if (!closed.get() && !session.closed().toCompletableFuture().isDone()) {
+                    // this server cannot write its share: leaving the session makes the primary refill it
+                    log(session, "cannot write a delegated range (" + reason(e) + "); leaving the session");
+                    session.close();
+                }
+            } finally {
+                for (FileChannel channel : open.values()) {
+                    try {
+                        channel.close();
+                    } catch (IOException e) {
+                        // nothing to do
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.kwik.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.kwik.api.ClientConfig;
+import io.kwik.api.PathStatus;
+import io.kwik.api.ServerConfig;
+
+/**
+ * The servers and the client of the command line in this JVM, on the default transport: a
+ * secondary whose copy of the file differs is left out by the primary's check, and the
+ * download still completes from the others.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+final class FileServerTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<FileServer> servers = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        servers.forEach(FileServer::close);
+    }
+
+    @Test
+    void aSecondaryWithAnotherCopyOfTheFileIsLeftOut() throws Exception {
+        Path good = Files.createDirectories(dir.resolve("good"));
+        Path bad = Files.createDirectories(dir.resolve("bad"));
+        DemoCommand.generate(good.resolve("f.bin"), 6 << 20);
+        DemoCommand.generate(bad.resolve("f.bin"), 6 << 20);   // same size, other bytes
+        SelfSigned certificate = SelfSigned.generate(Duration.ofDays(1));
+        ServerConfig config = ServerConfig.builder().certificateChain(List.of(certificate.certificate()))
+                .privateKey(certificate.privateKey()).handshakeTimeout(Duration.ofSeconds(30))
+                .streamReceiveWindow(16 << 20).build();
+        List<String> log = new CopyOnWriteArrayList<>();
+
+        FileServer same = start(good, List.of(), config, log::add);
+        FileServer other = start(bad, List.of(), config, log::add);
+        FileServer primary = start(good, List.of(localhost(same), localhost(other)), config, log::add);
+
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Path output = dir.resolve("out.bin");
+        Fetcher.Result result = new Fetcher(new Fetcher.Target("localhost", primary.localAddress().getPort(), "/f.bin"), output,
+                ClientConfig.builder().trustedCertificates(List.of(certificate.certificate()))
+                        .handshakeTimeout(Duration.ofSeconds(30)).pathTimeout(Duration.ofSeconds(5))
+                        .streamReceiveWindow(16 << 20).build(),
+                Progress.Mode.NONE, new PrintStream(printed, true, StandardCharsets.UTF_8), bytes -> {}).fetch();
+
+        String report = "log:\n" + String.join("\n", log) + "\nprinted:\n" + printed.toString(StandardCharsets.UTF_8);
+        assertThat(sha256(output)).as(report).isEqualTo(sha256(good.resolve("f.bin")));
+        assertThat(log).as(report).anyMatch(line -> line.matches(".*secondary p2 \\(localhost:\\d+\\) left out: its /f.bin has "
+                + (6 << 20) + " bytes, sha256 [0-9a-f]{64}; expected " + (6 << 20) + " bytes, sha256 [0-9a-f]{64}"));
+        assertThat(log).as(report).anyMatch(line -> line.endsWith("sending /f.bin over 2 path(s): p0 + p1"));
+        List<PathTable.Row> rows = result.table().rows();
+        assertThat(rows).extracting(PathTable.Row::id).as(report).containsExactly("p0", "p1", "p2");
+        assertThat(rows.get(2).bytes()).as("bytes on the left-out path\n%s", report).isZero();
+        assertThat(rows.get(2).status()).as("the left-out path is removed\n%s", report).isEqualTo(PathStatus.CLOSED);
+        assertThat(rows.get(1).bytes()).as("bytes on p1\n%s", report).isPositive();
+    }
+
+    @Test
+    void anEmptyFileAndASmallOneDownloadFromAPrimaryAlone() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Files.write(root.resolve("empty"), new byte[0]);
+        Files.writeString(root.resolve("small.txt"), "hello, kwik\n");
+        SelfSigned certificate = SelfSigned.generate(Duration.ofDays(1));
+        ServerConfig config = ServerConfig.builder().certificateChain(List.of(certificate.certificate()))
+                .privateKey(certificate.privateKey()).handshakeTimeout(Duration.ofSeconds(30)).build();
+        FileServer primary = start(root, List.of(), config, line -> {});
+        ClientConfig client = ClientConfig.builder().trustedCertificates(List.of(certificate.certificate()))
+                .handshakeTimeout(Duration.ofSeconds(30)).build();
+        for (String name : List.of("empty", "small.txt")) {
+            Path output = dir.resolve(name + ".out");
+            Fetcher.Result result = new Fetcher(new Fetcher.Target("localhost", primary.localAddress().getPort(), "/" + name),
+                    output, client, Progress.Mode.NONE, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    bytes -> {}).fetch();
+            assertThat(Files.readAllBytes(output)).as(name).isEqualTo(Files.readAllBytes(root.resolve(name)));
+            assertThat(result.size()).isEqualTo(Files.size(root.resolve(name)));
+            assertThat(result.table().rows()).extracting(PathTable.Row::id).containsExactly("p0");
+        }
+    }
+
+    @Test
+    void aFileOutsideTheRootIsRefused() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Files.writeString(dir.resolve("secret.txt"), "no");
+        Files.createSymbolicLink(root.resolve("link.txt"), dir.resolve("secret.txt"));
+        FileCatalog catalog = new FileCatalog(root);
+        for (String path : List.of("/../secret.txt", "/%2e%2e/secret.txt", "/link.txt")) {
+            assertThatThrownBy(() -> catalog.resolve(path)).as(path).isInstanceOfSatisfying(FileCatalog.Refusal.class,
+                    e -> assertThat(e.code()).isEqualTo(AppProtocol.FORBIDDEN));
+        }
+        for (String path : List.of("/nothing", "/")) {
+            assertThatThrownBy(() -> catalog.resolve(path)).as(path).isInstanceOf(FileCatalog.Refusal.class);
+        }
+        assertThatThrownBy(() -> catalog.resolve("http://x/y")).isInstanceOfSatisfying(FileCatalog.Refusal.class,
+                e -> assertThat(e.code()).isEqualTo(AppProtocol.BAD_REQUEST));
+    }
+
+    private FileServer start(Path root, List<InetSocketAddress> secondaries, ServerConfig config,
+                             java.util.function.Consumer<String> log) throws Exception {
+        FileServer server = FileServer.start(new FileServer.Settings(new InetSocketAddress("127.0.0.1", 0), new FileCatalog(root),
+                secondaries, config, Duration.ofSeconds(60), log));
+        servers.add(server);
+        return server;
+    }
+
+    private static InetSocketAddress localhost(FileServer server) {
+        return new InetSocketAddress("localhost", server.localAddress().getPort());
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+}
