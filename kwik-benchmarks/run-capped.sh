@@ -6,8 +6,9 @@
 # (E2eHarness) in the client's namespace, which starts every server JVM in its own namespace
 # (ip netns exec). Removes the namespaces, and whatever still runs in them, on exit.
 # usage: kwik-benchmarks/run-capped.sh [--option=value ...]
-#   defaults: --backends=netty --mib=64 --runs=5 --modes=bulk,multi --cap-mbit=80; later options win.
-#   RATE_MBIT=80 sets the cap; SKIP_BUILD=1 uses the last build.
+#   defaults: --backends=netty --mib=64 --runs=5 --modes=bulk,multi; options given here win.
+#   RATE_MBIT=80 sets the cap (and the harness's --cap-mbit); SKIP_BUILD=1 uses the last build.
+#   e.g. RATE_MBIT=40 kwik-benchmarks/run-capped.sh --modes=bulk1,multi --runs=3 --trace-paths=true
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $(id -u) == 0 ]] || { echo "run-capped.sh needs root (network namespaces, tc)" >&2; exit 1; }
