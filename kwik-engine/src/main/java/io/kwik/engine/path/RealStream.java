@@ -95,14 +95,16 @@ final class RealStream {
                     room -= next.size();
                     next = queue.poll();
                 }
-                if (!path.sendWindow().awaitRoom(sizes.maxPacketSize() - room)) {
+                int estimate = sizes.maxPacketSize() - room;
+                if (!path.sendWindow().awaitRoom(estimate)) {
                     // the path closed while this packet waited for the window
                     queue.closeAndDrain();
                     return;
                 }
                 long packetNumber = path.nextPacketNumber();
+                // recorded before it is written: the peer's ACK may come back before write() returns
+                path.sendWindow().onSent(packetNumber, estimate);
                 int written = PacketWriter.write(out, packetNumber, batch);
-                path.sendWindow().onSent(packetNumber, written);
                 offsets.sent(packetNumber, quicId, written, batch);
                 path.countSent(written);
                 batch.clear();
