@@ -93,6 +93,10 @@ public final class ImpairmentProxy implements AutoCloseable {
     private final AtomicInteger clientCount = new AtomicInteger();
 
     private final AtomicLong[] nextIndex = {new AtomicLong(), new AtomicLong()};
+    private final AtomicLong[] handled = {new AtomicLong(), new AtomicLong()};
+    private final AtomicInteger handledWaiters = new AtomicInteger();
+    private final ReentrantLock handledLock = new ReentrantLock();
+    private final Condition handledChanged = handledLock.newCondition();
     private final AtomicLong[] forwarded = {new AtomicLong(), new AtomicLong()};
     private final AtomicLong[] dropped = {new AtomicLong(), new AtomicLong()};
     private final AtomicLong overflowed = new AtomicLong();
@@ -289,6 +293,36 @@ public final class ImpairmentProxy implements AutoCloseable {
                 overflowed.get(), rejected.get(), failed.get(), clientCount.get());
     }
 
+    /**
+     * Waits until the proxy has handled at least {@code count} datagrams received in
+     * {@code direction} since it started: dropped them, forwarded them, or queued them for
+     * their delay. Tests use it to know that a datagram that must not arrive was judged,
+     * instead of waiting for time to pass.
+     *
+     * @return {@code true} once they are handled, {@code false} if {@code timeout} passed first
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean awaitHandled(Direction direction, long count, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(direction, "direction");
+        AtomicLong done = handled[direction.ordinal()];
+        long deadline = System.nanoTime() + timeout.toNanos();
+        handledWaiters.incrementAndGet();
+        handledLock.lock();
+        try {
+            while (done.get() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                handledChanged.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            handledLock.unlock();
+            handledWaiters.decrementAndGet();
+        }
+    }
+
     /** Whether the proxy is closed, by {@link #close()} or because its lifetime ended. */
     public boolean isClosed() {
         return closed;
@@ -393,6 +427,23 @@ public final class ImpairmentProxy implements AutoCloseable {
     }
 
     private void handle(Direction direction, byte[] buffer, int length, Upstream upstream) {
+        try {
+            judge(direction, buffer, length, upstream);
+        } finally {
+            handled[direction.ordinal()].incrementAndGet();
+            if (handledWaiters.get() > 0) {
+                handledLock.lock();
+                try {
+                    handledChanged.signalAll();
+                } finally {
+                    handledLock.unlock();
+                }
+            }
+        }
+    }
+
+    /** Drops, forwards or holds one datagram. */
+    private void judge(Direction direction, byte[] buffer, int length, Upstream upstream) {
         int d = direction.ordinal();
         long index = nextIndex[d].getAndIncrement();
         if (blackhole) {
