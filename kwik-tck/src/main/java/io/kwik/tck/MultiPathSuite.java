@@ -70,7 +70,10 @@ import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
 import io.kwik.tck.ProtocolSuite.Digest;
 import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.impair.Direction;
+import io.kwik.tck.impair.DropPolicy;
 import io.kwik.tck.impair.ImpairmentProxy;
+import io.kwik.tck.impair.ProxyCounters;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SessionCluster;
@@ -547,6 +550,102 @@ public abstract class MultiPathSuite extends BackendSuite {
         await(p1.closed().toCompletableFuture());
     }
 
+    // ---------------------------------------------------------------- R11: impaired paths
+
+    /**
+     * 5% seeded random loss on every path, both directions, with the default path timeout: a
+     * 16 MiB stream written by the primary and two secondaries is byte-exact, and no path is
+     * taken for dead. QUIC repairs the loss below KWIK (DESIGN.md 4.5), so a lossy path must
+     * cost time, never bytes or a false death.
+     */
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void required_R11_fivePercentLossOnEveryPathStillDeliversAThreeServerStreamByteExact() throws Exception {
+        SessionCluster cluster = cluster(2, servers -> servers.streamReceiveWindow(WINDOW),
+                clients -> clients.streamReceiveWindow(WINDOW).pathTimeout(ClientConfig.DEFAULT_PATH_TIMEOUT));
+        List<ImpairmentProxy> proxies = new ArrayList<>();
+        List<LoopbackServer> servers = new ArrayList<>(List.of(cluster.primary()));
+        servers.addAll(cluster.secondaries());
+        for (int i = 0; i < servers.size(); i++) {
+            proxies.add(h.closeAfterTest(ImpairmentProxy.builder(SessionCluster.addressOf(servers.get(i)))
+                    .dropPolicy(DropPolicy.randomLoss(0.05, 0x1055_0000L + i)).name("tck-lossy-p" + i).start()));
+        }
+        SessionCluster.Session session = cluster.connect(cluster.clientConfig().build(), proxies.get(0).address(), WAIT);
+        for (int i = 1; i < servers.size(); i++) session.join(servers.get(i), proxies.get(i).address(), WAIT);
+        KwikSession client = session.client();
+        PathEvents events = new PathEvents();
+        client.addPathListener(events);
+
+        long start = System.nanoTime();
+        Transfer transfer = transfer(session, session.primary()::openStreamSync, client::acceptStream, 16, 5500, false);
+        long elapsed = System.nanoTime() - start;
+
+        assertThat(transfer.received()).as("the client's stream through 5%% loss").isEqualTo(transfer.expected());
+        assertThat(transfer.received().size()).isEqualTo(16L << 20);
+        for (int i = 0; i < proxies.size(); i++) {
+            ProxyCounters counters = proxies.get(i).counters();
+            assertThat(counters.dropped(Direction.TO_SERVER)).as("datagrams lost towards p%d", i).isPositive();
+            assertThat(counters.dropped(Direction.TO_CLIENT)).as("datagrams lost from p%d", i).isPositive();
+        }
+        assertThat(events.deaths()).as("paths taken for dead under loss").isEmpty();
+        assertThat(client.activePaths()).extracting(PathInfo::id).containsExactlyInAnyOrder("p0", "p1", "p2");
+        System.out.printf("[%s] 16 MiB over three paths at 5%% loss in %d ms; %s%n", provider().name(),
+                TimeUnit.NANOSECONDS.toMillis(elapsed), proxies.stream().map(ImpairmentProxy::counters).toList());
+    }
+
+    /**
+     * The primary blackholed for 2 s in the middle of a three-server stream. The client's path
+     * timeout (1 s) judges secondaries only; the primary is judged by the QUIC idle timeout (30
+     * s), which is longer than the blackhole, so the session lives through it: no path dies,
+     * and the stream is byte-exact once the primary is reachable again (DESIGN.md 4.5).
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void required_R11_aPrimaryBlackholeShorterThanTheIdleTimeoutIsSurvivedByteExact() throws Exception {
+        SessionCluster cluster = cluster(2, servers -> servers.streamReceiveWindow(WINDOW),
+                clients -> clients.streamReceiveWindow(WINDOW).pathTimeout(ClientConfig.DEFAULT_PATH_TIMEOUT));
+        ImpairmentProxy proxy = h.closeAfterTest(ImpairmentProxy.start(SessionCluster.addressOf(cluster.primary())));
+        SessionCluster.Session session = cluster.connect(cluster.clientConfig().build(), proxy.address(), WAIT);
+        for (LoopbackServer secondary : cluster.secondaries()) session.join(secondary, WAIT);
+        KwikSession client = session.client();
+        KwikSession primary = session.primary();
+        PathEvents clientEvents = new PathEvents();
+        PathEvents primaryEvents = new PathEvents();
+        client.addPathListener(clientEvents);
+        primary.addPathListener(primaryEvents);
+        Duration blackhole = Duration.ofSeconds(2);
+        long before = proxy.counters().forwarded(Direction.TO_CLIENT);
+        long[] blackholeNanos = new long[2];
+        CompletableFuture<Void> impairment = async(() -> {
+            // about a megabyte of the primary's own ranges has reached the client
+            if (!proxy.awaitHandled(Direction.TO_CLIENT, before + 800, TRANSFER_WAIT)) {
+                throw new AssertionError("the primary never sent 800 datagrams: " + proxy.counters());
+            }
+            proxy.blackhole(true);
+            blackholeNanos[0] = System.nanoTime();
+            Thread.sleep(blackhole.toMillis()); // the impairment itself, not a wait for an event
+            blackholeNanos[1] = System.nanoTime();
+            proxy.blackhole(false);
+            return null;
+        });
+
+        Transfer transfer = transfer(session, primary::openStreamSync, client::acceptStream, 16, 6600, false);
+        long finished = System.nanoTime();
+        await(impairment);
+
+        assertThat(transfer.received()).as("the client's stream after the blackhole").isEqualTo(transfer.expected());
+        assertThat(proxy.counters().dropped(Direction.TO_CLIENT)).as("datagrams the blackhole swallowed").isPositive();
+        assertThat(finished - blackholeNanos[1]).as("the stream ended after the blackhole lifted").isPositive();
+        assertThat(client.closed().toCompletableFuture()).as("the client's session").isNotDone();
+        assertThat(clientEvents.deaths()).as("paths the client took for dead").isEmpty();
+        assertThat(primaryEvents.deaths()).as("paths the primary took for dead").isEmpty();
+        assertThat(client.activePaths()).extracting(PathInfo::id).containsExactlyInAnyOrder("p0", "p1", "p2");
+        System.out.printf("[%s] primary blackholed for %d ms; the stream ended %d ms after it lifted%n", provider().name(),
+                TimeUnit.NANOSECONDS.toMillis(blackholeNanos[1] - blackholeNanos[0]),
+                TimeUnit.NANOSECONDS.toMillis(finished - blackholeNanos[1]));
+        deliverThrough(session, session.server("p1"), "p1", 6700);
+    }
+
     // ---------------------------------------------------------------- R11: per-path figures
 
     /** After a transfer, the sender's figures have moved: RTT and goodput measured, nothing left in flight. */
@@ -987,6 +1086,11 @@ public abstract class MultiPathSuite extends BackendSuite {
                 }
                 TimeUnit.NANOSECONDS.timedWait(this, left);
             }
+        }
+
+        /** Every Dead event so far. */
+        synchronized List<PathEvent.Dead> deaths() {
+            return events.stream().filter(PathEvent.Dead.class::isInstance).map(PathEvent.Dead.class::cast).toList();
         }
 
         synchronized int indexOf(PathEvent event) {

@@ -139,7 +139,15 @@ public final class LoopbackServer implements AutoCloseable {
 
     /** Dials a session with {@code clientConfig}; the session is closed with the server. */
     public KwikSession dial(ClientConfig clientConfig) throws IOException {
-        KwikSession session = Kwik.dial(address, clientConfig);
+        return dial(clientConfig, address);
+    }
+
+    /**
+     * Dials a session with {@code clientConfig} through {@code via}, for example an impairment
+     * proxy in front of this server; the session is closed with the server.
+     */
+    public KwikSession dial(ClientConfig clientConfig, InetSocketAddress via) throws IOException {
+        KwikSession session = Kwik.dial(via, clientConfig);
         sessions.add(session);
         return session;
     }

@@ -186,7 +186,16 @@ public final class SessionCluster implements AutoCloseable {
 
     /** Dials the primary with {@code config} and waits for the primary to accept the session. */
     public Session connect(ClientConfig config, Duration timeout) throws IOException, InterruptedException, TimeoutException {
-        KwikSession client = primary.dial(config);
+        return connect(config, primary.address(), timeout);
+    }
+
+    /**
+     * Dials the primary with {@code config} through {@code via}, for example an impairment
+     * proxy in front of it, and waits for the primary to accept the session.
+     */
+    public Session connect(ClientConfig config, InetSocketAddress via, Duration timeout)
+            throws IOException, InterruptedException, TimeoutException {
+        KwikSession client = primary.dial(config, via);
         KwikSession accepted = primary.accept(timeout);
         return new Session(client, accepted);
     }
