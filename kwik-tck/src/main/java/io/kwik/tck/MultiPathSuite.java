@@ -646,6 +646,32 @@ public abstract class MultiPathSuite extends BackendSuite {
         deliverThrough(session, session.server("p1"), "p1", 6700);
     }
 
+    /**
+     * Heartbeats keep a quiet session alive: with a 2 s idle timeout at both ends, a session
+     * with a secondary that carries nothing for three idle timeouts is still open on every
+     * path, and then delivers a multi-source stream byte-exact.
+     */
+    @Test
+    void required_R11_aQuietSessionOutlivesItsIdleTimeout() throws Exception {
+        Duration idle = Duration.ofSeconds(2);
+        SessionCluster cluster = cluster(1, servers -> servers.idleTimeout(idle),
+                clients -> clients.idleTimeout(idle).pathTimeout(ClientConfig.DEFAULT_PATH_TIMEOUT));
+        SessionCluster.Session session = cluster.open(WAIT);
+        KwikSession client = session.client();
+        PathEvents events = new PathEvents();
+        client.addPathListener(events);
+
+        // waiting for an end that must not come: the passage of time is what is under test
+        CompletableFuture<?> anyClosed = CompletableFuture.anyOf(client.closed().toCompletableFuture(),
+                session.primary().closed().toCompletableFuture(), session.server("p1").closed().toCompletableFuture());
+        assertThatThrownBy(() -> anyClosed.get(3 * idle.toMillis(), TimeUnit.MILLISECONDS))
+                .as("a session end within three idle timeouts").isInstanceOf(TimeoutException.class);
+
+        assertThat(events.deaths()).as("paths taken for dead while quiet").isEmpty();
+        assertThat(client.activePaths()).extracting(PathInfo::id).containsExactlyInAnyOrder("p0", "p1");
+        deliverThrough(session, session.server("p1"), "p1", 7700);
+    }
+
     // ---------------------------------------------------------------- R11: per-path figures
 
     /** After a transfer, the sender's figures have moved: RTT and goodput measured, nothing left in flight. */

@@ -31,6 +31,8 @@ public final class SendWindow {
     public static final Duration RTT_SLACK = Duration.ofMillis(5);
     /** How far back goodput looks. */
     private static final long GOODPUT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** What {@link #ackOverdue} assumes of a path not yet measured. */
+    private static final long UNMEASURED_RTT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private record Sent(long timeNanos, int bytes) {}
 
@@ -144,6 +146,23 @@ public final class SendWindow {
         } else {
             // one 16 KiB packet per window acknowledged
             window = Math.min(MAX_WINDOW, window + Math.max(1, acked * (16 * 1024) / window));
+        }
+    }
+
+    /**
+     * Whether the peer's acknowledgement is overdue: the oldest packet in flight left longer
+     * ago than a smoothed RTT (100 ms before the first sample), four RTT variances and
+     * {@code maxAckDelay}, the longest the peer may hold an acknowledgement back.
+     */
+    public boolean ackOverdue(Duration maxAckDelay) {
+        long now = clock.getAsLong();
+        lock.lock();
+        try {
+            if (unacked.isEmpty()) return false;
+            long rtt = smoothedRtt < 0 ? UNMEASURED_RTT_NANOS : smoothedRtt;
+            return now - unacked.firstEntry().getValue().timeNanos > rtt + 4 * rttVariance + maxAckDelay.toNanos();
+        } finally {
+            lock.unlock();
         }
     }
 

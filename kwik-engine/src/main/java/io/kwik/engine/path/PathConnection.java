@@ -69,6 +69,7 @@ public final class PathConnection {
     private final KwikException closedLocally = new KwikException(ErrorCode.SESSION_CLOSED, "session closed locally");
     private volatile PathHandler handler;
     private final SendWindow sendWindow = new SendWindow(System::nanoTime);
+    private final Liveness liveness = new Liveness(System::nanoTime);
     private final AckTracker acks;
     private final AtomicReference<CompletableFuture<MessageSender>> raw = new AtomicReference<>();
     /** Relayed messages queued for the raw stream at most; {@link MessageSender} bounds their bytes too. */
@@ -105,6 +106,11 @@ public final class PathConnection {
     /** The sender side of this path's acknowledgements: window, RTT, goodput, bytes in flight. */
     public SendWindow sendWindow() {
         return sendWindow;
+    }
+
+    /** When the peer was last heard on this path, and last pinged. */
+    public Liveness liveness() {
+        return liveness;
     }
 
     public String pathId() {
@@ -298,7 +304,10 @@ public final class PathConnection {
             while (true) {
                 byte[] message = controlReader.next();
                 if (message == null) throw new KwikException(ErrorCode.INVALID_FRAME, "the peer ended the control stream");
+                liveness.heard();
                 ControlFrame frame = Messages.controlFrame(message);
+                // a ping may mean our acknowledgement is overdue at the peer: it goes out now, not after the delay
+                if (frame.hasPing()) acks.flush();
                 if (frame.hasAck()) {
                     onAck(frame.getAck());
                 } else {
@@ -350,10 +359,14 @@ public final class PathConnection {
             StreamHeader.Kind kind = Messages.streamKind(header);
             byte[] message;
             if (kind == StreamHeader.Kind.KIND_RAW) {
-                while ((message = reader.next()) != null) handler.onRawPacket(Messages.rawPacket(message));
+                while ((message = reader.next()) != null) {
+                    liveness.heard();
+                    handler.onRawPacket(Messages.rawPacket(message));
+                }
                 return;
             }
             while ((message = reader.next()) != null) {
+                liveness.heard();
                 DataPacket packet = Messages.dataPacket(message);
                 acks.onPacket(packet.getPacketNumber());
                 packetsReceived.increment();

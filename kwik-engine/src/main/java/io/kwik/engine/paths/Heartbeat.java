@@ -9,15 +9,16 @@ import java.util.function.LongSupplier;
 import io.kwik.engine.util.Timers;
 
 /**
- * Watches the client's secondary paths (DESIGN.md 4.5): a path quiet for a quarter of
- * {@code pathTimeout} is pinged, and one that stays silent for the whole timeout is
- * declared dead. Anything received counts as an answer, so a busy path costs no pings.
+ * The client's clock for path health (DESIGN.md 4.5): every eighth of {@code pathTimeout} it
+ * asks the paths to ping whoever has been quiet for a quarter of the timeout, and to declare
+ * dead a secondary silent for all of it. Anything received counts as an answer, so a busy path
+ * costs no pings.
  */
 public final class Heartbeat {
 
     /** What the heartbeat does to the paths; called on a virtual thread, so it may wait. */
     public interface Paths {
-        /** Pings every active secondary path quiet since {@code quietSinceNanos}; dead-declares those silent since {@code deadSinceNanos}. */
+        /** Pings every path quiet since {@code quietSinceNanos}; dead-declares secondaries silent since {@code deadSinceNanos}. */
         void check(long quietSinceNanos, long deadSinceNanos);
 
         /**

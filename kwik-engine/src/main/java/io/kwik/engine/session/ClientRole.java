@@ -16,6 +16,8 @@ import io.kwik.api.KwikException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathStatus;
+import io.kwik.engine.ack.AckTracker;
+import io.kwik.engine.path.Liveness;
 import io.kwik.engine.path.PathConnection;
 import io.kwik.engine.path.PathHandler;
 import io.kwik.engine.path.PathSettings;
@@ -69,8 +71,6 @@ final class ClientRole implements SessionRole {
         final InetSocketAddress address;
         volatile PathConnection connection;
         volatile boolean removing;
-        volatile long lastHeardNanos = System.nanoTime();
-        volatile long lastPingNanos = System.nanoTime();
 
         Secondary(String id, InetSocketAddress address) {
             this.id = id;
@@ -79,7 +79,6 @@ final class ClientRole implements SessionRole {
 
         @Override
         public void onControlFrame(ControlFrame frame) throws KwikException, InterruptedException {
-            lastHeardNanos = System.nanoTime();
             directory.touch(id);
             switch (frame.getFrameCase()) {
                 case RAW_PACKET_TRANSMISSION -> relay(id, frame.getRawPacketTransmission());
@@ -100,7 +99,6 @@ final class ClientRole implements SessionRole {
 
         @Override
         public void onDataFrame(DataFrame frame) throws KwikException, InterruptedException {
-            lastHeardNanos = System.nanoTime();
             directory.touch(id);
             LogicalStream stream = core.registry().forFrame(frame.getLogicalStreamId());
             if (stream == null) return;
@@ -135,10 +133,10 @@ final class ClientRole implements SessionRole {
 
             @Override
             public void forgive(long lateNanos) {
-                long now = System.nanoTime();
+                core.path().liveness().forgive(lateNanos);
                 for (Secondary path : secondaries.values()) {
-                    long shifted = path.lastHeardNanos + lateNanos;
-                    path.lastHeardNanos = shifted - now > 0 ? now : shifted;
+                    PathConnection connection = path.connection;
+                    if (connection != null) connection.liveness().forgive(lateNanos);
                 }
             }
         }, System::nanoTime);
@@ -254,7 +252,7 @@ final class ClientRole implements SessionRole {
             return;
         }
         // silence is counted from now, not from before the handshake
-        path.lastHeardNanos = System.nanoTime();
+        connection.liveness().heard();
         connection.start(path);
         // the new server learns every path, and every other server the new one, before the
         // primary hears of it: its answer is what lets the application use the path
@@ -302,20 +300,37 @@ final class ClientRole implements SessionRole {
 
     // ---------------------------------------------------------------- path health (DESIGN.md 4.5)
 
+    /**
+     * Pings every path that has been quiet for a quarter of the path timeout, or whose
+     * acknowledgement of our data is overdue, and declares dead a secondary silent for the
+     * whole timeout. The primary is pinged too, which keeps a quiet session from reaching the
+     * idle timeout, but only the QUIC idle timeout judges it: its death ends the session, and
+     * nothing could refill what it owed.
+     */
     private void checkPaths(long quietSinceNanos, long deadSinceNanos) {
+        ping(core.path(), quietSinceNanos);
         for (Secondary path : List.copyOf(secondaries.values())) {
             PathConnection connection = path.connection;
             if (connection == null || directory.status(path.id) != PathStatus.ACTIVE) continue;
-            long heard = path.lastHeardNanos;
+            long heard = connection.liveness().lastHeardNanos();
             // never below a few round trips, however short the configured timeout
             long rttFloor = RTT_MULTIPLE * connection.transportStats().smoothedRtt().toNanos();
             if (heard - deadSinceNanos < 0 && System.nanoTime() - heard > rttFloor) {
                 connection.fail(new KwikException(ErrorCode.PATH_DEAD, "path " + path.id + " was silent for "
                         + config.pathTimeout().toMillis() + " ms"));
-            } else if (heard - quietSinceNanos < 0 && path.lastPingNanos - quietSinceNanos < 0) {
-                path.lastPingNanos = System.nanoTime();
-                sendTo(connection, ControlFrame.newBuilder().setPing(Ping.newBuilder().setNonce(path.lastPingNanos)).build());
+            } else {
+                ping(connection, quietSinceNanos);
             }
+        }
+    }
+
+    /** Pings {@code connection} if it is quiet or owes us an acknowledgement, and was not pinged since {@code quietSinceNanos}. */
+    private static void ping(PathConnection connection, long quietSinceNanos) {
+        Liveness liveness = connection.liveness();
+        boolean quiet = liveness.lastHeardNanos() - quietSinceNanos < 0;
+        if ((quiet || connection.sendWindow().ackOverdue(AckTracker.MAX_ACK_DELAY))
+                && liveness.lastPingNanos() - quietSinceNanos < 0) {
+            sendTo(connection, ControlFrame.newBuilder().setPing(Ping.newBuilder().setNonce(liveness.pinged())).build());
         }
     }
 

@@ -128,4 +128,28 @@ class SendWindowTest {
         window.onAck(0, 2, 0);
         assertThat(window.bytesInFlight()).isZero();
     }
+
+    @Test
+    void anAcknowledgementIsOverdueOnlyAfterAnRttFourVariancesAndTheAckDelay() throws Exception {
+        for (int i = 0; i < 100; i++) roundTrip(10);
+        Duration maxAckDelay = Duration.ofMillis(25);
+        assertThat(window.ackOverdue(maxAckDelay)).as("nothing in flight").isFalse();
+        long limit = window.smoothedRtt().plus(window.rttVariance().multipliedBy(4)).plus(maxAckDelay).toNanos();
+        window.onSent(next++, PACKET);
+        now.addAndGet(limit);
+        assertThat(window.ackOverdue(maxAckDelay)).as("exactly at the limit").isFalse();
+        now.addAndGet(1);
+        assertThat(window.ackOverdue(maxAckDelay)).as("just past the limit").isTrue();
+        window.onAck(next - 1, next - 1, 0);
+        assertThat(window.ackOverdue(maxAckDelay)).as("once acknowledged").isFalse();
+    }
+
+    @Test
+    void anUnmeasuredPathAssumesAHundredMillisecondRtt() {
+        window.onSent(next++, PACKET);
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(100));
+        assertThat(window.ackOverdue(Duration.ZERO)).isFalse();
+        now.addAndGet(1);
+        assertThat(window.ackOverdue(Duration.ZERO)).isTrue();
+    }
 }

@@ -1,0 +1,54 @@
+package io.kwik.engine.path;
+
+import java.util.function.LongSupplier;
+
+/**
+ * When a path last proved alive and when it was last pinged (DESIGN.md 4.5). Anything read
+ * from the peer counts as proof, so a busy path costs no pings. Only times are kept here; the
+ * client's heartbeat decides what silence means.
+ */
+public final class Liveness {
+    private final LongSupplier clock;
+    private volatile long lastHeardNanos;
+    private volatile long lastPingNanos;
+
+    /** @param clock nanoseconds, like {@link System#nanoTime()}; silence is counted from now */
+    public Liveness(LongSupplier clock) {
+        this.clock = clock;
+        long now = clock.getAsLong();
+        this.lastHeardNanos = now;
+        this.lastPingNanos = now;
+    }
+
+    /** Something arrived from the peer. */
+    public void heard() {
+        lastHeardNanos = clock.getAsLong();
+    }
+
+    /** When something last arrived from the peer, in {@code clock} nanoseconds. */
+    public long lastHeardNanos() {
+        return lastHeardNanos;
+    }
+
+    /** A ping just left; returns its nonce, the time it left. */
+    public long pinged() {
+        long now = clock.getAsLong();
+        lastPingNanos = now;
+        return now;
+    }
+
+    /** When the last ping left. */
+    public long lastPingNanos() {
+        return lastPingNanos;
+    }
+
+    /**
+     * This process was starved of CPU for about {@code lateNanos} and could not read what the
+     * peer sent meanwhile: that much of the silence proves nothing. Never moves past now.
+     */
+    public void forgive(long lateNanos) {
+        long now = clock.getAsLong();
+        long shifted = lastHeardNanos + lateNanos;
+        lastHeardNanos = shifted - now > 0 ? now : shifted;
+    }
+}
