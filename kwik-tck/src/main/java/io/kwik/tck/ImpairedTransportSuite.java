@@ -2,7 +2,6 @@ package io.kwik.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,6 +31,7 @@ import io.kwik.tck.impair.DropPolicy;
 import io.kwik.tck.impair.ImpairmentProxy;
 import io.kwik.tck.impair.ProxyCounters;
 import io.kwik.tck.tools.Digests;
+import io.kwik.tck.transport.CountingOutputStream;
 import io.kwik.tck.transport.StreamHandler;
 import io.kwik.tck.transport.StreamIo;
 import io.kwik.tck.transport.TransportFixture;
@@ -210,28 +210,6 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
             return "none";
         }
         return connection.stats() + (connection.closed().isDone() ? ", " + connection.closed().join() : ", open");
-    }
-
-    /** Counts the bytes written through it, for failure messages. */
-    private static final class CountingOutputStream extends FilterOutputStream {
-        private final AtomicLong count;
-
-        CountingOutputStream(OutputStream out, AtomicLong count) {
-            super(out);
-            this.count = count;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count.incrementAndGet();
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count.addAndGet(len);
-        }
     }
 
     private static String seconds(long nanos) {

@@ -140,7 +140,7 @@ final class NettyStream implements QuicStream {
         } finally {
             lock.unlock();
         }
-        channel.shutdownOutput(code).addListener(f -> logFailure("reset", f));
+        if (channelUsable()) channel.shutdownOutput(code).addListener(f -> logFailure("reset", f));
     }
 
     @Override
@@ -157,7 +157,22 @@ final class NettyStream implements QuicStream {
         } finally {
             lock.unlock();
         }
-        if (send) channel.shutdownInput(code).addListener(f -> logFailure("stop sending", f));
+        if (send && channelUsable()) channel.shutdownInput(code).addListener(f -> logFailure("stop sending", f));
+    }
+
+    /**
+     * Whether a frame can still be handed to the channel. After the channel closed, or once its
+     * event loop is shutting down, there is no one to send it, and Netty would only log that it
+     * could not run the write's listener.
+     */
+    private boolean channelUsable() {
+        lock.lock();
+        try {
+            if (channelClosed) return false;
+        } finally {
+            lock.unlock();
+        }
+        return !channel.eventLoop().isShuttingDown();
     }
 
     @Override
@@ -457,8 +472,10 @@ final class NettyStream implements QuicStream {
             } finally {
                 lock.unlock();
             }
-            channel.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true))
-                    .addListener(f -> logFailure("FIN", f));
+            if (channelUsable()) {
+                channel.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true))
+                        .addListener(f -> logFailure("FIN", f));
+            }
         }
     }
 }

@@ -29,6 +29,7 @@ import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransportProvider;
 import io.kwik.spi.StreamResetException;
 import io.kwik.spi.TransportLimits;
+import io.kwik.tck.transport.CountingOutputStream;
 import io.kwik.tck.transport.StreamHandler;
 import io.kwik.tck.transport.StreamIo;
 import io.kwik.tck.transport.TransportFixture;
@@ -321,28 +322,5 @@ class NettyTransportTest {
         for (StackTraceElement frame : thread.getStackTrace())
             if (frame.getMethodName().equals("reserve") && frame.getClassName().startsWith(NettyStream.class.getName())) return true;
         return false;
-    }
-
-    /** Counts what passes through, so a test can see how far a writer got. */
-    private static final class CountingOutputStream extends OutputStream {
-        private final OutputStream out;
-        private final AtomicLong count;
-
-        CountingOutputStream(OutputStream out, AtomicLong count) {
-            this.out = out;
-            this.count = count;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count.incrementAndGet();
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count.addAndGet(len);
-        }
     }
 }

@@ -1,0 +1,33 @@
+package io.kwik.tck.transport;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counts the bytes written through it into an {@link AtomicLong}, so that a test can say how
+ * far a writer got when a transfer fails. Closing it closes the stream underneath.
+ */
+public final class CountingOutputStream extends FilterOutputStream {
+    private final AtomicLong count;
+
+    /** Writes to {@code out} and adds every byte written to {@code count}. */
+    public CountingOutputStream(OutputStream out, AtomicLong count) {
+        super(Objects.requireNonNull(out, "out"));
+        this.count = Objects.requireNonNull(count, "count");
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        out.write(b);
+        count.incrementAndGet();
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        count.addAndGet(len);
+    }
+}
