@@ -437,18 +437,23 @@ public abstract class MultiPathSuite extends BackendSuite {
         assertThat(p2.pathId()).isEqualTo("p2");
 
         CompletableFuture<Long> clientSawDead = new CompletableFuture<>();
+        CompletableFuture<String> deadReason = new CompletableFuture<>();
         CompletableFuture<Long> primarySawDead = new CompletableFuture<>();
         client.addPathListener(event -> {
-            if (event instanceof PathEvent.Dead dead && dead.path().id().equals("p2")) clientSawDead.complete(System.nanoTime());
+            if (event instanceof PathEvent.Dead dead && dead.path().id().equals("p2")) {
+                clientSawDead.complete(System.nanoTime());
+                deadReason.complete(dead.reason());
+            }
         });
         primary.addPathListener(event -> {
             if (event instanceof PathEvent.Dead dead && dead.path().id().equals("p2")) primarySawDead.complete(System.nanoTime());
         });
 
         List<String> paths = List.of("p0", "p1", "p2");
-        int ranges = 24;
+        int ranges = 64;  // 64 MiB, as R10.3 asks
         long seed = 7100;
         CompletableFuture<Long> blackholedAt = new CompletableFuture<>();
+        CompletableFuture<Long> killReturnedAt = new CompletableFuture<>();
         int p1Count = (int) IntStream.range(0, ranges).filter(i -> owner(paths, i).equals("p1")).count();
         CompletableFuture<List<Served>> p1Serving = async(() -> serveDelegations(session.server("p1"), p1Count, false));
         h.background(() -> {
@@ -459,7 +464,11 @@ public abstract class MultiPathSuite extends BackendSuite {
                 // the test fails below on what the client read
             } finally {
                 blackholedAt.complete(System.nanoTime());
-                kill.apply(proxy, doomed);
+                try {
+                    kill.apply(proxy, doomed);
+                } finally {
+                    killReturnedAt.complete(System.nanoTime());
+                }
             }
             return null;
         });
@@ -498,8 +507,9 @@ public abstract class MultiPathSuite extends BackendSuite {
 
         // from the moment the kill began: closing a listener may take a while to return
         long detection = await(clientSawDead) - await(blackholedAt);
-        System.out.printf("[%s] p2 %s: declared dead after %d ms (path timeout %s)%n", provider().name(), how,
-                TimeUnit.NANOSECONDS.toMillis(detection), ClientConfig.DEFAULT_PATH_TIMEOUT);
+        System.out.printf("[%s] p2 %s: declared dead after %d ms (path timeout %s; the kill took %d ms): %s%n",
+                provider().name(), how, TimeUnit.NANOSECONDS.toMillis(detection), ClientConfig.DEFAULT_PATH_TIMEOUT,
+                TimeUnit.NANOSECONDS.toMillis(await(killReturnedAt) - await(blackholedAt)), await(deadReason));
         assertThat(Duration.ofNanos(detection)).as("detection time").isLessThan(Duration.ofSeconds(3));
         await(primarySawDead);
         assertThat(failures).as("delegations to p2 that failed").isNotEmpty();

@@ -36,7 +36,7 @@ import io.kwik.api.RangePlanner.Assignment;
  *
  * <p>One thread (the caller's) owns the planner: it hands out ranges, and takes the outcomes of
  * delegations and of the primary's own writes from a queue. The primary's own ranges are written
- * by one more thread, in order.
+ * by one more thread, in order; each refill by a thread of its own (see {@link #dispatch}).
  */
 final class PrimaryTransfer {
 
@@ -63,6 +63,7 @@ final class PrimaryTransfer {
     private final RangePlanner planner;
     private final BlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
     private final BlockingQueue<Optional<Assignment>> own = new LinkedBlockingQueue<>();
+    private final List<Thread> refillers = new ArrayList<>();   // the planner's thread only
     private final Map<String, long[]> refilled = new LinkedHashMap<>();   // path -> {bytes, ranges}
 
     PrimaryTransfer(KwikSession session, KwikStream stream, FileCatalog.Entry entry, String path, long headerLength,
@@ -107,6 +108,7 @@ final class PrimaryTransfer {
         } finally {
             own.add(Optional.empty());
             writer.interrupt();
+            refillers.forEach(Thread::interrupt);
         }
         StringBuilder shares = new StringBuilder();
         for (String pathId : allPaths()) {
@@ -129,11 +131,17 @@ final class PrimaryTransfer {
 
     private void dispatch(Assignment a) throws IOException {
         if (a.pathId().equals(session.pathId())) {
-            if (!a.refill()) {
-                long offset = stream.reserve(a.length());
-                if (offset != a.offset()) {
-                    throw new IllegalStateException("the stream's cursor is at " + offset + ", the plan at " + a.offset());
-                }
+            if (a.refill()) {
+                // Never queued behind the own ranges: the writer may be waiting in one of them for
+                // the client's window (the planner runs up to WINDOW_USE of it ahead of the
+                // frontier, the client re-opens it only as it reads), and the client cannot read
+                // past the bytes the failed path lacks, so only this refill can open it again.
+                refillers.add(Thread.ofVirtual().name("kwik-primary-refill-" + stream.id()).start(() -> writeRefill(a)));
+                return;
+            }
+            long offset = stream.reserve(a.length());
+            if (offset != a.offset()) {
+                throw new IllegalStateException("the stream's cursor is at " + offset + ", the plan at " + a.offset());
             }
             own.add(Optional.of(a));
             return;
@@ -187,7 +195,18 @@ final class PrimaryTransfer {
         }
     }
 
-    /** Writes the primary's own ranges, in the order they were handed out. */
+    /** Writes one refill; it has a file channel of its own, as the writer may be in the middle of a range. */
+    private void writeRefill(Assignment a) {
+        try (FileChannel channel = FileCatalog.open(entry.file())) {
+            ByteBuffer bytes = FileCatalog.read(channel, a.offset() - headerLength, Math.toIntExact(a.length()));
+            stream.writeAt(a.offset(), bytes);
+            outcomes.add(new Done(a));
+        } catch (IOException | RuntimeException e) {
+            outcomes.add(new Broken(e));
+        }
+    }
+
+    /** Writes the primary's own new ranges, in the order they were handed out. */
     private void writeOwnRanges() {
         try (FileChannel channel = FileCatalog.open(entry.file())) {
             while (true) {
