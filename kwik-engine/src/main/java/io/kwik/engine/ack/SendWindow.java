@@ -22,6 +22,14 @@ import io.kwik.api.KwikException;
  * additively, by one packet per window acknowledged; a sample above that, which means queues
  * are building on the path, shrinks it by a quarter, at most once per smoothed RTT. It stays
  * between {@link #MIN_WINDOW} and {@link #MAX_WINDOW}.
+ *
+ * <p>A decrease never takes the window below twice what the path delivers in a smoothed RTT
+ * (goodput x smoothed RTT, the bandwidth-delay product as measured), nor raises it. KWIK's RTT
+ * includes time the packet spends queued in the sending JVM and the QUIC send buffer, and time
+ * the receiver takes to get to it under CPU starvation, so a rising RTT does not always mean
+ * the path is queueing; a window below what the path carries in an RTT would then throttle a
+ * path by queues the window itself does not cause. What is at risk stays bounded by the
+ * window, which the path's measured delivery bounds.
  */
 public final class SendWindow {
     public static final long INITIAL_WINDOW = 16L << 20;
@@ -140,13 +148,24 @@ public final class SendWindow {
         boolean queueing = rtt > 2 * minRtt + RTT_SLACK.toNanos();
         if (queueing) {
             if (now - lastDecreaseNanos >= smoothedRtt) {
-                window = Math.max(MIN_WINDOW, window - window / 4);
+                window = Math.max(decreaseFloor(), window - window / 4);
                 lastDecreaseNanos = now;
             }
         } else {
             // one 16 KiB packet per window acknowledged
             window = Math.min(MAX_WINDOW, window + Math.max(1, acked * (16 * 1024) / window));
         }
+    }
+
+    /**
+     * The least a decrease leaves: {@link #MIN_WINDOW}, or twice the measured bandwidth-delay
+     * product (goodput x smoothed RTT) if that is more, but never more than the window already is.
+     */
+    private long decreaseFloor() {
+        if (goodput <= 0 || smoothedRtt <= 0) return MIN_WINDOW;
+        // goodput (bytes/s) x smoothedRtt (ns) / 1e9, in two steps so that it cannot overflow
+        long bdp = goodput * (smoothedRtt / 1_000) / 1_000_000;
+        return Math.max(MIN_WINDOW, Math.min(window, 2 * bdp));
     }
 
     /**

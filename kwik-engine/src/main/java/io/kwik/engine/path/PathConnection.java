@@ -70,6 +70,9 @@ public final class PathConnection {
     private volatile PathHandler handler;
     private final SendWindow sendWindow = new SendWindow(System::nanoTime);
     private final Liveness liveness = new Liveness(System::nanoTime);
+    private static final long TRANSPORT_RTT_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private volatile Duration cachedTransportRtt;
+    private volatile long transportRttReadNanos;
     private final AckTracker acks;
     private final AtomicReference<CompletableFuture<MessageSender>> raw = new AtomicReference<>();
     /** Relayed messages queued for the raw stream at most; {@link MessageSender} bounds their bytes too. */
@@ -100,7 +103,23 @@ public final class PathConnection {
     /** The path's smoothed RTT as KWIK measures it, or as the transport does until then. */
     public Duration rtt() {
         Duration measured = sendWindow.smoothedRtt();
-        return measured.isZero() ? quic.stats().smoothedRtt() : measured;
+        return measured.isZero() ? transportRtt() : measured;
+    }
+
+    /**
+     * The transport's smoothed RTT, read at most every {@link #TRANSPORT_RTT_REFRESH_NANOS}:
+     * reading it may wait for the transport's own thread, and a receiver that never sends data
+     * (so has no KWIK RTT) asks for it with every acknowledgement it schedules.
+     */
+    public Duration transportRtt() {
+        long now = System.nanoTime();
+        Duration cached = cachedTransportRtt;
+        if (cached == null || now - transportRttReadNanos > TRANSPORT_RTT_REFRESH_NANOS) {
+            cached = quic.stats().smoothedRtt();
+            cachedTransportRtt = cached;
+            transportRttReadNanos = now;
+        }
+        return cached;
     }
 
     /** The sender side of this path's acknowledgements: window, RTT, goodput, bytes in flight. */

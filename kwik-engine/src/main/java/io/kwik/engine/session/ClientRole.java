@@ -314,7 +314,7 @@ final class ClientRole implements SessionRole {
             if (connection == null || directory.status(path.id) != PathStatus.ACTIVE) continue;
             long heard = connection.liveness().lastHeardNanos();
             // never below a few round trips, however short the configured timeout
-            long rttFloor = RTT_MULTIPLE * connection.transportStats().smoothedRtt().toNanos();
+            long rttFloor = RTT_MULTIPLE * connection.transportRtt().toNanos();
             if (heard - deadSinceNanos < 0 && System.nanoTime() - heard > rttFloor) {
                 connection.fail(new KwikException(ErrorCode.PATH_DEAD, "path " + path.id + " was silent for "
                         + config.pathTimeout().toMillis() + " ms"));

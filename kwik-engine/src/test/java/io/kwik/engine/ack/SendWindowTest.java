@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,6 +42,60 @@ class SendWindowTest {
         roundTrip(50);
         assertThat(window.window()).isEqualTo(before - before / 4);
         for (int i = 0; i < 200; i++) roundTrip(100);
+        assertThat(window.window()).isEqualTo(SendWindow.MIN_WINDOW);
+    }
+
+    /**
+     * Every 10 ms, {@code packets} packets go out and those sent {@code rttSteps} steps earlier
+     * are acknowledged together: a path delivering {@code packets x 16 KiB} per 10 ms at an RTT
+     * of {@code rttSteps x 10 ms}. The sender ignores the window, as a path that is not limited
+     * by it would.
+     *
+     * @return the smallest window seen
+     */
+    private long pipeline(int steps, int packets, int rttSteps, ArrayDeque<long[]> sent) throws KwikException {
+        long smallest = Long.MAX_VALUE;
+        for (int step = 0; step < steps; step++) {
+            long first = next;
+            for (int i = 0; i < packets; i++) window.onSent(next++, PACKET);
+            sent.add(new long[] {first, next - 1});
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(10));
+            while (sent.size() > rttSteps) {
+                long[] due = sent.poll();
+                window.onAck(due[0], due[1], 0);
+            }
+            smallest = Math.min(smallest, window.window());
+        }
+        return smallest;
+    }
+
+    /**
+     * A path that delivers 16 MB/s (10 packets per 10 ms) at a 10 ms RTT, whose RTT as KWIK sees
+     * it then rises to 100 ms while it delivers as much (queueing in the sending JVM or CPU
+     * starvation, not the path): every sample reads as queueing and the window shrinks, but not
+     * below what the path carries in an RTT (1.6 MB); the 1 MiB floor alone would have throttled
+     * it to 10 MB/s.
+     */
+    @Test
+    void aDecreaseStopsAtTwiceTheMeasuredBandwidthDelayProduct() throws Exception {
+        ArrayDeque<long[]> sent = new java.util.ArrayDeque<>();
+        pipeline(100, 10, 1, sent);
+        assertThat(window.goodput()).as("measured before the RTT rises").isBetween(15_000_000L, 17_500_000L);
+        long smallest = pipeline(300, 10, 10, sent);
+        long carriedPerRtt = 10L * 10 * PACKET;
+        assertThat(window.smoothedRtt()).isGreaterThanOrEqualTo(Duration.ofMillis(95));
+        assertThat(window.window()).as("it did shrink").isLessThan(SendWindow.INITIAL_WINDOW);
+        assertThat(smallest).as("never below what the path carries in an RTT")
+                .isGreaterThan(carriedPerRtt).isGreaterThan(SendWindow.MIN_WINDOW);
+        long bdp = window.goodput() * window.smoothedRtt().toNanos() / 1_000_000_000L;
+        assertThat(window.window()).as("nor above twice the bandwidth-delay product").isLessThanOrEqualTo(2 * bdp);
+    }
+
+    @Test
+    void aDecreaseWithoutAGoodputFigureStopsAtTheMinimum() throws Exception {
+        // one packet per RTT: twice goodput x RTT is far below the minimum, which holds
+        for (int i = 0; i < 100; i++) roundTrip(10);
+        for (int i = 0; i < 400; i++) roundTrip(100);
         assertThat(window.window()).isEqualTo(SendWindow.MIN_WINDOW);
     }
 
