@@ -538,7 +538,10 @@ public abstract class MultiPathSuite extends BackendSuite {
     /** A dead primary ends the session: calls blocked on the client and on a secondary wake with a KwikException. */
     @Test
     void required_R10_3_aDeadPrimaryEndsTheSessionAndWakesEveryBlockedCall() throws Exception {
-        SessionCluster cluster = cluster(1);
+        // the primary's CONNECTION_CLOSE is one datagram; should it be lost, the idle timeout
+        // must still end the session well within the wait below (the pings keep it open till then)
+        Duration idle = Duration.ofSeconds(5);
+        SessionCluster cluster = cluster(1, servers -> servers.idleTimeout(idle), clients -> clients.idleTimeout(idle));
         SessionCluster.Session session = cluster.open(WAIT);
         KwikSession client = session.client();
         KwikSession p1 = session.server("p1");
