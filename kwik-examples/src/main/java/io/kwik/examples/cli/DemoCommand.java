@@ -118,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
                         victim.close();
                     });
                 }
-            }).fetch();
+            }, common.stallTimeout()).fetch();
             FetchCommand.report(out, result, downloaded);
             if (killOne && !killed.get()) say(out, "note: the download ended before the secondary could be stopped");
             return 0;

@@ -59,7 +59,7 @@ final class FetchCommand implements Callable<Integer> {
             config.trustedCertificates(trust.isEmpty() ? Credentials.systemTrust() : Credentials.trusted(trust));
         }
         Path file = output != null ? output : Path.of(target.fileName().isEmpty() ? "download" : target.fileName());
-        Fetcher.Result result = new Fetcher(target, file, config.build(), mode, out, bytes -> {}).fetch();
+        Fetcher.Result result = new Fetcher(target, file, config.build(), mode, out, bytes -> {}, common.stallTimeout()).fetch();
         report(out, result, file);
         return 0;
     }

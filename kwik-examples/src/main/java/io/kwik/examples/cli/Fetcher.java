@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.cert.CertificateException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
@@ -103,18 +104,27 @@ final class Fetcher {
     private final Progress.Mode progress;
     private final PrintStream out;
     private final LongConsumer onBytes;
+    private final Duration stallTimeout;
+
+    /** How long a download may go without a byte before it is given up, unless a command sets it. */
+    static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(60);
 
     /**
-     * @param onBytes called from the reading thread with the file bytes received so far (the
-     *                demo uses it to stop a secondary midway); must be quick
+     * @param onBytes      called from the reading thread with the file bytes received so far
+     *                     (the demo uses it to stop a secondary midway); must be quick
+     * @param stallTimeout a download that receives nothing for this long is given up: the
+     *                     session's heartbeats keep a healthy but silent session open forever,
+     *                     so only the application can tell that its transfer stopped moving
      */
-    Fetcher(Target target, Path output, ClientConfig config, Progress.Mode progress, PrintStream out, LongConsumer onBytes) {
+    Fetcher(Target target, Path output, ClientConfig config, Progress.Mode progress, PrintStream out, LongConsumer onBytes,
+            Duration stallTimeout) {
         this.target = target;
         this.output = output;
         this.config = config;
         this.progress = progress;
         this.out = out;
         this.onBytes = onBytes;
+        this.stallTimeout = stallTimeout;
     }
 
     /** Downloads the file. */
@@ -136,9 +146,17 @@ final class Fetcher {
             session.addPathListener(event -> {
                 if (!over.get()) say.accept(describe(event));
             });
+            StallWatch watch = new StallWatch(session, stallTimeout);
             try {
-                return download(session, asked);
+                return download(session, asked, watch);
+            } catch (CliException e) {
+                if (watch.stalled()) {
+                    throw new CliException(CliException.FAILED, "the download stalled: nothing arrived for "
+                            + stallTimeout.toSeconds() + " s (" + e.getMessage() + ")");
+                }
+                throw e;
             } finally {
+                watch.close();
                 over.set(true);   // closing the session closes every path: no news
             }
         }
@@ -162,7 +180,7 @@ final class Fetcher {
         }
     }
 
-    private Result download(KwikSession session, Instant asked) throws CliException, InterruptedException {
+    private Result download(KwikSession session, Instant asked, StallWatch watch) throws CliException, InterruptedException {
         KwikStream stream;
         AppProtocol.Header header;
         try {
@@ -171,7 +189,11 @@ final class Fetcher {
                     + config.streamReceiveWindow())));
             stream.close();
             String line = AppProtocol.readLine(stream.inputStream());
-            while (AppProtocol.WAIT.equals(line)) line = AppProtocol.readLine(stream.inputStream());
+            while (AppProtocol.WAIT.equals(line)) {
+                watch.progress();
+                line = AppProtocol.readLine(stream.inputStream());
+            }
+            watch.progress();
             if (line == null) throw new CliException(CliException.FAILED, "the primary closed the stream without answering");
             if (line.startsWith(AppProtocol.ERR + " ")) throw refusal(line);
             header = AppProtocol.Header.parse(line);
@@ -194,6 +216,7 @@ final class Fetcher {
             String note = "";
             while ((n = in.read(buffer)) >= 0) {
                 if (n == 0) continue;
+                watch.progress();
                 received += n;
                 if (received > header.size()) {
                     throw new CliException(CliException.MISMATCH, "size mismatch: received more than the "
@@ -341,6 +364,46 @@ final class Fetcher {
             Files.deleteIfExists(file);
         } catch (IOException e) {
             // nothing more to do
+        }
+    }
+
+    /**
+     * Closes the session when a download has received nothing for the stall timeout, which
+     * wakes the blocked read with an error; checked once a second on a daemon thread.
+     */
+    private static final class StallWatch implements AutoCloseable {
+        private final Thread thread;
+        private volatile long lastProgressNanos = System.nanoTime();
+        private volatile boolean stalled;
+
+        StallWatch(KwikSession session, Duration timeout) {
+            this.thread = Thread.ofPlatform().daemon().name("kwik-fetch-stall-watch").start(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        Thread.sleep(1_000);
+                        if (System.nanoTime() - lastProgressNanos > timeout.toNanos()) {
+                            stalled = true;
+                            session.close();
+                            return;
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    // the download ended
+                }
+            });
+        }
+
+        void progress() {
+            lastProgressNanos = System.nanoTime();
+        }
+
+        boolean stalled() {
+            return stalled;
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
         }
     }
 }

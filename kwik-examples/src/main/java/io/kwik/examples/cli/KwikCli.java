@@ -145,6 +145,16 @@ public final class KwikCli implements Callable<Integer> {
                         + "default, 1 s, is tight on a busy machine).")
         double pathSeconds;
 
+        /** Only the client uses it; {@code kwik serve} ignores it. */
+        @Option(names = "--stall-timeout", paramLabel = "SECONDS", defaultValue = "60",
+                description = "Client: a download that receives nothing for this long is given up. Default: ${DEFAULT-VALUE} s.")
+        double stallSeconds;
+
+        /** The client's stall timeout, checked. */
+        Duration stallTimeout() throws CliException {
+            return seconds("--stall-timeout", stallSeconds);
+        }
+
         @Option(names = {"-v", "--verbose"}, description = "Log what the engine does, and show stack traces.")
         void verbose(boolean on) {
             verbose = on;

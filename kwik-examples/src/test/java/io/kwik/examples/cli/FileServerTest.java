@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.kwik.api.ClientConfig;
+import io.kwik.api.Kwik;
+import io.kwik.api.KwikListener;
+import io.kwik.api.KwikSession;
+import io.kwik.api.KwikStream;
 import io.kwik.api.PathStatus;
 import io.kwik.api.ServerConfig;
 
@@ -66,7 +71,8 @@ final class FileServerTest {
                 ClientConfig.builder().trustedCertificates(List.of(certificate.certificate()))
                         .handshakeTimeout(Duration.ofSeconds(30)).pathTimeout(Duration.ofSeconds(5))
                         .streamReceiveWindow(16 << 20).build(),
-                Progress.Mode.NONE, new PrintStream(printed, true, StandardCharsets.UTF_8), bytes -> {}).fetch();
+                Progress.Mode.NONE, new PrintStream(printed, true, StandardCharsets.UTF_8), bytes -> {},
+                Fetcher.DEFAULT_STALL_TIMEOUT).fetch();
 
         String report = "log:\n" + String.join("\n", log) + "\nprinted:\n" + printed.toString(StandardCharsets.UTF_8);
         assertThat(sha256(output)).as(report).isEqualTo(sha256(good.resolve("f.bin")));
@@ -95,10 +101,52 @@ final class FileServerTest {
             Path output = dir.resolve(name + ".out");
             Fetcher.Result result = new Fetcher(new Fetcher.Target("localhost", primary.localAddress().getPort(), "/" + name),
                     output, client, Progress.Mode.NONE, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                    bytes -> {}).fetch();
+                    bytes -> {}, Fetcher.DEFAULT_STALL_TIMEOUT).fetch();
             assertThat(Files.readAllBytes(output)).as(name).isEqualTo(Files.readAllBytes(root.resolve(name)));
             assertThat(result.size()).isEqualTo(Files.size(root.resolve(name)));
             assertThat(result.table().rows()).extracting(PathTable.Row::id).containsExactly("p0");
+        }
+    }
+
+    /**
+     * A primary that announces a file, sends 64 KiB of it and then nothing, over a healthy
+     * session: the heartbeats keep that session open, so the client's stall timeout must end
+     * the download, with a one-line reason, instead of waiting forever.
+     */
+    @Test
+    void aDownloadThatStopsMovingIsGivenUpAfterTheStallTimeout() throws Exception {
+        SelfSigned certificate = SelfSigned.generate(Duration.ofDays(1));
+        ServerConfig config = ServerConfig.builder().certificateChain(List.of(certificate.certificate()))
+                .privateKey(certificate.privateKey()).handshakeTimeout(Duration.ofSeconds(30)).build();
+        byte[] sent = new byte[64 * 1024];
+        try (KwikListener listener = Kwik.listen(new InetSocketAddress("127.0.0.1", 0), config)) {
+            Thread server = Thread.ofVirtual().start(() -> {
+                try {
+                    KwikSession session = listener.accept();
+                    KwikStream stream = session.acceptStream();
+                    AppProtocol.readLine(stream.inputStream());
+                    stream.write(ByteBuffer.wrap(AppProtocol.line(AppProtocol.OK + " " + (1 << 20) + " " + "0".repeat(64))));
+                    stream.write(ByteBuffer.wrap(sent));
+                    Thread.sleep(Long.MAX_VALUE);   // holds the stream open, sending nothing more
+                } catch (Exception e) {
+                    // ends with the listener
+                }
+            });
+            Path output = dir.resolve("stalled.bin");
+            ClientConfig client = ClientConfig.builder().trustedCertificates(List.of(certificate.certificate()))
+                    .serverName("localhost").handshakeTimeout(Duration.ofSeconds(30)).build();
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> new Fetcher(new Fetcher.Target("127.0.0.1", listener.localAddress().getPort(), "/f"),
+                    output, client, Progress.Mode.NONE, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    bytes -> {}, Duration.ofSeconds(2)).fetch())
+                    .isInstanceOfSatisfying(CliException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(CliException.FAILED);
+                        assertThat(e.getMessage()).startsWith("the download stalled: nothing arrived for 2 s")
+                                .contains(sent.length + " of " + (1 << 20) + " bytes").doesNotContain("\n");
+                    });
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("how long the fetch took").isLessThan(Duration.ofSeconds(60));
+            assertThat(output.resolveSibling("stalled.bin.kwik-part")).as("the partial file").doesNotExist();
+            server.interrupt();
         }
     }
 
