@@ -1,5 +1,6 @@
 package io.kwik.engine.path;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -9,25 +10,25 @@ import java.util.function.LongSupplier;
  */
 public final class Liveness {
     private final LongSupplier clock;
-    private volatile long lastHeardNanos;
+    private final AtomicLong lastHeardNanos;
     private volatile long lastPingNanos;
 
     /** @param clock nanoseconds, like {@link System#nanoTime()}; silence is counted from now */
     public Liveness(LongSupplier clock) {
         this.clock = clock;
         long now = clock.getAsLong();
-        this.lastHeardNanos = now;
+        this.lastHeardNanos = new AtomicLong(now);
         this.lastPingNanos = now;
     }
 
     /** Something arrived from the peer. */
     public void heard() {
-        lastHeardNanos = clock.getAsLong();
+        lastHeardNanos.set(clock.getAsLong());
     }
 
     /** When something last arrived from the peer, in {@code clock} nanoseconds. */
     public long lastHeardNanos() {
-        return lastHeardNanos;
+        return lastHeardNanos.get();
     }
 
     /** A ping just left; returns its nonce, the time it left. */
@@ -48,7 +49,11 @@ public final class Liveness {
      */
     public void forgive(long lateNanos) {
         long now = clock.getAsLong();
-        long shifted = lastHeardNanos + lateNanos;
-        lastHeardNanos = shifted - now > 0 ? now : shifted;
+        // atomic, so that something heard meanwhile is never moved back in time
+        lastHeardNanos.updateAndGet(heard -> {
+            long shifted = heard + lateNanos;
+            long capped = shifted - now > 0 ? now : shifted;
+            return capped - heard > 0 ? capped : heard;
+        });
     }
 }

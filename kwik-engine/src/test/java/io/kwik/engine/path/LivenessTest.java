@@ -34,4 +34,12 @@ class LivenessTest {
         liveness.forgive(10_000);
         assertThat(liveness.lastHeardNanos()).isEqualTo(now.get());
     }
+
+    @Test
+    void forgivingNeverMovesSomethingHeardLaterBackInTime() {
+        now.addAndGet(1_000);
+        liveness.heard();
+        liveness.forgive(-500);
+        assertThat(liveness.lastHeardNanos()).isEqualTo(now.get());
+    }
 }
