@@ -151,6 +151,11 @@ public final class PathConnection {
         control.send(Messages.delimited(frame));
     }
 
+    /** Queues a control frame if the control queue has room now; never waits. */
+    public boolean offerControl(ControlFrame frame) {
+        return control.offer(Messages.delimited(frame));
+    }
+
     /**
      * Queues a relayed message on this path's raw stream, opening it on first use; waits while
      * the raw stream's queue is full, which pushes back on whoever relays.

@@ -324,13 +324,20 @@ final class ClientRole implements SessionRole {
         }
     }
 
-    /** Pings {@code connection} if it is quiet or owes us an acknowledgement, and was not pinged since {@code quietSinceNanos}. */
+    /**
+     * Pings {@code connection} if it is quiet or owes us an acknowledgement, and was not pinged
+     * since {@code quietSinceNanos}. Never waits: a path whose control queue is full must not
+     * hold up the heartbeat of the others, and a ping would not get through it anyway.
+     */
     private static void ping(PathConnection connection, long quietSinceNanos) {
         Liveness liveness = connection.liveness();
         boolean quiet = liveness.lastHeardNanos() - quietSinceNanos < 0;
         if ((quiet || connection.sendWindow().ackOverdue(AckTracker.MAX_ACK_DELAY))
                 && liveness.lastPingNanos() - quietSinceNanos < 0) {
-            sendTo(connection, ControlFrame.newBuilder().setPing(Ping.newBuilder().setNonce(liveness.pinged())).build());
+            ControlFrame ping = ControlFrame.newBuilder().setPing(Ping.newBuilder().setNonce(liveness.pinged())).build();
+            if (!connection.offerControl(ping)) {
+                LOG.log(Level.DEBUG, "no room for a ping on {0}: its control queue is full", connection.pathId());
+            }
         }
     }
 

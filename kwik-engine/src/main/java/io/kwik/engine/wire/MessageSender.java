@@ -69,6 +69,24 @@ public final class MessageSender {
         }
     }
 
+    /**
+     * Queues one encoded message only if there is room now, for messages that must not make
+     * their caller wait, such as heartbeat pings: a queue that is full is not draining, and
+     * one more message would not get through either.
+     *
+     * @return whether it was queued
+     */
+    public boolean offer(byte[] message) {
+        if (message.length == 0) throw new IllegalArgumentException("empty message");
+        int budget = budget(message);
+        if (finished || !bytes.tryAcquire(budget)) return false;
+        if (!queue.offer(message)) {
+            bytes.release(budget);
+            return false;
+        }
+        return true;
+    }
+
     /** Sends FIN on the stream after every message queued so far. Idempotent. */
     public void finish() {
         if (finished) return;
