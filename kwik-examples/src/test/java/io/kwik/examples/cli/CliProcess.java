@@ -1,14 +1,10 @@
 package io.kwik.examples.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +16,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import io.kwik.examples.jpms.ExampleJvm;
 
 /**
  * The {@code kwik} command line as a child process: a new JVM with an empty class path and, on
@@ -55,9 +53,9 @@ final class CliProcess implements AutoCloseable {
         command.add("-ea");
         command.add("--enable-native-access=io.netty.common,org.jline.nativ");
         if (Runtime.version().feature() >= 23) command.add("--sun-misc-unsafe-memory-access=allow");
-        command.addAll(Arrays.asList(property("kwik.examples.jvmArgs").trim().split("\\s+")));
+        command.addAll(Arrays.asList(ExampleJvm.property("kwik.examples.jvmArgs").trim().split("\\s+")));
         command.add("--module-path");
-        command.add(modulePath());
+        command.add(ExampleJvm.modulePath());
         command.add("-m");
         command.add("io.kwik.examples/" + KwikCli.class.getName());
         command.addAll(Arrays.asList(arguments));
@@ -170,20 +168,5 @@ final class CliProcess implements AutoCloseable {
         if (!process.isAlive()) return;
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-
-    private static String modulePath() throws IOException {
-        Path runtimePath = Path.of(property("kwik.examples.runtimePathFile"));
-        assertThat(runtimePath).as("written by dependency:build-classpath; run the test through Maven").exists();
-        String dependencies = Files.readString(runtimePath, StandardCharsets.UTF_8).trim();
-        String classes = property("kwik.examples.classes");
-        return dependencies.isEmpty() ? classes : classes + File.pathSeparator + dependencies;
-    }
-
-    private static String property(String name) {
-        String value = System.getProperty(name);
-        assertThat(value).as("system property %s, set by this module's pom.xml; run the test through Maven", name)
-                .isNotBlank();
-        return value;
     }
 }

@@ -2,7 +2,6 @@ package io.kwik.examples.jpms;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -175,28 +174,13 @@ final class PureModulePathTest {
         command.add("-ea");
         // Netty loads its QUIC native library through JNI; JDK 22+ asks for the permission
         command.add("--enable-native-access=io.netty.common");
-        command.addAll(Arrays.asList(property("kwik.examples.jvmArgs").trim().split("\\s+")));
+        command.addAll(Arrays.asList(ExampleJvm.property("kwik.examples.jvmArgs").trim().split("\\s+")));
         command.add("--module-path");
-        command.add(modulePath());
+        command.add(ExampleJvm.modulePath());
         command.add("-m");
         command.add("io.kwik.examples/" + main.getName());
         command.addAll(Arrays.asList(arguments));
         return command;
-    }
-
-    private static String modulePath() throws IOException {
-        Path runtimePath = Path.of(property("kwik.examples.runtimePathFile"));
-        assertThat(runtimePath).as("written by dependency:build-classpath; run the test through Maven").exists();
-        String dependencies = Files.readString(runtimePath, StandardCharsets.UTF_8).trim();
-        String classes = property("kwik.examples.classes");
-        return dependencies.isEmpty() ? classes : classes + File.pathSeparator + dependencies;
-    }
-
-    private static String property(String name) {
-        String value = System.getProperty(name);
-        assertThat(value).as("system property %s, set by this module's pom.xml; run the test through Maven", name)
-                .isNotBlank();
-        return value;
     }
 
     /** Checks on a finished or running process's standard output lines. */
