@@ -79,6 +79,10 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     /** Bytes the server's handler has read or written so far, and what it is doing: for failure messages. */
     private final AtomicLong serverBytes = new AtomicLong();
     private volatile String serverStep = "no stream yet";
+    /** The server's end of the stream under test, for failure messages. */
+    private volatile QuicStream serverStream;
+    /** The client's end of the stream under test, for failure messages. */
+    private volatile QuicStream clientStream;
     private ScheduledExecutorService timer;
 
     /**
@@ -136,6 +140,7 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     /** Reads the stream to its end, then answers {@code "<size> <sha256>"} and FIN. */
     private StreamHandler digest() {
         return (connection, stream) -> {
+            serverStream = stream;
             serverStep = "reading";
             StreamIo.Received received = readAllWithProgress(stream.input(), Long.MAX_VALUE, new CompletableFuture<>(),
                     serverBytes);
@@ -149,6 +154,7 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     /** Reads a request of two longs (seed, length) to its FIN, then writes that payload and FIN. */
     private StreamHandler download() {
         return (connection, stream) -> {
+            serverStream = stream;
             serverStep = "reading the request";
             ByteBuffer request = ByteBuffer.wrap(StreamIo.readExactly(stream.input(), 2 * Long.BYTES));
             long seed = request.getLong();
@@ -201,8 +207,8 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     private AssertionError failure(Throwable cause, QuicConnection client, String progress, long start) {
         return new AssertionError(provider().name() + ": transfer failed after " + seconds(System.nanoTime() - start)
                 + " (" + progress + "); proxy: " + proxy.counters() + "; client: " + describe(client)
-                + "; server handler: " + serverStep + ", " + serverBytes.get() + " bytes; server: " + describe(accepted),
-                cause);
+                + "; client stream: " + clientStream + "; server handler: " + serverStep + ", " + serverBytes.get()
+                + " bytes; server: " + describe(accepted) + "; server stream: " + serverStream, cause);
     }
 
     private static String describe(QuicConnection connection) {
@@ -224,6 +230,7 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     void required_R11_lossyLinkDeliversByteExact(TestReporter reporter) throws Exception {
         QuicConnection client = connectThroughProxy(digest(), DropPolicy.randomLoss(LOSS, LOSS_SEED), reporter);
         QuicStream stream = TransportFixture.open(client, STEP);
+        clientStream = stream;
         CompletableFuture<byte[]> answer = Waits.async("digest", () -> stream.input().readAllBytes());
         AtomicLong written = new AtomicLong();
 
@@ -261,6 +268,7 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     void required_R11_blackholeShorterThanIdleTimeoutIsSurvivedByteExact(TestReporter reporter) throws Exception {
         QuicConnection client = connectThroughProxy(download(), DropPolicy.none(), reporter);
         QuicStream stream = TransportFixture.open(client, STEP);
+        clientStream = stream;
         CompletableFuture<Long> firstMiB = new CompletableFuture<>();
         AtomicLong read = new AtomicLong();
         CompletableFuture<StreamIo.Received> body = Waits.async("download",

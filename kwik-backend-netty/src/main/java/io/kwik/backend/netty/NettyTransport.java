@@ -39,6 +39,7 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelBootstrap;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -137,6 +138,7 @@ final class NettyTransport implements QuicTransport {
                     .remoteAddress(remote)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(config.limits()));
             QuicSettings.forEachStreamOption(quic::streamOption);
+            QuicSettings.qlog(context.name()).ifPresent(q -> quic.option(QuicChannelOption.QLOG, q));
             quic.connect().addListener(connected -> {
                 if (!connected.isSuccess()) {
                     udp.close();
@@ -188,6 +190,7 @@ final class NettyTransport implements QuicTransport {
                     .handler(server.connectionInitializer())
                     .streamHandler(new NettyConnection.StreamInitializer(null, true));
             QuicSettings.forEachStreamOption(builder::streamOption);
+            QuicSettings.qlog(context.name()).ifPresent(q -> builder.option(QuicChannelOption.QLOG, q));
             codec = builder.build();
         } catch (RuntimeException e) {
             throw new IOException("invalid TLS configuration: " + e.getMessage(), e);

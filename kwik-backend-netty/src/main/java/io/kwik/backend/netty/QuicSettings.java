@@ -1,6 +1,9 @@
 package io.kwik.backend.netty;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.kwik.spi.ClientTransportConfig;
@@ -9,6 +12,7 @@ import io.kwik.spi.TransportLimits;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.handler.codec.quic.QLogConfiguration;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
@@ -94,6 +98,20 @@ final class QuicSettings {
         sink.option(ChannelOption.AUTO_READ, false);
         sink.option(ChannelOption.ALLOW_HALF_CLOSURE, true);
         sink.option(ChannelOption.RCVBUF_ALLOCATOR, STREAM_RECEIVE_ALLOCATOR);
+    }
+
+    /** The system property naming a directory for quiche's qlog files; unset means no qlog. */
+    static final String QLOG_PROPERTY = "io.kwik.netty.qlogDir";
+
+    /**
+     * A qlog configuration when {@value #QLOG_PROPERTY} names an existing directory: quiche
+     * then writes one JSON-SEQ file per connection there (every packet, frame and recovery
+     * event; megabytes per second of traffic), for diagnosing a stall. Off by default.
+     */
+    static Optional<QLogConfiguration> qlog(String transportName) {
+        String directory = System.getProperty(QLOG_PROPERTY);
+        if (directory == null || !Files.isDirectory(Path.of(directory))) return Optional.empty();
+        return Optional.of(new QLogConfiguration(directory, transportName, "KWIK netty backend"));
     }
 
     /** Receives stream channel options; lets one list serve both Netty bootstraps. */

@@ -207,6 +207,7 @@ class NettyTransportTest {
         QuicConnection client = fixture.connect(server, TransportLimits.DEFAULTS, STEP);
         QuicStream stream = TransportFixture.open(client, STEP);
         stream.output().write(new byte[100]);
+        stream.output().flush();
         Waits.await(firstBytes, STEP, "first bytes");
 
         stream.reset(1234);
@@ -230,6 +231,7 @@ class NettyTransportTest {
         QuicConnection client = fixture.connect(server, TransportLimits.DEFAULTS, STEP);
         QuicStream stream = TransportFixture.open(client, STEP);
         stream.output().write(new byte[10]);
+        stream.output().flush();
 
         stream.stopSending(5);
 

@@ -82,6 +82,16 @@ public final class SendWindow {
         }
     }
 
+    /** Whether {@code bytes} more fit the window now, so that {@link #awaitRoom} would not wait. */
+    public boolean hasRoom(int bytes) {
+        lock.lock();
+        try {
+            return closed || inFlight == 0 || inFlight + bytes <= window;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A data packet went out. Packet numbers must come in order, from 0. */
     public void onSent(long packetNumber, int bytes) {
         lock.lock();

@@ -96,6 +96,10 @@ final class RealStream {
                     next = queue.poll();
                 }
                 int estimate = sizes.maxPacketSize() - room;
+                // a transport may hold written bytes until flush (the SPI allows it; Netty's
+                // backend holds back the last buffer so a FIN can ride with it): the packets
+                // already written must leave before this thread waits for their ACKs
+                if (!path.sendWindow().hasRoom(estimate)) out.flush();
                 if (!path.sendWindow().awaitRoom(estimate)) {
                     // the path closed while this packet waited for the window
                     queue.closeAndDrain();

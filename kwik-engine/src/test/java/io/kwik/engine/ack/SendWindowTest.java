@@ -150,6 +150,16 @@ class SendWindowTest {
     }
 
     @Test
+    void hasRoomSaysWhetherAWriterWouldWait() throws Exception {
+        assertThat(window.hasRoom(PACKET)).as("an empty window").isTrue();
+        int packets = (int) (SendWindow.INITIAL_WINDOW / PACKET);
+        for (int i = 0; i < packets; i++) window.onSent(i, PACKET);
+        assertThat(window.hasRoom(PACKET)).as("a full window").isFalse();
+        window.onAck(0, 0, 0);
+        assertThat(window.hasRoom(PACKET)).as("after one packet was acknowledged").isTrue();
+    }
+
+    @Test
     void closingWakesWaitingWriters() throws Exception {
         int packets = (int) (SendWindow.INITIAL_WINDOW / PACKET);
         for (int i = 0; i < packets; i++) window.onSent(i, PACKET);
