@@ -33,10 +33,16 @@ public final class AckTracker {
         void send(AckFrame frame) throws IOException;
     }
 
+    /** Runs {@code task} once after {@code delayNanos}; the production one is the engine's timer thread. */
+    interface Timer {
+        void schedule(Runnable task, long delayNanos);
+    }
+
     private final String pathId;
     private final LongSupplier clock;
     private final Supplier<Duration> rtt;
     private final Sink sink;
+    private final Timer timer;
     private final ReentrantLock lock = new ReentrantLock();
     private final long[] pending = new long[PACKETS_PER_ACK];
     private int count;
@@ -45,10 +51,18 @@ public final class AckTracker {
     private volatile boolean closed;
 
     public AckTracker(String pathId, LongSupplier clock, Supplier<Duration> rtt, Sink sink) {
+        // the timer thread must not wait on the control stream's queue
+        this(pathId, clock, rtt, sink, (task, delayNanos) -> Timers.scheduler().schedule(
+                () -> Thread.ofVirtual().name(pathId + "-ack").start(task), delayNanos, TimeUnit.NANOSECONDS));
+    }
+
+    /** With {@code timer} for the delayed acknowledgement, so a test can decide when it fires. */
+    AckTracker(String pathId, LongSupplier clock, Supplier<Duration> rtt, Sink sink, Timer timer) {
         this.pathId = pathId;
         this.clock = clock;
         this.rtt = rtt;
         this.sink = sink;
+        this.timer = timer;
     }
 
     /** A data packet arrived; may send an acknowledgement from the calling thread. */
@@ -70,9 +84,7 @@ public final class AckTracker {
         if (due != null) send(due);
         if (arm) {
             long delay = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(rtt.get().toNanos() / 4, MAX_ACK_DELAY.toNanos()));
-            // the timer thread must not wait on the control stream's queue
-            Timers.scheduler().schedule(() -> Thread.ofVirtual().name(pathId + "-ack").start(this::flush),
-                    delay, TimeUnit.NANOSECONDS);
+            timer.schedule(this::flush, delay);
         }
     }
 
