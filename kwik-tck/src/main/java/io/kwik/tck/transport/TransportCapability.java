@@ -10,5 +10,11 @@ public enum TransportCapability {
     /** STOP_SENDING from the peer makes the local output fail with {@code StreamResetException}. */
     STOP_SENDING,
     /** The reason phrase of the peer's CONNECTION_CLOSE reaches {@code ConnectionClose.reason()}. */
-    CLOSE_REASON_PHRASE
+    CLOSE_REASON_PHRASE,
+    /**
+     * A FIN sent on its own (a STREAM frame without data, after every byte was flushed and
+     * acknowledged) is retransmitted when it is lost, so the peer still reads the end of the
+     * stream.
+     */
+    LOST_FIN_ONLY_FRAME_RETRANSMITTED
 }
