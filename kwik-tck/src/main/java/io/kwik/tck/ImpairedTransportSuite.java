@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,6 +91,8 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     private volatile QuicStream serverStream;
     /** The client's end of the stream under test, for failure messages. */
     private volatile QuicStream clientStream;
+    /** The client's connection in the FIN tests, for failure messages. */
+    private QuicConnection clientConnection;
     private ScheduledExecutorService timer;
 
     /**
@@ -354,7 +357,8 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
         policy.armed.set(true);
         long start = System.nanoTime();
         sendRequest(stream);
-        readAnswerAndEnd(stream, start, () -> "the small datagram after the answer dropped: " + policy.dropped.get());
+        readToTheEnd(stream, FIN_ANSWER_BYTES, start,
+                () -> "the small datagram after the answer dropped: " + policy.dropped.get());
         report(reporter, "fin", String.format("end of stream %s after the request; %s; proxy: %s",
                 seconds(System.nanoTime() - start), policy.dropped.get() ? "the FIN's own datagram was dropped"
                         : "no small datagram followed the answer (the FIN went with the data)", proxy.counters()));
@@ -385,15 +389,12 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
         }
         armed.set(true);
         finNow.complete(null);
-        readAnswerAndEnd(stream, start, () -> "the FIN's datagram dropped: " + dropped.get(), 0);
+        readToTheEnd(stream, 0, start, () -> "the FIN's datagram dropped: " + dropped.get());
         assertThat(dropped.get()).as("the first datagram after the close, dropped").isTrue();
         report(reporter, "fin", String.format("end of stream %s after the request; proxy: %s",
                 seconds(System.nanoTime() - start), proxy.counters()));
         assertNoHandlerFailures();
     }
-
-    /** The client connection of the FIN tests, for failure messages. */
-    private QuicConnection clientConnection;
 
     /**
      * Connects through a proxy with {@code policy} to a server that reads a request to its
@@ -426,14 +427,11 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
         }
     }
 
-    private void readAnswerAndEnd(QuicStream stream, long start, java.util.function.Supplier<String> state)
-            throws Exception {
-        readAnswerAndEnd(stream, start, state, FIN_ANSWER_BYTES);
-    }
-
-    /** Reads {@code answerBytes} more, then requires the end of the stream within {@link #FIN_RETRANSMISSION}. */
-    private void readAnswerAndEnd(QuicStream stream, long start, java.util.function.Supplier<String> state,
-                                  int answerBytes) throws Exception {
+    /**
+     * Reads {@code answerBytes} more, then requires the end of the stream within
+     * {@link #FIN_RETRANSMISSION}; a failure names {@code state}.
+     */
+    private void readToTheEnd(QuicStream stream, int answerBytes, long start, Supplier<String> state) throws Exception {
         try {
             Waits.within(STEP, "reading the answer", () -> StreamIo.readExactly(stream.input(), answerBytes));
             int end = Waits.within(FIN_RETRANSMISSION, "the end of the stream after its FIN was lost",
