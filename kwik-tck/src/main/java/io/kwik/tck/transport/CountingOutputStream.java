@@ -30,4 +30,15 @@ public final class CountingOutputStream extends FilterOutputStream {
         out.write(b, off, len);
         count.addAndGet(len);
     }
+
+    /**
+     * Closes the stream underneath without flushing it first, as {@code FilterOutputStream}
+     * would: the SPI's {@code close()} already sends FIN after every byte, and a flush just
+     * before it makes the FIN travel alone on a backend that holds data until then (Netty's),
+     * where a lost FIN-only frame is never sent again (cloudflare/quiche#2525).
+     */
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
 }

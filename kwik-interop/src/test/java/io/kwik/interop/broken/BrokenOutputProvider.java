@@ -1,6 +1,5 @@
 package io.kwik.interop.broken;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import io.kwik.spi.ClientTransportConfig;
 import io.kwik.spi.ConnectionClose;
@@ -21,20 +21,28 @@ import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportStats;
 
 /**
- * A deliberately broken backend for testing the kit itself: it wraps a real one, and every
- * stream it hands out silently drops the last byte written before FIN — the kind of bug the
- * Netty backend had to avoid (a FIN sent while writes were still queued).
+ * A deliberately broken backend for testing the kit itself: it wraps a real one and passes
+ * the output of every stream it hands out through a breaker ({@link TruncatingOutput},
+ * {@link FinAfterFlushLosingOutput}). Everything else is the real backend's.
  */
-final class TruncatingProvider implements QuicTransportProvider {
+final class BrokenOutputProvider implements QuicTransportProvider {
     private final QuicTransportProvider real;
+    private final String flaw;
+    private final UnaryOperator<OutputStream> breaker;
 
-    TruncatingProvider(QuicTransportProvider real) {
+    /**
+     * @param flaw    appended to the real backend's name
+     * @param breaker wraps the real output of each stream
+     */
+    BrokenOutputProvider(QuicTransportProvider real, String flaw, UnaryOperator<OutputStream> breaker) {
         this.real = real;
+        this.flaw = flaw;
+        this.breaker = breaker;
     }
 
     @Override
     public String name() {
-        return real.name() + "-truncating";
+        return real.name() + "-" + flaw;
     }
 
     @Override
@@ -63,7 +71,7 @@ final class TruncatingProvider implements QuicTransportProvider {
         return new QuicTransport() {
             @Override
             public CompletableFuture<QuicConnection> connect(InetSocketAddress remote, ClientTransportConfig config) {
-                return transport.connect(remote, config).thenApply(TruncatingProvider::wrap);
+                return transport.connect(remote, config).thenApply(BrokenOutputProvider.this::wrap);
             }
 
             @Override
@@ -79,11 +87,11 @@ final class TruncatingProvider implements QuicTransportProvider {
         };
     }
 
-    private static QuicConnection wrap(QuicConnection connection) {
+    private QuicConnection wrap(QuicConnection connection) {
         return new QuicConnection() {
             @Override
             public CompletableFuture<QuicStream> openBidirectionalStream() {
-                return connection.openBidirectionalStream().thenApply(TruncatingProvider::wrap);
+                return connection.openBidirectionalStream().thenApply(BrokenOutputProvider.this::wrap);
             }
 
             @Override
@@ -123,29 +131,8 @@ final class TruncatingProvider implements QuicTransportProvider {
         };
     }
 
-    private static QuicStream wrap(QuicStream stream) {
-        OutputStream truncating = new FilterOutputStream(stream.output()) {
-            private int held = -1;
-
-            @Override
-            public void write(int b) throws IOException {
-                if (held >= 0) out.write(held);
-                held = b & 0xFF;
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (len == 0) return;
-                if (held >= 0) out.write(held);
-                out.write(b, off, len - 1);
-                held = b[off + len - 1] & 0xFF;
-            }
-
-            @Override
-            public void close() throws IOException {
-                out.close();
-            }
-        };
+    private QuicStream wrap(QuicStream stream) {
+        OutputStream broken = breaker.apply(stream.output());
         return new QuicStream() {
             @Override
             public long id() {
@@ -159,7 +146,7 @@ final class TruncatingProvider implements QuicTransportProvider {
 
             @Override
             public OutputStream output() {
-                return truncating;
+                return broken;
             }
 
             @Override
