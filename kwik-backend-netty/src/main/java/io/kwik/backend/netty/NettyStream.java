@@ -54,9 +54,10 @@ import io.netty.util.concurrent.Future;
  *
  * <h2>FIN, and the one buffer held back</h2>
  * The quiche inside Netty 4.2.18 never retransmits a STREAM frame that carries only the FIN
- * (no data) once the bytes before it are acknowledged: {@code SendBuf::retransmit} ignores a
- * lost range of length zero, so the peer's reader waits for the end of the stream until the
- * idle timeout (cloudflare/quiche#2525; the fix, #2665, is not released). The TCK's lossy
+ * (no data) once the bytes before it are acknowledged: it counts the sending side complete
+ * when its bytes are acknowledged, whether or not the frame with the FIN was, so the peer's
+ * reader waits for the end of the stream until the idle timeout (cloudflare/quiche#2525; the
+ * proposed fix, #2665, is not released). The TCK's lossy
  * transfer hit this: the answer arrived, its FIN-only frame was lost, and a qlog showed no
  * retransmission in the 30 s before the idle timeout. So the FIN travels with data whenever
  * it can: the last buffer of every {@code write} is held back until the next {@code write},
