@@ -75,7 +75,7 @@ public final class SendWindow {
     public boolean awaitRoom(int bytes) throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            while (!closed && inFlight > 0 && inFlight + bytes > window) room.await();
+            while (!closed && !fits(bytes)) room.await();
             return !closed;
         } finally {
             lock.unlock();
@@ -86,10 +86,15 @@ public final class SendWindow {
     public boolean hasRoom(int bytes) {
         lock.lock();
         try {
-            return closed || inFlight == 0 || inFlight + bytes <= window;
+            return closed || fits(bytes);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Called with the lock held: a packet always fits an empty window. */
+    private boolean fits(int bytes) {
+        return inFlight == 0 || inFlight + bytes <= window;
     }
 
     /** A data packet went out. Packet numbers must come in order, from 0. */

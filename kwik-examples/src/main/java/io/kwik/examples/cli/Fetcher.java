@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -151,8 +152,10 @@ final class Fetcher {
                 return download(session, asked, watch);
             } catch (CliException e) {
                 if (watch.stalled()) {
+                    // --stall-timeout takes fractions of a second, which toSeconds() would drop
+                    String seconds = BigDecimal.valueOf(stallTimeout.toMillis(), 3).stripTrailingZeros().toPlainString();
                     throw new CliException(CliException.FAILED, "the download stalled: nothing arrived for "
-                            + stallTimeout.toSeconds() + " s (" + e.getMessage() + ")");
+                            + seconds + " s (" + e.getMessage() + ")");
                 }
                 throw e;
             } finally {
