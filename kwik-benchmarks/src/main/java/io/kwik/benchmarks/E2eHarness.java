@@ -143,12 +143,41 @@ public final class E2eHarness {
         final Process process;
         final Path log;
         final InetSocketAddress address;
+        final java.util.concurrent.BlockingQueue<String> usages;
 
-        Server(String name, Process process, Path log, InetSocketAddress address) {
+        Server(String name, Process process, Path log, InetSocketAddress address, java.util.concurrent.BlockingQueue<String> usages) {
             this.name = name;
             this.process = process;
             this.log = log;
             this.address = address;
+            this.usages = usages;
+        }
+
+        /** The server's CPU nanos and allocated bytes so far ({@link E2eSupport#usage()}), asked on its stdin. */
+        synchronized long[] usage() throws IOException, InterruptedException {
+            usages.clear();
+            OutputStream in = process.getOutputStream();
+            in.write("usage\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            String line = usages.poll(30, TimeUnit.SECONDS);
+            if (line == null) throw new IOException(name + " did not report its usage");
+            String[] fields = line.trim().split(" ");
+            return new long[] {Long.parseLong(fields[0]), Long.parseLong(fields[1])};
+        }
+    }
+
+    /** CPU and allocation of every JVM of a run at one moment: the client first, then each server. */
+    private record Usage(long clientCpuNanos, long clientAllocated, long serversCpuNanos, long serversAllocated) {
+        static Usage now(List<Server> servers) throws IOException, InterruptedException {
+            String[] client = E2eSupport.usage().split(" ");
+            long cpu = 0;
+            long allocated = 0;
+            for (Server server : servers) {
+                long[] usage = server.usage();
+                cpu += usage[0];
+                allocated += usage[1];
+            }
+            return new Usage(Long.parseLong(client[0]), Long.parseLong(client[1]), cpu, allocated);
         }
     }
 
@@ -223,11 +252,13 @@ public final class E2eHarness {
         Path log = options.logDir().resolve(name + ".log");
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
+        java.util.concurrent.BlockingQueue<String> usages = new java.util.concurrent.LinkedBlockingQueue<>();
         Thread.ofPlatform().daemon().name(name + "-stdout").start(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = out.readLine()) != null) {
                     if (!port.isDone() && line.startsWith("PORT ")) port.complete(Integer.parseInt(line.substring(5).trim()));
+                    else if (line.startsWith("USAGE ")) usages.add(line.substring(6));
                     else Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                 }
             } catch (IOException | RuntimeException e) {
@@ -237,9 +268,10 @@ public final class E2eHarness {
         });
         Server server;
         try {
-            server = new Server(name, process, log, new InetSocketAddress(E2eSupport.address(host), port.get(60, TimeUnit.SECONDS)));
+            server = new Server(name, process, log, new InetSocketAddress(E2eSupport.address(host), port.get(60, TimeUnit.SECONDS)),
+                    usages);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
-            stop(new Server(name, process, log, null));
+            stop(new Server(name, process, log, null, usages));
             throw new IOException("server " + name + " did not start (" + e + "); command " + command + "; log " + log
                     + ":\n" + tail(log), e);
         }
@@ -406,10 +438,13 @@ public final class E2eHarness {
                     Double rate = attempt(results, key, "run " + run, options.bytes(), cases.get(key));
                     if (rate != null) {
                         results.add(key, rate);
-                        line.append(String.format(Locale.ROOT, " %s %.1f", key, rate));
+                        List<Double> cpu = results.values.get(key + "-cpu");
+                        List<Double> alloc = results.values.get(key + "-alloc");
+                        line.append(String.format(Locale.ROOT, " %s %.1f MB/s %.2f s/GiB %.2f B/B;", key, rate,
+                                cpu.get(cpu.size() - 1), alloc.get(alloc.size() - 1)));
                     }
                 }
-                System.out.println(line + " MB/s");
+                System.out.println(line);
             }
         }
 
@@ -418,8 +453,25 @@ public final class E2eHarness {
             List<String> failed = results.failed.computeIfAbsent(key, k -> new ArrayList<>());
             if (failed.size() >= 2) return null;
             try {
+                List<Server> servers = new ArrayList<>(secondaries);
+                servers.add(0, primary);
+                servers.add(0, raw);
+                Usage before = Usage.now(servers);
                 double rate = transfer.run(bytes);
-                if (label.equals("warm-up")) System.out.printf(Locale.ROOT, "warm-up %s %s: %.1f MB/s%n", backend, key, rate);
+                Usage after = Usage.now(servers);
+                if (label.equals("warm-up")) {
+                    System.out.printf(Locale.ROOT, "warm-up %s %s: %.1f MB/s%n", backend, key, rate);
+                } else {
+                    // CPU seconds per GiB moved and bytes allocated per byte moved, every JVM of the run together
+                    double gib = bytes / (double) (1L << 30);
+                    long clientCpu = after.clientCpuNanos() - before.clientCpuNanos();
+                    long serversCpu = after.serversCpuNanos() - before.serversCpuNanos();
+                    long allocated = after.clientAllocated() - before.clientAllocated() + after.serversAllocated() - before.serversAllocated();
+                    results.add(key + "-cpu", (clientCpu + serversCpu) / 1e9 / gib);
+                    results.add(key + "-cpu-client", clientCpu / 1e9 / gib);
+                    results.add(key + "-cpu-servers", serversCpu / 1e9 / gib);
+                    results.add(key + "-alloc", allocated / (double) bytes);
+                }
                 return rate;
             } catch (Exception e) {
                 String why = describe(e);
@@ -860,6 +912,14 @@ public final class E2eHarness {
             String target = options.capMbit() > 0 ? "(see caps below)" : "(targets only with caps: run-capped.sh)";
             pair(t, r, "3 servers MB/s: 1-path KWIK | aggregate", "kwik1", "multi", 50, target);
         }
+        for (String[] c : List.of(new String[] {"1 stream", "raw1", "kwik1"},
+                new String[] {options.rawStreams() + " raw / " + options.kwikStreams() + " KWIK streams", "rawN", "kwikN"},
+                new String[] {"1-path KWIK | 3 servers", "kwik1", "multi"})) {
+            pair(t, r, "CPU s/GiB, all JVMs, " + c[0], c[1] + "-cpu", c[2] + "-cpu", 50, "(lower is better)");
+            pair(t, r, "  of which client", c[1] + "-cpu-client", c[2] + "-cpu-client", 50, "");
+            pair(t, r, "  of which servers", c[1] + "-cpu-servers", c[2] + "-cpu-servers", 50, "");
+            pair(t, r, "allocated B/B, all JVMs, " + c[0], c[1] + "-alloc", c[2] + "-alloc", 50, "(lower is better)");
+        }
         pair(t, r, "64 B echo p50, us", "rtt-raw", "rtt-kwik", 50, "(lower is better)");
         pair(t, r, "64 B echo p99, us", "rtt-raw", "rtt-kwik", 99, "(lower is better)");
         pair(t, r, "dial p50, ms (raw: shared transport)", "dial-raw", "dial-kwik", 50, "(lower is better)");
@@ -888,8 +948,8 @@ public final class E2eHarness {
         Double a = r.percentile(base, p);
         Double b = r.percentile(kwik, p);
         if (a == null && b == null) return;
-        t.append(String.format(Locale.ROOT, "%-40s %12s %12s %9s  %s%n", label, a == null ? "-" : String.format(Locale.ROOT, "%.1f", a),
-                b == null ? "-" : String.format(Locale.ROOT, "%.1f", b),
+        t.append(String.format(Locale.ROOT, "%-40s %12s %12s %9s  %s%n", label, a == null ? "-" : String.format(Locale.ROOT, "%.2f", a),
+                b == null ? "-" : String.format(Locale.ROOT, "%.2f", b),
                 a == null || b == null ? "-" : String.format(Locale.ROOT, "%.2f", b / a), target));
     }
 

@@ -44,7 +44,8 @@ import io.kwik.spi.TransportContext;
 /**
  * One server JVM of the end-to-end harness ({@link E2eHarness} starts it; the protocol is in
  * {@link E2eSupport}). It binds, prints {@code PORT <port>} on stdout, serves until its stdin
- * ends or reads {@code quit}, then exits. Errors go to stderr, which the harness keeps in a log.
+ * ends or reads {@code quit}, then exits; {@code usage} makes it print
+ * {@code USAGE <cpu nanos> <allocated bytes>} of its whole process ({@link E2eSupport#usage()}). Errors go to stderr, which the harness keeps in a log.
  *
  * <pre>
  *   java ... io.kwik.benchmarks.E2eServer raw|kwik &lt;backend&gt; &lt;bind host&gt; &lt;credentials directory&gt; &lt;name&gt;
@@ -99,7 +100,13 @@ public final class E2eServer {
         BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = commands.readLine()) != null && !line.trim().equals("quit")) {
-            log("unknown command: " + line);
+            if (line.trim().equals("usage")) {
+                // the harness's CPU and allocation figures: answered on stdout, where it listens
+                System.out.println("USAGE " + E2eSupport.usage());
+                System.out.flush();
+            } else {
+                log("unknown command: " + line);
+            }
         }
         log("exiting");
         System.exit(0);

@@ -79,6 +79,19 @@ final class E2eSupport {
     static final int OP_ECHO = 'E';
     static final int OP_ADD_PATHS = 'P';
     static final int OP_MULTI = 'M';
+    /**
+     * This process's CPU time (user + system, every thread: GC, compiler and native transport
+     * threads included) in nanoseconds and the bytes its threads have allocated on the heap so
+     * far (virtual threads count on their carriers), as {@code "<cpu nanos> <allocated bytes>"}.
+     */
+    static String usage() {
+        long cpu = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+        long allocated = ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getTotalThreadAllocatedBytes();
+        return cpu + " " + allocated;
+    }
+
     /** Reset code a server uses when it cannot serve a request. */
     static final long RESET_FAILED = 77;
     /** The raw QUIC limits: the QUIC windows KWIK asks for with its default 1 MiB stream window. */
