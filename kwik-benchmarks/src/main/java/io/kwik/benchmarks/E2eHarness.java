@@ -912,13 +912,16 @@ public final class E2eHarness {
             String target = options.capMbit() > 0 ? "(see caps below)" : "(targets only with caps: run-capped.sh)";
             pair(t, r, "3 servers MB/s: 1-path KWIK | aggregate", "kwik1", "multi", 50, target);
         }
-        for (String[] c : List.of(new String[] {"1 stream", "raw1", "kwik1"},
-                new String[] {options.rawStreams() + " raw / " + options.kwikStreams() + " KWIK streams", "rawN", "kwikN"},
-                new String[] {"1-path KWIK | 3 servers", "kwik1", "multi"})) {
-            pair(t, r, "CPU s/GiB, all JVMs, " + c[0], c[1] + "-cpu", c[2] + "-cpu", 50, "(lower is better)");
+        List<String[]> costs = new ArrayList<>();
+        costs.add(new String[] {"1 stream", "raw1", "kwik1"});
+        costs.add(new String[] {options.rawStreams() + "/" + options.kwikStreams() + " streams", "rawN", "kwikN"});
+        if (options.modes().contains("multi")) costs.add(new String[] {"1 path | 3 servers", "kwik1", "multi"});
+        for (String[] c : costs) {
+            // every JVM of the run (client and all servers), medians per transfer
+            pair(t, r, "CPU s/GiB, " + c[0], c[1] + "-cpu", c[2] + "-cpu", 50, "(lower is better)");
             pair(t, r, "  of which client", c[1] + "-cpu-client", c[2] + "-cpu-client", 50, "");
             pair(t, r, "  of which servers", c[1] + "-cpu-servers", c[2] + "-cpu-servers", 50, "");
-            pair(t, r, "allocated B/B, all JVMs, " + c[0], c[1] + "-alloc", c[2] + "-alloc", 50, "(lower is better)");
+            pair(t, r, "allocated B/B, " + c[0], c[1] + "-alloc", c[2] + "-alloc", 50, "(lower is better)");
         }
         pair(t, r, "64 B echo p50, us", "rtt-raw", "rtt-kwik", 50, "(lower is better)");
         pair(t, r, "64 B echo p99, us", "rtt-raw", "rtt-kwik", 99, "(lower is better)");

@@ -30,7 +30,11 @@ public final class AckTracker {
 
     /** Where acknowledgements go: the path's control stream. */
     public interface Sink {
+        /** Queues {@code frame}, waiting while the control stream's queue is full. */
         void send(AckFrame frame) throws IOException;
+
+        /** Queues {@code frame} only if there is room now; never waits. */
+        boolean offer(AckFrame frame);
     }
 
     /** Runs {@code task} once after {@code delayNanos}; the production one is the engine's timer thread. */
@@ -47,13 +51,15 @@ public final class AckTracker {
     private final long[] pending = new long[PACKETS_PER_ACK];
     private int count;
     private long largestArrivalNanos;
+    /** An acknowledgement the timer could not queue (the control stream was full); it goes first next time. */
+    private AckFrame deferred;
     private boolean timerArmed;
     private volatile boolean closed;
 
     public AckTracker(String pathId, LongSupplier clock, Supplier<Duration> rtt, Sink sink) {
-        // the timer thread must not wait on the control stream's queue
-        this(pathId, clock, rtt, sink, (task, delayNanos) -> Timers.scheduler().schedule(
-                () -> Thread.ofVirtual().name(pathId + "-ack").start(task), delayNanos, TimeUnit.NANOSECONDS));
+        // the task runs on the shared timer thread itself: it never waits (see onTimer), so no thread per timer
+        this(pathId, clock, rtt, sink,
+                (task, delayNanos) -> Timers.scheduler().schedule(task, delayNanos, TimeUnit.NANOSECONDS));
     }
 
     /** With {@code timer} for the delayed acknowledgement, so a test can decide when it fires. */
@@ -67,6 +73,7 @@ public final class AckTracker {
 
     /** A data packet arrived; may send an acknowledgement from the calling thread. */
     public void onPacket(long packetNumber) {
+        AckFrame late = null;
         AckFrame due = null;
         boolean arm = false;
         lock.lock();
@@ -74,6 +81,7 @@ public final class AckTracker {
             pending[count++] = packetNumber;
             largestArrivalNanos = clock.getAsLong();
             if (count == PACKETS_PER_ACK) {
+                late = takeDeferred();
                 due = take();
             } else if (!timerArmed) {
                 timerArmed = arm = true;
@@ -81,29 +89,61 @@ public final class AckTracker {
         } finally {
             lock.unlock();
         }
+        if (late != null) send(late);
         if (due != null) send(due);
         if (arm) {
             long delay = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(rtt.get().toNanos() / 4, MAX_ACK_DELAY.toNanos()));
-            timer.schedule(this::flush, delay);
+            timer.schedule(this::onTimer, delay);
         }
     }
 
-    /** Sends what is unacknowledged now. */
+    /** Sends what is unacknowledged now, waiting for room on the control stream if need be. */
     public void flush() {
+        AckFrame late;
         AckFrame due;
         lock.lock();
         try {
-            timerArmed = false;
+            late = takeDeferred();
             due = count == 0 ? null : take();
         } finally {
             lock.unlock();
         }
+        if (late != null) send(late);
         if (due != null) send(due);
+    }
+
+    /**
+     * The delayed acknowledgement. It runs on the shared timer thread, so it only offers: when
+     * the control stream is full (a peer that does not read it), the acknowledgement is kept
+     * and the timer re-armed for {@link #MAX_ACK_DELAY}, one task per path whatever the peer does.
+     */
+    void onTimer() {
+        if (closed) return;
+        boolean rearm;
+        lock.lock();
+        try {
+            while (deferred != null || count > 0) {
+                if (deferred == null) deferred = take();
+                if (!sink.offer(deferred)) break;
+                deferred = null;
+            }
+            rearm = deferred != null;
+            timerArmed = rearm;
+        } finally {
+            lock.unlock();
+        }
+        if (rearm) timer.schedule(this::onTimer, MAX_ACK_DELAY.toNanos());
     }
 
     /** Stops acknowledging. */
     public void close() {
         closed = true;
+    }
+
+    private AckFrame takeDeferred() {
+        AckFrame late = deferred;
+        deferred = null;
+        return late;
     }
 
     private AckFrame take() {

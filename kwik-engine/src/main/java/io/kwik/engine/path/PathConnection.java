@@ -96,8 +96,17 @@ public final class PathConnection {
         this.multiplexer = new StreamMultiplexer(this, settings.logicalStreamsPerRealStream(), settings.realStreamIdleTimeout(),
                 sizes, new OffsetManager(OFFSET_HISTORY_PACKETS), threads);
         this.reapInterval = settings.realStreamIdleTimeout().dividedBy(2);
-        this.acks = new AckTracker(pathId, System::nanoTime, this::rtt,
-                ack -> sendControl(ControlFrame.newBuilder().setAck(ack).build()));
+        this.acks = new AckTracker(pathId, System::nanoTime, this::rtt, new AckTracker.Sink() {
+            @Override
+            public void send(AckFrame frame) throws IOException {
+                sendControl(ControlFrame.newBuilder().setAck(frame).build());
+            }
+
+            @Override
+            public boolean offer(AckFrame frame) {
+                return offerControl(ControlFrame.newBuilder().setAck(frame).build());
+            }
+        });
     }
 
     /** The path's smoothed RTT as KWIK measures it, or as the transport does until then. */

@@ -17,8 +17,28 @@ class AckTrackerTest {
     private final List<AckFrame> sent = new CopyOnWriteArrayList<>();
     /** Delays asked of the timer; its tasks never run, so the batching tests do not race the 1 ms delay. */
     private final List<Long> delays = new CopyOnWriteArrayList<>();
-    private final AckTracker tracker = new AckTracker("p1", System::nanoTime, () -> Duration.ofMillis(4), sent::add,
-            (task, delayNanos) -> delays.add(delayNanos));
+    /** Tasks given to the timer, run only when a test says so. */
+    private final List<Runnable> timerTasks = new CopyOnWriteArrayList<>();
+    private final AckTracker tracker = new AckTracker("p1", System::nanoTime, () -> Duration.ofMillis(4), sink(sent),
+            (task, delayNanos) -> {
+                delays.add(delayNanos);
+                timerTasks.add(task);
+            });
+
+    /** A sink with room for everything: offer and send both deliver to {@code into}. */
+    private static AckTracker.Sink sink(java.util.Collection<AckFrame> into) {
+        return new AckTracker.Sink() {
+            @Override
+            public void send(AckFrame frame) {
+                into.add(frame);
+            }
+
+            @Override
+            public boolean offer(AckFrame frame) {
+                return into.add(frame);
+            }
+        };
+    }
 
     @Test
     void everySixteenthPacketIsAcknowledgedAtOnceWithItsRanges() {
@@ -36,11 +56,57 @@ class AckTrackerTest {
     @Test
     void aLonePacketIsAcknowledgedByTheTimer() throws Exception {
         LinkedBlockingQueue<AckFrame> acks = new LinkedBlockingQueue<>();
-        AckTracker timed = new AckTracker("p2", System::nanoTime, () -> Duration.ofMillis(4), acks::add);
+        LinkedBlockingQueue<String> threads = new LinkedBlockingQueue<>();
+        AckTracker timed = new AckTracker("p2", System::nanoTime, () -> Duration.ofMillis(4), new AckTracker.Sink() {
+            @Override
+            public void send(AckFrame frame) {
+                throw new AssertionError("the timer must not wait for room on the control stream");
+            }
+
+            @Override
+            public boolean offer(AckFrame frame) {
+                threads.add(Thread.currentThread().getName());
+                return acks.add(frame);
+            }
+        });
         timed.onPacket(0);
-        AckFrame ack = acks.poll(10, TimeUnit.SECONDS);
+        AckFrame ack = acks.poll(30, TimeUnit.SECONDS);
         assertThat(ack).as("an acknowledgement sent by the timer").isNotNull();
         assertThat(ack.getRangesList()).containsExactly(PacketRange.newBuilder().setSmallest(0).setLargest(0).build());
+        assertThat(threads.poll()).as("offered from the engine's one timer thread, not a thread of its own").isEqualTo("kwik-timer");
+    }
+
+    @Test
+    void aTimerThatFindsTheControlStreamFullKeepsTheAcknowledgementAndRetriesWithoutWaiting() {
+        List<AckFrame> delivered = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean room = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Runnable> tasks = new CopyOnWriteArrayList<>();
+        AckTracker blocked = new AckTracker("p3", System::nanoTime, () -> Duration.ofMillis(4), new AckTracker.Sink() {
+            @Override
+            public void send(AckFrame frame) {
+                delivered.add(frame);
+            }
+
+            @Override
+            public boolean offer(AckFrame frame) {
+                return room.get() && delivered.add(frame);
+            }
+        }, (task, delayNanos) -> tasks.add(task));
+        blocked.onPacket(0);
+        blocked.onPacket(1);
+        assertThat(tasks).as("one timer for both packets").hasSize(1);
+        // a peer that does not read its control stream: every firing re-arms once, nothing piles up
+        for (int firing = 0; firing < 100; firing++) tasks.remove(0).run();
+        assertThat(tasks).as("exactly one timer pending after 100 refused offers").hasSize(1);
+        assertThat(delivered).isEmpty();
+        blocked.onPacket(2);
+        assertThat(tasks).as("a new packet arms no second timer").hasSize(1);
+        room.set(true);
+        tasks.remove(0).run();
+        assertThat(delivered).as("the kept acknowledgement, then the packet that came meanwhile").hasSize(2);
+        assertThat(delivered.get(0).getRangesList()).containsExactly(PacketRange.newBuilder().setSmallest(0).setLargest(1).build());
+        assertThat(delivered.get(1).getRangesList()).containsExactly(PacketRange.newBuilder().setSmallest(2).setLargest(2).build());
+        assertThat(tasks).as("nothing left to acknowledge").isEmpty();
     }
 
     @Test

@@ -96,4 +96,77 @@ class MessageReaderTest {
         Arrays.fill(message, message.length - data.length, message.length, (byte) 9);
         assertThat(packet.getFrames(0).getData().byteAt(0)).isEqualTo((byte) 9);
     }
+
+    /** Serves {@code bytes}, then reports what the reader holds and fails, as a stream whose peer stopped sending would block. */
+    private static final class StopsAfter extends InputStream {
+        private final ByteArrayInputStream bytes;
+        MessageReader reader;
+        int heldWhenStarved = -1;
+
+        StopsAfter(byte[] bytes) {
+            this.bytes = new ByteArrayInputStream(bytes);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (bytes.available() == 0) {
+                heldWhenStarved = reader.heldBytes();
+                throw new IOException("the peer sends nothing more");
+            }
+            return bytes.read(b, off, len);
+        }
+    }
+
+    private static byte[] prefixThen(int length, int arrived) {
+        int size = com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(length);
+        byte[] out = new byte[size + arrived];
+        try {
+            com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream.newInstance(out);
+            coded.writeUInt32NoTag(length);
+            coded.flush();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return out;
+    }
+
+    @Test
+    void aLengthPrefixAloneDoesNotAllocateTheMessageItAnnounces() {
+        // a hostile peer: a 2 MiB length prefix, then silence (150 such streams once held 604 MiB)
+        StopsAfter stream = new StopsAfter(prefixThen(2 << 20, 0));
+        MessageReader reader = new MessageReader(stream, 2 << 20);
+        stream.reader = reader;
+        assertThatThrownBy(reader::next).isInstanceOf(IOException.class);
+        assertThat(stream.heldWhenStarved).isPositive().isLessThanOrEqualTo(MessageReader.FIRST_CHUNK);
+    }
+
+    @Test
+    void theBufferGrowsOnlyAsTheMessagesBytesArrive() {
+        int arrived = 300_000;
+        StopsAfter stream = new StopsAfter(prefixThen(2 << 20, arrived));
+        MessageReader reader = new MessageReader(stream, 2 << 20);
+        stream.reader = reader;
+        assertThatThrownBy(reader::next).isInstanceOf(IOException.class);
+        assertThat(stream.heldWhenStarved).as("at most twice what arrived").isGreaterThanOrEqualTo(arrived)
+                .isLessThanOrEqualTo(2 * arrived);
+    }
+
+    @Test
+    void aMessageLargerThanTheFirstChunkIsReadWhole() throws IOException {
+        byte[] data = new byte[(3 << 20) / 2];
+        for (int i = 0; i < data.length; i++) data[i] = (byte) (i * 31);
+        byte[] encoded = Messages.delimited(DataPacket.newBuilder().setPacketNumber(1)
+                .addFrames(DataFrame.newBuilder().setLogicalStreamId(512).setData(ByteString.copyFrom(data))).build());
+        MessageReader reader = new MessageReader(new ByteArrayInputStream(encoded), 2 << 20);
+        byte[] message = reader.next();
+        assertThat(Messages.dataPacket(message).getFrames(0).getData().toByteArray()).isEqualTo(data);
+        assertThat(reader.heldBytes()).isZero();
+        assertThat(reader.next()).isNull();
+    }
 }
