@@ -90,6 +90,8 @@ import io.kwik.spi.TransportContext;
  *       three-server downloads, and has the primary log its path figures as often; {@code --stall-s=10}; {@code --timeout-s=max(60, MiB / 2)};
  *       {@code --log-dir=}: server logs and thread dumps, a new temporary directory by
  *       default.</li>
+ *   <li>JVM option {@code -De2e.serverRecordings=<directory>}: each server JVM records a JFR
+ *       profile into {@code <directory>/<server name>.jfr}, written when it exits.</li>
  * </ul>
  */
 public final class E2eHarness {
@@ -242,6 +244,11 @@ public final class E2eHarness {
             if (argument.startsWith("-agentlib") || argument.startsWith("-javaagent") || argument.startsWith("-XX:StartFlightRecording")
                     || argument.startsWith("-XX:FlightRecorderOptions")) continue;
             command.add(argument);
+        }
+        String recordings = System.getProperty("e2e.serverRecordings");
+        if (recordings != null) {
+            // a profile of each server, written when it exits: -De2e.serverRecordings=<directory> on the harness
+            command.add("-XX:StartFlightRecording=settings=profile,filename=" + Path.of(recordings, name + ".jfr"));
         }
         String modulePath = System.getProperty("jdk.module.path");
         if (modulePath != null && !modulePath.isEmpty()) {

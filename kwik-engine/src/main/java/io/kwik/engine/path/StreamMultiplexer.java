@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.kwik.engine.packet.EncodedFrame;
 import io.kwik.engine.packet.OffsetManager;
 import io.kwik.engine.packet.PacketSizeCalculator;
 import io.kwik.engine.stream.DataChannel;
@@ -186,8 +185,8 @@ final class StreamMultiplexer {
         }
 
         @Override
-        public void send(DataFrame frame) throws IOException {
-            stream.send(EncodedFrame.of(frame));
+        public void send(DataFrame frame, boolean flush) throws IOException {
+            stream.send(frame, flush);
         }
 
         @Override

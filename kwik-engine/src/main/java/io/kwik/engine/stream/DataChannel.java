@@ -8,11 +8,20 @@ import io.kwik.proto.DataFrame;
 public interface DataChannel {
 
     /**
-     * Encodes {@code frame} into a numbered DataPacket and queues it, waiting while the real
-     * stream's queue is full. The frame's data may alias the caller's array: it is copied
-     * before this returns.
+     * Sends {@code frame} in a numbered DataPacket, waiting while the real stream is busy and
+     * its queue full, and pushes it to the transport.
+     * The frame's data may alias the caller's array: it is written or copied before this returns.
      */
-    void send(DataFrame frame) throws IOException;
+    default void send(DataFrame frame) throws IOException {
+        send(frame, true);
+    }
+
+    /**
+     * As {@link #send(DataFrame)}; with {@code flush} false the bytes may stay in the real
+     * stream's buffer, for a caller that sends its next frame at once (without waiting for
+     * anything, such as flow-control credit) and flushes with its last one.
+     */
+    void send(DataFrame frame, boolean flush) throws IOException;
 
     /** The logical stream is done sending on this channel. */
     void release();

@@ -267,6 +267,7 @@ public final class LogicalStream implements KwikStream {
         while (len > 0) {
             long offset;
             int n;
+            boolean last;
             lock.lock();
             try {
                 while (true) {
@@ -279,15 +280,17 @@ public final class LogicalStream implements KwikStream {
                 n = (int) Math.min(Math.min(len, sendLimit - sendOffset), context.maxFrameData(id, sendOffset));
                 offset = sendOffset;
                 sendOffset += n;
+                // the next frame follows at once only if it has credit already; else this one is flushed now
+                last = n == len || sendLimit <= sendOffset;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while writing stream " + id);
             } finally {
                 lock.unlock();
             }
-            // the channel encodes the frame before it returns, so aliasing the caller's array is safe
+            // the channel writes or copies the frame before it returns, so aliasing the caller's array is safe
             channel().send(DataFrame.newBuilder().setLogicalStreamId(id).setOffset(offset)
-                    .setData(UnsafeByteOperations.unsafeWrap(bytes, off, n)).build());
+                    .setData(UnsafeByteOperations.unsafeWrap(bytes, off, n)).build(), last);
             off += n;
             len -= n;
         }
