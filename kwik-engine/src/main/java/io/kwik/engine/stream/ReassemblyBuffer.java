@@ -7,12 +7,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 
 /**
  * Orders received bytes by KWIK offset. Segments never overlap: a range that is partly held
- * already is trimmed to its new parts (substrings share the received bytes, nothing is
- * copied), and bytes below the read cursor are dropped as duplicates. Not thread-safe; the
- * owning stream guards it. Its size is bounded by the stream's window, which the owner checks
+ * already is trimmed to its new parts (a part shares the received bytes when it is at least
+ * half of them, and is copied otherwise, see {@link #keep}), and bytes below the read cursor
+ * are dropped as duplicates. Not thread-safe; the owning stream guards it. Its size is bounded by the stream's window, which the owner checks
  * before inserting.
  */
 final class ReassemblyBuffer {
@@ -41,12 +42,24 @@ final class ReassemblyBuffer {
             Map.Entry<Long, ByteString> next = segments.ceilingEntry(start);
             long gapEnd = next == null ? end : Math.min(end, next.getKey());
             if (gapEnd > start) {
-                segments.put(start, data.substring((int) (start - offset), (int) (gapEnd - offset)));
+                segments.put(start, keep(data, (int) (start - offset), (int) (gapEnd - offset)));
                 buffered += gapEnd - start;
             }
             if (next == null) break;
             start = Math.max(gapEnd, next.getKey() + next.getValue().size());
         }
+    }
+
+    /**
+     * {@code data[from, to)}: a view when it is at least half of {@code data}, else a copy, so
+     * that a few new bytes of a large, mostly duplicate frame do not keep all of it alive. With
+     * {@code Messages.dataPacket} (which copies frames smaller than half their message), what
+     * the buffer keeps alive stays within a small multiple of the bytes it holds.
+     */
+    private static ByteString keep(ByteString data, int from, int to) {
+        if (from == 0 && to == data.size()) return data;
+        ByteString part = data.substring(from, to);
+        return 2L * (to - from) >= data.size() ? part : UnsafeByteOperations.unsafeWrap(part.toByteArray());
     }
 
     /** The held ranges, in order, as {@code [start, end)} pairs; adjacent ones are not merged. */

@@ -2,6 +2,7 @@ package io.kwik.engine.wire;
 
 import java.io.IOException;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -11,6 +12,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.proto.ControlFrame;
+import io.kwik.proto.DataFrame;
 import io.kwik.proto.DataPacket;
 import io.kwik.proto.RawPacket;
 import io.kwik.proto.StreamHeader;
@@ -49,18 +51,31 @@ public final class Messages {
     }
 
     /**
-     * Parses a data packet. Its frames' data alias {@code bytes} instead of copying them, so
-     * {@code bytes} must not be modified afterwards.
+     * Parses a data packet. A frame's data aliases {@code bytes} instead of copying them when it
+     * takes at least half of the message, so {@code bytes} must not be modified afterwards. A
+     * smaller frame's data is copied out: a reassembly buffer keeps the data of a frame until it
+     * is read, and an alias would keep the whole message alive with it (a peer padding 1-byte
+     * frames into 1 MiB messages would pin a MiB per byte of window).
      */
     public static DataPacket dataPacket(byte[] bytes) throws KwikException {
+        DataPacket packet;
         try {
             // protobuf aliases bytes fields only from an immutable buffer: wrapping marks it so
             CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
             in.enableAliasing(true);
-            return DataPacket.parseFrom(in);
+            packet = DataPacket.parseFrom(in);
         } catch (IOException e) {
             throw new KwikException(ErrorCode.INVALID_FRAME, "data packet does not parse: " + e.getMessage(), e);
         }
+        DataPacket.Builder copied = null;
+        for (int i = 0; i < packet.getFramesCount(); i++) {
+            DataFrame frame = packet.getFrames(i);
+            ByteString data = frame.getData();
+            if (data.isEmpty() || 2L * data.size() >= bytes.length) continue;
+            if (copied == null) copied = packet.toBuilder();
+            copied.setFrames(i, frame.toBuilder().setData(UnsafeByteOperations.unsafeWrap(data.toByteArray())));
+        }
+        return copied == null ? packet : copied.build();
     }
 
     /** Parses a raw packet; its data aliases {@code bytes}, which must not be modified afterwards. */

@@ -97,4 +97,33 @@ class ReassemblyBufferTest {
         assertThat(out).isEqualTo(original);
         assertThat(buffer.buffered()).isZero();
     }
+
+    @Test
+    void aFewNewBytesOfALargeFrameAreCopiedSoTheFrameIsNotKeptAlive() {
+        ReassemblyBuffer buffer = new ReassemblyBuffer();
+        byte[] held = new byte[1 << 20];
+        buffer.insert(0, ByteString.copyFrom(held, 0, 1000));
+        buffer.insert(1001, ByteString.copyFrom(held, 1001, held.length - 1001));
+        // a 1 MiB frame of which only byte 1000 is new: keeping a view of it would keep 1 MiB alive for one byte
+        byte[] frame = new byte[1 << 20];
+        frame[1000] = 42;
+        buffer.insert(0, com.google.protobuf.UnsafeByteOperations.unsafeWrap(frame));
+        frame[1000] = 7;
+        byte[] out = new byte[held.length];
+        assertThat(buffer.read(out, 0, out.length)).isEqualTo(out.length);
+        assertThat(out[1000]).as("a copy, not a view of the frame").isEqualTo((byte) 42);
+    }
+
+    @Test
+    void aPartThatIsMostOfItsFrameStaysAView() {
+        ReassemblyBuffer buffer = new ReassemblyBuffer();
+        buffer.insert(0, ByteString.copyFrom(new byte[10]));
+        byte[] frame = new byte[1000];
+        frame[500] = 1;
+        buffer.insert(0, com.google.protobuf.UnsafeByteOperations.unsafeWrap(frame));
+        frame[500] = 2;
+        byte[] out = new byte[1000];
+        assertThat(buffer.read(out, 0, out.length)).isEqualTo(1000);
+        assertThat(out[500]).as("no copy for 990 of 1000 bytes").isEqualTo((byte) 2);
+    }
 }

@@ -169,4 +169,19 @@ class MessageReaderTest {
         assertThat(reader.heldBytes()).isZero();
         assertThat(reader.next()).isNull();
     }
+
+    @Test
+    void aFrameSmallerThanHalfItsMessageIsCopiedOutSoItDoesNotPinTheMessage() throws IOException {
+        // one 1-byte frame padded into a 1 MiB message (200 of them once pinned 201 MiB in a 1 MiB window)
+        byte[] padding = new byte[1 << 20];
+        byte[] encoded = Messages.delimited(DataPacket.newBuilder().setPacketNumber(3)
+                .addFrames(DataFrame.newBuilder().setLogicalStreamId(512).setOffset(0).setData(ByteString.copyFrom(new byte[] {42})))
+                .addFrames(DataFrame.newBuilder().setLogicalStreamId(1024).setOffset(0).setData(ByteString.copyFrom(padding)))
+                .build());
+        byte[] message = new MessageReader(new ByteArrayInputStream(encoded), 2 << 20).next();
+        DataPacket packet = Messages.dataPacket(message);
+        Arrays.fill(message, (byte) 9);
+        assertThat(packet.getFrames(0).getData().byteAt(0)).as("copied out of the message").isEqualTo((byte) 42);
+        assertThat(packet.getFrames(1).getData().byteAt(0)).as("the large frame is still a view").isEqualTo((byte) 9);
+    }
 }
