@@ -34,9 +34,11 @@ import io.kwik.proto.DataPacket;
 
 /**
  * A {@code DataPacket} of one frame through the engine's own code paths. Encode is what a
- * writer does per frame: wrap the application's bytes in a {@code DataFrame},
- * {@link EncodedFrame#of} (the one copy of the data on the way out), then
- * {@link PacketWriter#write} to the stream, here a sink that copies nothing. Decode is what a
+ * logical stream does per frame when it writes through an idle real stream: wrap the
+ * application's bytes in a {@code DataFrame}, {@link EncodedFrame#direct}, then
+ * {@link PacketWriter#write} into the real stream's 64 KiB buffer (the one copy of the data on
+ * the way out) and flush it to the stream, here a sink that copies nothing; encodeQueued is the
+ * path under contention, where {@link EncodedFrame#of} copies the frame first. Decode is what a
  * real stream's reader does per message: {@link MessageReader#next} from the stream, here an
  * in-memory one, then {@link Messages#dataPacket}. The allocation {@code -prof gc} reports per
  * operation shows how many times each path copies the data.
@@ -66,6 +68,8 @@ public class DataPacketBenchmark {
     private byte[] data;
     private byte[] message;
     private final SinkOutputStream sink = new SinkOutputStream();
+    /** As a real stream's writer has it: a 64 KiB buffer over the stream, flushed per packet here. */
+    private final com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream.newInstance(sink, 64 * 1024);
 
     @Setup
     public void setUp() throws IOException {
@@ -93,7 +97,17 @@ public class DataPacketBenchmark {
     @Benchmark
     public int encode(Blackhole blackhole) throws IOException {
         sink.blackhole = blackhole;
-        return PacketWriter.write(sink, PACKET_NUMBER, List.of(EncodedFrame.of(frame(data))));
+        int written = PacketWriter.write(coded, PACKET_NUMBER, List.of(EncodedFrame.direct(frame(data))));
+        coded.flush();
+        return written;
+    }
+
+    @Benchmark
+    public int encodeQueued(Blackhole blackhole) throws IOException {
+        sink.blackhole = blackhole;
+        int written = PacketWriter.write(coded, PACKET_NUMBER, List.of(EncodedFrame.of(frame(data))));
+        coded.flush();
+        return written;
     }
 
     @Benchmark
