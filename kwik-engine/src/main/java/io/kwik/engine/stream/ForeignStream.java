@@ -92,6 +92,7 @@ public final class ForeignStream implements KwikStream {
         try {
             while (len > 0) {
                 int n;
+                boolean last;
                 lock.lock();
                 try {
                     while (true) {
@@ -100,6 +101,8 @@ public final class ForeignStream implements KwikStream {
                         credit.await();
                     }
                     n = (int) Math.min(Math.min(len, sendLimit - position), context.maxFrameData(id, position));
+                    // the next frame follows at once only if it has credit already; else this one is flushed now
+                    last = n == len || sendLimit <= position + n;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("interrupted while writing stream " + id);
@@ -108,7 +111,7 @@ public final class ForeignStream implements KwikStream {
                 }
                 if (channel == null) channel = context.dataChannel(null);
                 channel.send(DataFrame.newBuilder().setLogicalStreamId(id).setOffset(position)
-                        .setData(UnsafeByteOperations.unsafeWrap(bytes, off, n)).build());
+                        .setData(UnsafeByteOperations.unsafeWrap(bytes, off, n)).build(), last);
                 position += n;
                 off += n;
                 len -= n;

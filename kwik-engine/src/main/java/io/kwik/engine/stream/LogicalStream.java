@@ -377,6 +377,7 @@ public final class LogicalStream implements KwikStream {
         long position = offset;
         while (len > 0) {
             int n;
+            boolean last;
             lock.lock();
             try {
                 while (true) {
@@ -391,6 +392,7 @@ public final class LogicalStream implements KwikStream {
                 }
                 n = (int) Math.min(Math.min(len, sendLimit - position), context.maxFrameData(id, position));
                 writtenEnd = Math.max(writtenEnd, position + n);
+                last = n == len || sendLimit <= position + n;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while writing stream " + id);
@@ -398,7 +400,7 @@ public final class LogicalStream implements KwikStream {
                 lock.unlock();
             }
             channel().send(DataFrame.newBuilder().setLogicalStreamId(id).setOffset(position)
-                    .setData(UnsafeByteOperations.unsafeWrap(bytes, off, n)).build());
+                    .setData(UnsafeByteOperations.unsafeWrap(bytes, off, n)).build(), last);
             position += n;
             off += n;
             len -= n;
