@@ -308,6 +308,16 @@ final class NettyConnection implements QuicConnection {
         ch.close(true, code, phrase);
     }
 
+    /**
+     * Completes once the QUIC channel is closed, which is after its CONNECTION_CLOSE was handed
+     * to the UDP socket ({@code QuicheQuicChannel.doClose} flushes it before completing); null
+     * before the channel exists.
+     */
+    io.netty.util.concurrent.Future<Void> channelClosed() {
+        QuicChannel ch = channel;
+        return ch == null ? null : ch.closeFuture();
+    }
+
     @Override
     public CompletableFuture<ConnectionClose> closed() {
         return closed;

@@ -73,6 +73,12 @@ final class NettyServer implements QuicServer {
         connections.remove(connection);
     }
 
+    /** Completes once the UDP socket is closed; null before it is bound. */
+    io.netty.util.concurrent.Future<Void> socketClosed() {
+        Channel channel = udpChannel;
+        return channel == null ? null : channel.closeFuture();
+    }
+
     @Override
     public InetSocketAddress localAddress() {
         return localAddress;

@@ -1,0 +1,17 @@
+package io.kwik.interop;
+
+import io.kwik.spi.QuicTransportProvider;
+import io.kwik.tck.EdgeSuite;
+
+/** The edge suite with the client on the {@code kwik} backend and the server on {@code netty}. */
+class KwikClientNettyServerEdgeTest extends EdgeSuite {
+    @Override
+    protected QuicTransportProvider provider() {
+        return InteropBackends.named("netty");
+    }
+
+    @Override
+    protected QuicTransportProvider clientProvider() {
+        return InteropBackends.named("kwik");
+    }
+}

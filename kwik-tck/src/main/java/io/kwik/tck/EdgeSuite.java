@@ -1,0 +1,136 @@
+package io.kwik.tck;
+
+import static io.kwik.tck.ProtocolSuite.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.kwik.api.KwikException;
+import io.kwik.api.KwikSession;
+import io.kwik.api.PathEvent;
+import io.kwik.tck.ProtocolSuite.Digest;
+import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.Digests;
+import io.kwik.tck.tools.LoopbackServer;
+import io.kwik.tck.tools.SessionCluster;
+
+/**
+ * The edge of a transport: closes that must reach the peer, and what a hostile peer may not
+ * do to a server (docs/ENGINE.md, "Closing" and "Security").
+ *
+ * <p>Every check is on an event or on bytes (sizes and SHA-256), never on a time alone: a close
+ * that is lost shows as a session ended by its idle timeout instead of by the peer.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+public abstract class EdgeSuite extends BackendSuite {
+
+    private static final System.Logger LOG = System.getLogger(EdgeSuite.class.getName());
+
+    /**
+     * The idle timeout of the servers whose sessions must see a close: short, so that a lost
+     * close ends the session (as an idle timeout, which the test tells apart) within the waits.
+     */
+    private static final Duration SERVER_IDLE_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final int SESSIONS = 10;
+
+    /** A path timeout no test here waits for: a death it finds would be the heartbeat's, not a close's. */
+    private static final Duration SLOW_PATH_TIMEOUT = Duration.ofSeconds(20);
+
+    private Harness h;
+
+    @BeforeEach
+    final void openHarness() {
+        h = new Harness(provider(), clientProvider());
+    }
+
+    @AfterEach
+    final void closeHarness() throws Exception {
+        h.close();
+    }
+
+    /**
+     * Ten sessions in a row, each a 64 KiB echo and then the client's {@code close()}: every
+     * server session must end by the client's CONNECTION_CLOSE (its {@code closed()} completes
+     * with null), not by its idle timeout. A client whose transport stopped before its close
+     * was sent fails this.
+     */
+    @Test
+    void required_clientCloseReachesTheServer() throws Exception {
+        LoopbackServer server = h.server(builder -> builder.idleTimeout(SERVER_IDLE_TIMEOUT));
+        List<CompletableFuture<Ended>> ends = new ArrayList<>();
+        for (int i = 0; i < SESSIONS; i++) {
+            KwikSession client = server.dial();
+            KwikSession accepted = server.accept(WAIT);
+            h.echoEverything(accepted);
+            byte[] payload = Digests.payload(900 + i, 64 * 1024);
+            assertThat(h.echoThrough(client, payload)).as("echo of session %d", i).isEqualTo(Digest.of(payload));
+            long closing = System.nanoTime();
+            client.close();
+            ends.add(accepted.closed().toCompletableFuture()
+                    .thenApply(failure -> new Ended(failure, Duration.ofNanos(System.nanoTime() - closing))));
+        }
+        List<Ended> ended = new ArrayList<>();
+        for (CompletableFuture<Ended> end : ends) ended.add(end.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        long withinTwoSeconds = ended.stream().filter(e -> e.after().compareTo(Duration.ofSeconds(2)) <= 0).count();
+        LOG.log(System.Logger.Level.INFO, () -> provider().name() + " server, " + clientProvider().name()
+                + " client: " + withinTwoSeconds + " of " + SESSIONS + " server sessions ended within 2 s of the client's close: "
+                + ended);
+        assertThat(ended).as("how each server session ended (null: the client's close arrived)")
+                .extracting(Ended::failure).containsOnlyNulls();
+    }
+
+    /**
+     * A secondary's listener is closed while its path is idle: the client must learn it from
+     * the server's CONNECTION_CLOSE ("the server closed the path"), not from its heartbeat,
+     * which here would need the 20 s path timeout.
+     */
+    @Test
+    void required_closingAListenerReachesItsClients() throws Exception {
+        SessionCluster cluster = h.closeAfterTest(SessionCluster.builder()
+                .primaryTransport(provider().name())
+                .secondaryTransport(provider().name())
+                .clientTransport(clientProvider().name())
+                .certificate(ProtocolSuite.sharedCertificate())
+                .secondaries(1)
+                .clients(clients -> clients.pathTimeout(SLOW_PATH_TIMEOUT))
+                .start());
+        SessionCluster.Session session = cluster.open(WAIT);
+        KwikSession client = session.client();
+        String secondaryPath = session.joined().get(0).path().id();
+        CompletableFuture<String> ended = new CompletableFuture<>();
+        client.addPathListener(event -> {
+            if (!event.path().id().equals(secondaryPath)) return;
+            if (event instanceof PathEvent.Dead dead) ended.complete("dead: " + dead.reason());
+            else if (event instanceof PathEvent.Removed) ended.complete("removed");
+        });
+        byte[] payload = Digests.payload(950, 64 * 1024);
+        h.echoEverything(session.primary());
+        assertThat(h.echoThrough(client, payload)).as("echo on the primary path").isEqualTo(Digest.of(payload));
+
+        cluster.secondary(0).close();
+
+        assertThat(ended.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("how the client saw the listener close")
+                .isEqualTo("dead: the server closed the path");
+        assertThat(client.closed().toCompletableFuture().isDone()).as("the session outlives its secondary").isFalse();
+        byte[] after = Digests.payload(951, 64 * 1024);
+        assertThat(h.echoThrough(client, after)).as("echo after the secondary left").isEqualTo(Digest.of(after));
+    }
+
+    /** How a server session ended, and how long after the client's close. */
+    private record Ended(KwikException failure, Duration after) {
+        @Override
+        public String toString() {
+            return (failure == null ? "closed by the client" : failure.code()) + " after " + after.toMillis() + " ms";
+        }
+    }
+}
