@@ -2,12 +2,18 @@ package io.kwik.tck;
 
 import static io.kwik.tck.ProtocolSuite.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,12 +21,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.kwik.api.KwikException;
+import io.kwik.api.ClientConfig;
+import io.kwik.api.Delegation;
 import io.kwik.api.KwikSession;
+import io.kwik.api.KwikStream;
+import io.kwik.api.RawData;
 import io.kwik.api.PathEvent;
 import io.kwik.tck.ProtocolSuite.Digest;
 import io.kwik.tck.ProtocolSuite.Harness;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
+import io.kwik.tck.tools.SelfSignedCertificate;
 import io.kwik.tck.tools.SessionCluster;
 
 /**
@@ -42,6 +53,9 @@ public abstract class EdgeSuite extends BackendSuite {
     private static final Duration SERVER_IDLE_TIMEOUT = Duration.ofSeconds(10);
 
     private static final int SESSIONS = 10;
+
+    /** A delegated range larger than any test here lets the secondary finish. */
+    private static final long BUSY_RANGE = 1L << 30;
 
     /** A path timeout no test here waits for: a death it finds would be the heartbeat's, not a close's. */
     private static final Duration SLOW_PATH_TIMEOUT = Duration.ofSeconds(20);
@@ -95,7 +109,17 @@ public abstract class EdgeSuite extends BackendSuite {
      * which here would need the 20 s path timeout.
      */
     @Test
-    void required_closingAListenerReachesItsClients() throws Exception {
+    void required_closingAnIdleListenerReachesItsClients() throws Exception {
+        listenerCloseReachesTheClient(false);
+    }
+
+    /** The same while the secondary is writing a delegated range as fast as the client reads. */
+    @Test
+    void required_closingABusyListenerReachesItsClients() throws Exception {
+        listenerCloseReachesTheClient(true);
+    }
+
+    private void listenerCloseReachesTheClient(boolean busy) throws Exception {
         SessionCluster cluster = h.closeAfterTest(SessionCluster.builder()
                 .primaryTransport(provider().name())
                 .secondaryTransport(provider().name())
@@ -106,7 +130,8 @@ public abstract class EdgeSuite extends BackendSuite {
                 .start());
         SessionCluster.Session session = cluster.open(WAIT);
         KwikSession client = session.client();
-        String secondaryPath = session.joined().get(0).path().id();
+        SessionCluster.Joined joined = session.joined().get(0);
+        String secondaryPath = joined.path().id();
         CompletableFuture<String> ended = new CompletableFuture<>();
         client.addPathListener(event -> {
             if (!event.path().id().equals(secondaryPath)) return;
@@ -116,14 +141,76 @@ public abstract class EdgeSuite extends BackendSuite {
         byte[] payload = Digests.payload(950, 64 * 1024);
         h.echoEverything(session.primary());
         assertThat(h.echoThrough(client, payload)).as("echo on the primary path").isEqualTo(Digest.of(payload));
+        if (busy) keepBusy(session, joined.session(), secondaryPath);
 
         cluster.secondary(0).close();
 
         assertThat(ended.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("how the client saw the listener close")
                 .isEqualTo("dead: the server closed the path");
         assertThat(client.closed().toCompletableFuture().isDone()).as("the session outlives its secondary").isFalse();
-        byte[] after = Digests.payload(951, 64 * 1024);
-        assertThat(h.echoThrough(client, after)).as("echo after the secondary left").isEqualTo(Digest.of(after));
+    }
+
+    /**
+     * Makes the secondary write a large delegated range, 64 KiB at a time, while the client
+     * reads; returns once a first MiB has reached the client, so the path is mid-transfer.
+     */
+    private void keepBusy(SessionCluster.Session session, KwikSession secondary, String path) throws Exception {
+        KwikStream stream = session.primary().openStreamSync();
+        stream.delegate(path, BUSY_RANGE, ByteBuffer.allocate(1));
+        h.background(() -> {
+            RawData raw = secondary.receiveRawData();
+            Delegation range = raw.delegated().orElseThrow();
+            KwikStream out = secondary.stream(range.streamId());
+            byte[] chunk = Digests.payload(952, 64 * 1024);
+            for (long at = range.offset(); at < range.offset() + range.length(); at += chunk.length) {
+                out.writeAt(at, ByteBuffer.wrap(chunk));
+            }
+            return null;
+        });
+        CompletableFuture<Void> firstMiB = new CompletableFuture<>();
+        h.background(() -> {
+            InputStream in = session.client().acceptStream().inputStream();
+            byte[] buffer = new byte[64 * 1024];
+            long total = 0;
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                total += n;
+                if (total >= 1 << 20) firstMiB.complete(null);
+            }
+            return null;
+        });
+        firstMiB.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * RFC 6125: a trusted certificate without a CN whose only name is {@code attacker.example}
+     * must not pass for the server name the client dials ({@code localhost} here). A name check
+     * that falls back to "every CN matches" accepted it.
+     */
+    @Test
+    void required_aCertificateWithoutACommonNameForAnotherNameIsRefused() throws Exception {
+        SelfSignedCertificate attacker = SelfSignedCertificate.withSubjectAndDnsNames("O=Attacker Ltd", List.of("attacker.example"));
+        LoopbackServer server = h.closeAfterTest(LoopbackServer.start(provider().name(), clientProvider().name(), attacker, b -> {}));
+        ClientConfig config = server.clientConfig().serverName(LoopbackServer.SERVER_NAME)
+                .handshakeTimeout(Duration.ofSeconds(10)).build();
+
+        Future<KwikSession> dial = h.background(() -> server.dial(config));
+
+        assertThatThrownBy(() -> ProtocolSuite.await(dial)).as("dialing %s with a certificate for attacker.example only",
+                LoopbackServer.SERVER_NAME).isInstanceOf(IOException.class).isNotInstanceOf(TimeoutException.class);
+    }
+
+    /** The same kind of certificate, without a CN, is accepted for the name it does carry. */
+    @Test
+    void required_aCertificateWithoutACommonNameServesItsDnsName() throws Exception {
+        SelfSignedCertificate named = SelfSignedCertificate.withSubjectAndDnsNames("O=Loopback Ltd", List.of(LoopbackServer.SERVER_NAME));
+        LoopbackServer server = h.closeAfterTest(LoopbackServer.start(provider().name(), clientProvider().name(), named, b -> {}));
+
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+        h.echoEverything(accepted);
+        byte[] payload = Digests.payload(960, 64 * 1024);
+
+        assertThat(h.echoThrough(client, payload)).isEqualTo(Digest.of(payload));
     }
 
     /** How a server session ended, and how long after the client's close. */

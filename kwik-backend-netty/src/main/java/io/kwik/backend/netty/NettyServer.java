@@ -5,6 +5,8 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import io.kwik.spi.QuicConnection;
@@ -14,6 +16,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.util.concurrent.Future;
 
 /**
  * A bound UDP socket with Netty's QUIC server codec. Every connection of one server runs on
@@ -22,6 +25,9 @@ import io.netty.handler.codec.quic.QuicChannel;
 final class NettyServer implements QuicServer {
 
     private static final System.Logger LOG = System.getLogger(NettyServer.class.getName());
+
+    /** How long a closing server waits, at most, for its connections' closes before closing its socket. */
+    private static final long SOCKET_CLOSE_TIMEOUT_MILLIS = 500;
 
     private final NettyTransport transport;
     private final TransportLimits limits;
@@ -50,6 +56,8 @@ final class NettyServer implements QuicServer {
     void bound(Channel channel) {
         udpChannel = channel;
         localAddress = (InetSocketAddress) channel.localAddress();
+        // the transport keeps a closing server until its socket is closed, so that its own close waits for it
+        channel.closeFuture().addListener(f -> transport.forget(this));
     }
 
     /** Event loop: a handshake completed. Hands the connection to the callback on a context thread. */
@@ -88,10 +96,33 @@ final class NettyServer implements QuicServer {
     public void close() {
         if (closed) return;
         closed = true;
-        for (NettyConnection connection : List.copyOf(connections)) connection.close(0, "server closed");
+        List<NettyConnection> open = List.copyOf(connections);
+        for (NettyConnection connection : open) connection.close(0, "server closed");
         Channel channel = udpChannel;
-        if (channel != null) channel.close();
-        transport.forget(this);
+        if (channel != null) closeSocketAfter(channel, open);
+        else transport.forget(this);
+    }
+
+    /**
+     * Closes the socket once every connection's close has been written through it, or after
+     * {@link #SOCKET_CLOSE_TIMEOUT_MILLIS}: a connection may wait a moment before it closes
+     * ({@link NettyConnection#CLOSE_DELAY_MILLIS}), and a socket closed before that drops the
+     * CONNECTION_CLOSE its peer needs.
+     */
+    private static void closeSocketAfter(Channel channel, List<NettyConnection> open) {
+        AtomicInteger left = new AtomicInteger(open.size() + 1);
+        Runnable one = () -> {
+            if (left.decrementAndGet() == 0) channel.close();
+        };
+        for (NettyConnection connection : open) {
+            Future<Void> closed = connection.channelClosed();
+            if (closed == null) one.run();
+            else closed.addListener(f -> one.run());
+        }
+        one.run();
+        channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, SOCKET_CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Override
