@@ -213,6 +213,43 @@ public abstract class EdgeSuite extends BackendSuite {
         assertThat(h.echoThrough(client, payload)).isEqualTo(Digest.of(payload));
     }
 
+    /**
+     * A secondary whose raw inbox holds 64 KiB at most receives sixteen 256 KiB relays from the
+     * primary: the bound is in bytes, a message larger than it still enters an empty inbox, and
+     * every relay arrives byte-exact and in order. (That a delivery past the bound waits is
+     * {@code RawInboxTest}'s.)
+     */
+    @Test
+    void required_aRawInboxBoundedInBytesStillDeliversEveryRelay() throws Exception {
+        SessionCluster cluster = h.closeAfterTest(SessionCluster.builder()
+                .primaryTransport(provider().name())
+                .secondaryTransport(provider().name())
+                .clientTransport(clientProvider().name())
+                .certificate(ProtocolSuite.sharedCertificate())
+                .secondaries(1)
+                .servers(servers -> servers.rawInboxBytes(64 * 1024))
+                .clients(clients -> clients.pathTimeout(SLOW_PATH_TIMEOUT))
+                .start());
+        SessionCluster.Session session = cluster.open(WAIT);
+        SessionCluster.Joined joined = session.joined().get(0);
+        int relays = 16;
+        Future<Void> sender = h.background(() -> {
+            for (int i = 0; i < relays; i++) {
+                session.primary().sendRawData(joined.path().id(), ByteBuffer.wrap(Digests.payload(970 + i, 256 * 1024)));
+            }
+            return null;
+        });
+
+        for (int i = 0; i < relays; i++) {
+            RawData raw = h.background(() -> joined.session().receiveRawData()).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            ByteBuffer data = raw.data().duplicate();
+            byte[] bytes = new byte[data.remaining()];
+            data.get(bytes);
+            assertThat(Digest.of(bytes)).as("relay %d", i).isEqualTo(Digest.of(Digests.payload(970 + i, 256 * 1024)));
+        }
+        ProtocolSuite.await(sender);
+    }
+
     /** How a server session ended, and how long after the client's close. */
     private record Ended(KwikException failure, Duration after) {
         @Override
