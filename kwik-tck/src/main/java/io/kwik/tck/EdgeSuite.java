@@ -250,6 +250,50 @@ public abstract class EdgeSuite extends BackendSuite {
         ProtocolSuite.await(sender);
     }
 
+    /**
+     * A server that requires address validation (QUIC Retry) still serves a client: the
+     * client's handshake takes the Retry, and a 256 KiB echo comes back byte-exact.
+     */
+    @Test
+    void required_aServerRequiringAddressValidationServesClients() throws Exception {
+        LoopbackServer server = h.server(builder -> builder.addressValidation(true));
+
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+        h.echoEverything(accepted);
+        byte[] payload = Digests.payload(980, 256 * 1024);
+
+        assertThat(h.echoThrough(client, payload)).isEqualTo(Digest.of(payload));
+    }
+
+    /**
+     * A listener keeps {@code maxConnections} connections at most: the dial past it fails with
+     * an error (not a timeout), and the sessions it kept carry on.
+     */
+    @Test
+    void required_connectionsPastTheBoundAreRefused() throws Exception {
+        LoopbackServer server = h.server(builder -> builder.maxConnections(2));
+        List<KwikSession> kept = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            kept.add(server.dial());
+            h.echoEverything(server.accept(WAIT));
+        }
+        ClientConfig config = server.clientConfig().handshakeTimeout(Duration.ofSeconds(20)).build();
+
+        Future<KwikSession> third = h.background(() -> server.dial(config));
+
+        long dialing = System.nanoTime();
+        assertThatThrownBy(() -> ProtocolSuite.await(third)).as("the dial past maxConnections")
+                .isInstanceOf(IOException.class)
+                .satisfies(e -> assertThat(e.getMessage()).as("a refusal, not a timeout: %s", e).doesNotContain("timed out"))
+                .satisfies(e -> LOG.log(System.Logger.Level.INFO, () -> "the dial past maxConnections failed after "
+                        + Duration.ofNanos(System.nanoTime() - dialing).toMillis() + " ms: " + e));
+        for (KwikSession session : kept) {
+            byte[] payload = Digests.payload(990, 64 * 1024);
+            assertThat(h.echoThrough(session, payload)).as("a kept session").isEqualTo(Digest.of(payload));
+        }
+    }
+
     /** How a server session ended, and how long after the client's close. */
     private record Ended(KwikException failure, Duration after) {
         @Override

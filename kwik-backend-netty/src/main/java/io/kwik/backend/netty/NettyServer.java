@@ -2,6 +2,7 @@ package io.kwik.backend.netty;
 
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +13,7 @@ import java.util.function.Consumer;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
 import io.kwik.spi.TransportLimits;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -29,25 +31,46 @@ final class NettyServer implements QuicServer {
     /** How long a closing server waits, at most, for its connections' closes before closing its socket. */
     private static final long SOCKET_CLOSE_TIMEOUT_MILLIS = 500;
 
+    /** The QUIC transport error CONNECTION_REFUSED (RFC 9000 20.1). */
+    private static final int CONNECTION_REFUSED = 0x02;
+
     private final NettyTransport transport;
     private final TransportLimits limits;
+    private final int maxConnections;
+    /** Connections from the first Initial on, handshaking or established: the ones the bound counts. */
+    private final AtomicInteger kept = new AtomicInteger();
     private final Consumer<QuicConnection> onConnection;
     private final Set<NettyConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile Channel udpChannel;
     private volatile InetSocketAddress localAddress;
     private volatile boolean closed;
 
-    NettyServer(NettyTransport transport, TransportLimits limits, Consumer<QuicConnection> onConnection) {
+    NettyServer(NettyTransport transport, TransportLimits limits, int maxConnections, Consumer<QuicConnection> onConnection) {
         this.transport = transport;
         this.limits = limits;
+        this.maxConnections = maxConnections;
         this.onConnection = onConnection;
     }
 
-    /** The handler Netty puts on each new {@link QuicChannel}, before its handshake. */
+    /**
+     * The handler Netty puts on each new {@link QuicChannel}, before its handshake. Past
+     * {@code maxConnections} the new connection is closed at once with CONNECTION_REFUSED, so
+     * a flood of handshakes holds a bounded number of connections.
+     */
     ChannelHandler connectionInitializer() {
         return new ChannelInitializer<QuicChannel>() {
             @Override
             protected void initChannel(QuicChannel ch) {
+                if (kept.incrementAndGet() > maxConnections) {
+                    kept.decrementAndGet();
+                    LOG.log(Level.WARNING, () -> NettyServer.this + ": " + maxConnections
+                            + " connections kept already; refusing one from " + ch.remoteSocketAddress());
+                    // once registered, so that quiche has the connection and sends the refusal
+                    ch.eventLoop().execute(() -> ch.close(false, CONNECTION_REFUSED,
+                            Unpooled.copiedBuffer("too many connections", StandardCharsets.UTF_8)));
+                    return;
+                }
+                ch.closeFuture().addListener(f -> kept.decrementAndGet());
                 ch.pipeline().addLast(new NettyConnection(transport, limits, null, NettyServer.this).handler());
             }
         };

@@ -191,12 +191,12 @@ final class NettyTransport implements QuicTransport {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(onConnection, "onConnection");
         if (closed.get()) throw new IOException("transport " + context.name() + " is closed");
-        NettyServer server = new NettyServer(this, config.limits(), onConnection);
+        NettyServer server = new NettyServer(this, config.limits(), config.maxConnections(), onConnection);
         ChannelHandler codec;
         try {
             QuicServerCodecBuilder builder = QuicSettings.apply(new QuicServerCodecBuilder(), config.limits())
                     .sslContext(QuicSettings.serverTls(config))
-                    .tokenHandler(null)
+                    .tokenHandler(config.addressValidation() ? new RetryTokens() : null)
                     .handler(server.connectionInitializer())
                     .streamHandler(new NettyConnection.StreamInitializer(null, true));
             QuicSettings.forEachStreamOption(builder::streamOption);
