@@ -14,4 +14,10 @@ class KwikClientNettyServerEdgeTest extends EdgeSuite {
     protected QuicTransportProvider clientProvider() {
         return InteropBackends.named("kwik");
     }
+
+    /** A kwik client misses a Netty secondary's close after a burst: see the suite's javadoc. */
+    @Override
+    protected boolean clientReadsACloseAfterABurst() {
+        return false;
+    }
 }
