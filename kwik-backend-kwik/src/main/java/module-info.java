@@ -6,6 +6,7 @@
 module io.kwik.backend.kwik {
     requires io.kwik.spi;
     requires tech.kwik.core;
+    requires java.naming;
 
     provides io.kwik.spi.QuicTransportProvider with io.kwik.backend.kwik.KwikTransportProvider;
 }

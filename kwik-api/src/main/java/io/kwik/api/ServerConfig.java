@@ -18,6 +18,18 @@ public final class ServerConfig extends KwikConfig {
     private final SecretKey pathTokenKey;
     private final int acceptBacklog;
 
+    // ---- limits against hostile peers (docs/ENGINE.md, "Security")
+
+    /** Default {@link #maxConnections()}: 10,000. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+
+    /** Default {@link #rawInboxBytes()}: 4 MiB, two messages of the default maximum size. */
+    public static final long DEFAULT_RAW_INBOX_BYTES = 4L << 20;
+
+    private final boolean addressValidation;
+    private final int maxConnections;
+    private final long rawInboxBytes;
+
     private ServerConfig(Builder builder) {
         super(builder);
         this.certificateChain = List.copyOf(builder.certificateChain);
@@ -29,6 +41,13 @@ public final class ServerConfig extends KwikConfig {
             throw new IllegalArgumentException("acceptBacklog must be in [1, 65536]: " + builder.acceptBacklog);
         }
         this.acceptBacklog = builder.acceptBacklog;
+        if (builder.maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be >= 1: " + builder.maxConnections);
+        }
+        this.maxConnections = builder.maxConnections;
+        if (builder.rawInboxBytes < 1) throw new IllegalArgumentException("rawInboxBytes must be >= 1: " + builder.rawInboxBytes);
+        this.rawInboxBytes = builder.rawInboxBytes;
+        this.addressValidation = builder.addressValidation;
     }
 
     /** A builder with every default. */
@@ -62,12 +81,44 @@ public final class ServerConfig extends KwikConfig {
         return acceptBacklog;
     }
 
+    /**
+     * Whether a client must prove its address with a QUIC Retry token before the server keeps
+     * any state for it (RFC 9000 section 8.1). It costs every handshake one more round trip, and
+     * makes a flood of spoofed QUIC Initials cost the server no connection state. Default off.
+     */
+    public boolean addressValidation() {
+        return addressValidation;
+    }
+
+    /**
+     * How many QUIC connections the listener keeps at once; the handshakes past it are refused
+     * (the client's dial fails). On the Netty backend the bound counts handshakes in progress; on
+     * the kwik backend it counts connections whose handshake completed. Default
+     * {@link #DEFAULT_MAX_CONNECTIONS}.
+     */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /**
+     * The bytes of relayed raw data a session holds for {@link KwikSession#receiveRawData()} (also
+     * at most 64 messages); when full, the relay waits and QUIC flow control stops the sender. One
+     * message larger than this is still taken when the inbox is empty. Default
+     * {@link #DEFAULT_RAW_INBOX_BYTES}.
+     */
+    public long rawInboxBytes() {
+        return rawInboxBytes;
+    }
+
     /** Builds a {@link ServerConfig}. */
     public static final class Builder extends KwikConfig.Builder<Builder> {
         private List<X509Certificate> certificateChain = List.of();
         private PrivateKey privateKey;
         private SecretKey pathTokenKey;
         private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
+        private boolean addressValidation;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private long rawInboxBytes = DEFAULT_RAW_INBOX_BYTES;
 
         private Builder() {}
 
@@ -97,6 +148,26 @@ public final class ServerConfig extends KwikConfig {
         /** See {@link ServerConfig#acceptBacklog()}. */
         public Builder acceptBacklog(int sessions) {
             this.acceptBacklog = sessions;
+            return this;
+        }
+
+        // ---- limits against hostile peers
+
+        /** See {@link ServerConfig#addressValidation()}. */
+        public Builder addressValidation(boolean required) {
+            this.addressValidation = required;
+            return this;
+        }
+
+        /** See {@link ServerConfig#maxConnections()}. */
+        public Builder maxConnections(int connections) {
+            this.maxConnections = connections;
+            return this;
+        }
+
+        /** See {@link ServerConfig#rawInboxBytes()}. */
+        public Builder rawInboxBytes(long bytes) {
+            this.rawInboxBytes = bytes;
             return this;
         }
 

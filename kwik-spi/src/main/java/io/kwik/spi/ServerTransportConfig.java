@@ -11,15 +11,32 @@ import java.util.Objects;
  * @param alpn             the one application protocol accepted (KWIK uses {@code "kwik/1"})
  * @param certificateChain the server's chain, leaf first
  * @param privateKey       the leaf's private key
- * @param limits           connection settings
+ * @param limits            connection settings
+ * @param addressValidation whether a client must prove its address with a QUIC Retry token
+ *                          before the server keeps any state for it (RFC 9000 8.1): one more
+ *                          round trip per handshake, in exchange for floods of spoofed
+ *                          Initials costing the server no connection state
+ * @param maxConnections    how many connections, handshaking or established, the server keeps
+ *                          at once; the handshakes past it are refused
  */
 public record ServerTransportConfig(String alpn, List<X509Certificate> certificateChain, PrivateKey privateKey,
-                                    TransportLimits limits) {
+                                    TransportLimits limits, boolean addressValidation, int maxConnections) {
+
+    /** The default {@link #maxConnections()}: 10,000. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+
     public ServerTransportConfig {
         Objects.requireNonNull(alpn, "alpn");
         certificateChain = List.copyOf(certificateChain);
         if (certificateChain.isEmpty()) throw new IllegalArgumentException("certificateChain is empty");
         Objects.requireNonNull(privateKey, "privateKey");
         Objects.requireNonNull(limits, "limits");
+        if (maxConnections < 1) throw new IllegalArgumentException("maxConnections must be >= 1: " + maxConnections);
+    }
+
+    /** Without address validation, and at most {@link #DEFAULT_MAX_CONNECTIONS} connections. */
+    public ServerTransportConfig(String alpn, List<X509Certificate> certificateChain, PrivateKey privateKey,
+                                 TransportLimits limits) {
+        this(alpn, certificateChain, privateKey, limits, false, DEFAULT_MAX_CONNECTIONS);
     }
 }

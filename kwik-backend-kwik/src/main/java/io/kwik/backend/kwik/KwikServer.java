@@ -73,7 +73,7 @@ final class KwikServer implements QuicServer {
                     .maxUnidirectionalStreamBufferSize(limits.streamReceiveWindow())
                     .maxOpenPeerInitiatedBidirectionalStreams(limits.maxIncomingStreams())
                     .maxOpenPeerInitiatedUnidirectionalStreams(0)
-                    .retryRequired(false)
+                    .retryRequired(config.addressValidation())
                     .connectionIdLength(CONNECTION_ID_LENGTH)
                     .build();
             ServerConnector connector = ServerConnector.builder()
@@ -85,7 +85,7 @@ final class KwikServer implements QuicServer {
             KwikServer server = new KwikServer(label, connector, (InetSocketAddress) socket.getLocalSocketAddress(), onClosed);
             holder[0] = server;
             connector.registerApplicationProtocol(config.alpn(),
-                    server.protocolFactory(limits, threadFactory, transportConnections, onConnection));
+                    server.protocolFactory(limits, config.maxConnections(), threadFactory, transportConnections, onConnection));
             connector.start();
             LOG.log(System.Logger.Level.DEBUG, () -> label + ": listening on " + server.localAddress);
             return server;
@@ -107,7 +107,8 @@ final class KwikServer implements QuicServer {
         return password;
     }
 
-    private ApplicationProtocolConnectionFactory protocolFactory(TransportLimits limits, ThreadFactory threadFactory,
+    private ApplicationProtocolConnectionFactory protocolFactory(TransportLimits limits, int maxConnections,
+                                                                 ThreadFactory threadFactory,
                                                                  Set<KwikConnection> transportConnections,
                                                                  Consumer<QuicConnection> onConnection) {
         AtomicLong sequence = new AtomicLong();
@@ -123,6 +124,13 @@ final class KwikServer implements QuicServer {
                             byThread.values().remove(gone);
                         });
                 byThread.put(packetThread, connection);
+                if (accepted.size() >= maxConnections) {
+                    // kwik offers no hook before the handshake: the bound counts established connections
+                    LOG.log(System.Logger.Level.WARNING, () -> label + ": " + maxConnections
+                            + " connections kept already; refusing " + remote);
+                    connection.close(0, "too many connections");
+                    return null;
+                }
                 accepted.add(connection);
                 transportConnections.add(connection);
                 if (closed.get()) {

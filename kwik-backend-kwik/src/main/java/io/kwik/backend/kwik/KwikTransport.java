@@ -2,7 +2,6 @@ package io.kwik.backend.kwik;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.security.GeneralSecurityException;
@@ -41,12 +40,13 @@ import tech.kwik.core.QuicClientConnection;
  *       creates and hands to kwik; the kernel may cap it ({@code net.core.rmem_max}).</li>
  * </ul>
  *
- * <p>Server identity: a DNS server name is checked by agent15's hostname verifier (DNS
- * subject alternative names). That verifier never matches an IP address, and kwik's builder
- * can only replace it through {@code noServerCertificateCheck()}; so for an IP-literal server
- * name the backend calls that and then installs its own trust manager, which runs the PKIX
- * check against the trusted certificates and requires an iPAddress subject alternative name
- * equal to the literal ({@link TlsMaterial#ipIdentityChecking}). Verification stays on; kwik
+ * <p>Server identity: the backend checks it itself. agent15's hostname verifier never matches
+ * an IP address, and for a DNS name it falls back to every subject CN, which with no CN at all
+ * accepted a certificate for any name; kwik's builder can only replace it through
+ * {@code noServerCertificateCheck()}. So the backend calls that and installs its own trust
+ * manager, which runs the PKIX check against the trusted certificates and then requires an
+ * iPAddress subject alternative name equal to an IP literal, or a DNS identity as RFC 6125
+ * says ({@link TlsMaterial#identityChecking}, {@link DnsIdentity}). Verification stays on; kwik
  * prints its "SECURITY WARNING" line to standard output for it all the same (unless the
  * system property {@code tech.kwik.core.no-security-warnings} is {@code true}). agent15 sends
  * the server name as SNI whatever it is, so an IP literal does go out as SNI.
@@ -110,16 +110,13 @@ final class KwikTransport implements QuicTransport {
                 .socketFactory(destination -> clientSocket(new InetSocketAddress(destination, remote.getPort()),
                         limits.udpBufferSize()))
                 .logger(KwikLogBridge.create(label, thread -> holder[0]));
-        InetAddress ipServerName = TlsMaterial.ipLiteral(config.serverName());
         if (config.trustAll()) {
             LOG.log(System.Logger.Level.WARNING, () -> label + ": trusting any server certificate (trustAll)");
             builder.noServerCertificateCheck();
-        } else if (ipServerName != null) {
-            builder.noServerCertificateCheck();
-            builder.customTrustManager(TlsMaterial.ipIdentityChecking(
-                    TlsMaterial.trustManager(config.trustedCertificates()), ipServerName));
         } else {
-            builder.customTrustManager(TlsMaterial.trustManager(config.trustedCertificates()));
+            builder.noServerCertificateCheck();
+            builder.customTrustManager(TlsMaterial.identityChecking(
+                    TlsMaterial.trustManager(config.trustedCertificates()), config.serverName()));
         }
         QuicClientConnection kwik = builder.build();
         kwik.setDefaultBidirectionalStreamReceiveBufferSize(limits.streamReceiveWindow());

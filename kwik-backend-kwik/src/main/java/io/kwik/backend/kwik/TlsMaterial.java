@@ -57,12 +57,14 @@ final class TlsMaterial {
     }
 
     /**
-     * A trust manager that checks the chain with {@code pkix} and then the server's identity
-     * as RFC 9110 section 4.3.5 / RFC 6125 require for an IP address: the leaf certificate
-     * must carry an iPAddress subject alternative name equal to {@code address} (no CN fallback).
-     * Used instead of agent15's hostname verifier, which compares only DNS names.
+     * A trust manager that checks the chain with {@code pkix} and then the server's identity,
+     * as RFC 9110 section 4.3.5 and RFC 6125 require. For an IP literal the leaf certificate
+     * must carry an iPAddress subject alternative name equal to it (no CN fallback); for a DNS
+     * name see {@link DnsIdentity}. Used instead of agent15's hostname verifier, which never
+     * matches an IP address and accepted a certificate without a CN for any DNS name.
      */
-    static X509TrustManager ipIdentityChecking(X509TrustManager pkix, InetAddress address) {
+    static X509TrustManager identityChecking(X509TrustManager pkix, String serverName) {
+        InetAddress address = ipLiteral(serverName);
         return new X509TrustManager() {
             @Override
             public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
@@ -72,9 +74,14 @@ final class TlsMaterial {
             @Override
             public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
                 pkix.checkServerTrusted(chain, authType);
-                if (chain == null || chain.length == 0 || !hasIpAddress(chain[0], address)) {
+                if (chain == null || chain.length == 0) throw new CertificateException("no server certificate");
+                if (address != null && !hasIpAddress(chain[0], address)) {
                     throw new CertificateException("server certificate has no iPAddress subject alternative name "
                             + address.getHostAddress());
+                }
+                if (address == null && !DnsIdentity.matches(chain[0], serverName)) {
+                    throw new CertificateException("server certificate is not issued for " + serverName
+                            + " (RFC 6125: subject alternative dNSNames, or the CN when there are none)");
                 }
             }
 

@@ -65,6 +65,9 @@ final class NettyConnection implements QuicConnection {
     /** How the peer-initiated streams find their connection. */
     static final AttributeKey<NettyConnection> KEY = AttributeKey.valueOf(NettyConnection.class, "connection");
 
+    /** How long a close waits after resetting the streams, for the ACKs that make room for it. */
+    static final long CLOSE_DELAY_MILLIS = 50;
+
     /** How long {@link #stats()} waits for the event loop. */
     private static final long STATS_TIMEOUT_SECONDS = 5;
 
@@ -81,6 +84,8 @@ final class NettyConnection implements QuicConnection {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition acceptable = lock.newCondition();
     private final ArrayDeque<NettyStream> incoming = new ArrayDeque<>();
+    /** Every stream whose channel is open, local or peer-initiated. */
+    private final java.util.Set<NettyStream> streams = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Event-loop confined. */
     private final ArrayDeque<CompletableFuture<QuicStream>> pendingOpens = new ArrayDeque<>();
@@ -304,8 +309,39 @@ final class NettyConnection implements QuicConnection {
         if (!requestedClose.compareAndSet(null, new ConnectionClose(ConnectionClose.Origin.LOCAL, code, text))) return;
         QuicChannel ch = channel;
         if (ch == null) return;
-        ByteBuf phrase = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
-        ch.close(true, code, phrase);
+        try {
+            ch.eventLoop().execute(() -> closeOnEventLoop(ch, code, text));
+        } catch (RejectedExecutionException e) {
+            ch.close(true, code, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Event loop: resets every stream that may still hold unsent bytes, then closes. quiche
+     * writes CONNECTION_CLOSE only into room the congestion window leaves, and Netty frees the
+     * connection right after that one attempt; a connection closed mid-transfer (its window
+     * full of stream data) therefore left without a word, and its peer learned of it only from
+     * its own timers. The resets drop the queued data; the close then waits until the window
+     * has room ({@link #CLOSE_DELAY_MILLIS} at most, the time for the ACKs in flight).
+     */
+    private void closeOnEventLoop(QuicChannel ch, int code, String text) {
+        boolean streamsOpen = false;
+        for (NettyStream stream : streams) {
+            streamsOpen = true;
+        }
+        Runnable close = () -> ch.close(true, code, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+        if (!streamsOpen || !ch.isActive()) close.run();
+        else ch.eventLoop().schedule(close, CLOSE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Completes once the QUIC channel is closed, which is after its CONNECTION_CLOSE was handed
+     * to the UDP socket ({@code QuicheQuicChannel.doClose} flushes it before completing); null
+     * before the channel exists.
+     */
+    io.netty.util.concurrent.Future<Void> channelClosed() {
+        QuicChannel ch = channel;
+        return ch == null ? null : ch.closeFuture();
     }
 
     @Override
@@ -437,6 +473,8 @@ final class NettyConnection implements QuicConnection {
             ch.config().setReadFrames(true);
             NettyStream stream = new NettyStream(owner, ch);
             ch.attr(KEY).set(stream);
+            owner.streams.add(stream);
+            ch.closeFuture().addListener(f -> owner.streams.remove(stream));
             ch.pipeline().addLast(stream.handler());
             if (peerInitiated) {
                 if (ch.type() != QuicStreamType.BIDIRECTIONAL) {

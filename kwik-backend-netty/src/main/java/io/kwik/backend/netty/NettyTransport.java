@@ -6,6 +6,7 @@ import java.net.DatagramSocket;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -45,6 +46,7 @@ import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 
 /**
  * One Netty event loop group (NIO) with the clients and servers made from it.
@@ -61,6 +63,14 @@ final class NettyTransport implements QuicTransport {
 
     /** How long {@link #close()} waits for the event loops to finish their last tasks. */
     private static final long SHUTDOWN_TIMEOUT_SECONDS = 5;
+
+    /**
+     * How long {@link #close()} waits, at most, for the closes it asked for to be written
+     * before it stops the event loops: a stopping loop closes its sockets before it runs the
+     * tasks still queued, which dropped the CONNECTION_CLOSE of most clients closed with their
+     * transport (the server then kept the session until its idle timeout).
+     */
+    private static final long CLOSE_WRITE_TIMEOUT_MILLIS = 1000;
 
     /** The least time a handshake is given, whatever the idle timeout. */
     private static final long MIN_CONNECT_TIMEOUT_MILLIS = 10_000;
@@ -181,12 +191,12 @@ final class NettyTransport implements QuicTransport {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(onConnection, "onConnection");
         if (closed.get()) throw new IOException("transport " + context.name() + " is closed");
-        NettyServer server = new NettyServer(this, config.limits(), onConnection);
+        NettyServer server = new NettyServer(this, config.limits(), config.maxConnections(), onConnection);
         ChannelHandler codec;
         try {
             QuicServerCodecBuilder builder = QuicSettings.apply(new QuicServerCodecBuilder(), config.limits())
                     .sslContext(QuicSettings.serverTls(config))
-                    .tokenHandler(null)
+                    .tokenHandler(config.addressValidation() ? new RetryTokens() : null)
                     .handler(server.connectionInitializer())
                     .streamHandler(new NettyConnection.StreamInitializer(null, true));
             QuicSettings.forEachStreamOption(builder::streamOption);
@@ -262,14 +272,40 @@ final class NettyTransport implements QuicTransport {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        for (NettyServer server : List.copyOf(servers)) server.close();
-        for (NettyConnection connection : List.copyOf(clients)) connection.close(0, "transport closed");
-        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        List<Future<Void>> closing = new ArrayList<>();
+        for (NettyServer server : List.copyOf(servers)) {
+            server.close();
+            closing.add(server.socketClosed());
+        }
+        for (NettyConnection connection : List.copyOf(clients)) {
+            connection.close(0, "transport closed");
+            closing.add(connection.channelClosed());
+        }
         boolean onEventLoop = false;
         for (EventExecutor executor : group) onEventLoop |= executor.inEventLoop();
+        if (!onEventLoop) awaitWritten(closing);
+        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (!onEventLoop && !group.terminationFuture().awaitUninterruptibly(SHUTDOWN_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS))
             LOG.log(Level.WARNING, () -> "transport " + context.name() + ": event loops did not stop in time");
         callbacks.shutdown();
+    }
+
+    /**
+     * Waits, within {@link #CLOSE_WRITE_TIMEOUT_MILLIS} in all, for each channel close (a
+     * client's QUIC channel, whose close writes its CONNECTION_CLOSE, or a server's socket,
+     * closed after its connections' closes on the same event loop) to be done.
+     */
+    private void awaitWritten(List<Future<Void>> closing) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WRITE_TIMEOUT_MILLIS);
+        for (Future<Void> close : closing) {
+            if (close == null) continue;
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !close.awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
+                LOG.log(Level.DEBUG, () -> "transport " + context.name() + ": closes not written within "
+                        + CLOSE_WRITE_TIMEOUT_MILLIS + " ms; stopping the event loops anyway");
+                return;
+            }
+        }
     }
 
     @Override

@@ -88,7 +88,8 @@ public final class EngineListener implements KwikListener {
         EngineListener listener = new EngineListener(config, transport, context.threadFactory());
         try {
             listener.server = transport.bind(address, new ServerTransportConfig(Protocol.ALPN, config.certificateChain(),
-                    config.privateKey(), TransportSettings.limits(config)), listener::onConnection);
+                    config.privateKey(), TransportSettings.limits(config), config.addressValidation(), config.maxConnections()),
+                    listener::onConnection);
         } catch (IOException | RuntimeException e) {
             transport.close();
             throw e;
@@ -255,7 +256,8 @@ public final class EngineListener implements KwikListener {
         PathDirectory directory = new PathDirectory(id);
         directory.put(pathId, quic.localAddress(), false, PathStatus.ACTIVE,
                 PathStatsSource.of(path, () -> core.registry().openStreams()));
-        core.role(new SecondaryRole(core, directory, request.getMaxMessageSize(), request.getStreamReceiveWindow()));
+        core.role(new SecondaryRole(core, directory, request.getMaxMessageSize(), request.getStreamReceiveWindow(),
+                config.rawInboxBytes()));
         EngineSession session = new EngineSession(id, Role.SECONDARY_SERVER, core, quic.remoteAddress(), ended -> {
             sessions.remove(ended);
             joined.remove(joining);

@@ -60,7 +60,7 @@ final class PrimaryRole extends ServerRole {
     private record PendingAdd(InetSocketAddress address, CompletableFuture<PathInfo> future) {}
 
     PrimaryRole(SessionCore core, PathDirectory directory, ServerConfig config, int clientMaxMessageSize) {
-        super(core, directory, clientMaxMessageSize);
+        super(core, directory, clientMaxMessageSize, config.rawInboxBytes());
         this.config = config;
         this.tokens = config.pathTokenKey().map(key -> new JoinTokens(key, Clock.systemUTC())).orElse(null);
         // the client dials and authenticates within its own handshake timeout; allow ours twice over

@@ -14,8 +14,9 @@ final class SecondaryRole extends ServerRole {
     private final ForeignStreams streams;
 
     /** @param clientWindow the client's initial window per stream, from its authentication request */
-    SecondaryRole(SessionCore core, PathDirectory directory, int clientMaxMessageSize, long clientWindow) {
-        super(core, directory, clientMaxMessageSize);
+    SecondaryRole(SessionCore core, PathDirectory directory, int clientMaxMessageSize, long clientWindow,
+                  long rawInboxBytes) {
+        super(core, directory, clientMaxMessageSize, rawInboxBytes);
         this.streams = new ForeignStreams(core, clientWindow);
     }
 

@@ -31,11 +31,11 @@ abstract class ServerRole implements SessionRole {
     final RawInbox inbox;
     private final int clientMaxMessageSize;
 
-    ServerRole(SessionCore core, PathDirectory directory, int clientMaxMessageSize) {
+    ServerRole(SessionCore core, PathDirectory directory, int clientMaxMessageSize, long rawInboxBytes) {
         this.core = core;
         this.directory = directory;
         this.clientMaxMessageSize = clientMaxMessageSize;
-        this.inbox = new RawInbox(core.pathId());
+        this.inbox = new RawInbox(core.pathId(), rawInboxBytes);
     }
 
     @Override

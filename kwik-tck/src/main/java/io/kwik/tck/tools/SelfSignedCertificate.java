@@ -77,6 +77,32 @@ public record SelfSignedCertificate(X509Certificate certificate, PrivateKey priv
         }
     }
 
+    /**
+     * A fresh EC certificate with the subject {@code subject} (an X.500 name such as
+     * {@code "O=Attacker Ltd"}, possibly without any CN) and {@code dnsNames} as its only
+     * subject alternative names, valid for a day: for tests of a client's name checks.
+     */
+    public static SelfSignedCertificate withSubjectAndDnsNames(String subject, List<String> dnsNames) {
+        try {
+            KeyPair keys = keyPair(KeyAlgorithm.EC_P256);
+            Instant now = Instant.now();
+            X500Name name = new X500Name(subject);
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    name, new BigInteger(64, RANDOM), Date.from(now.minus(Duration.ofHours(1))),
+                    Date.from(now.plus(Duration.ofDays(1))), name, keys.getPublic());
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            if (!dnsNames.isEmpty()) {
+                builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(dnsNames.stream()
+                        .map(dns -> new GeneralName(GeneralName.dNSName, dns)).toArray(GeneralName[]::new)));
+            }
+            X509Certificate certificate = new JcaX509CertificateConverter()
+                    .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+            return new SelfSignedCertificate(certificate, keys.getPrivate());
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+            throw new IllegalStateException("cannot generate a self-signed certificate", e);
+        }
+    }
+
     private static KeyPair keyPair(KeyAlgorithm algorithm) throws GeneralSecurityException {
         if (algorithm == KeyAlgorithm.RSA_2048) {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
