@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Splits the bytes {@code [start, end)} of one stream among the paths of a session, in
- * proportion to each path's measured goodput (DESIGN.md 4.4, R8.5 "send scheduling"). A primary
+ * proportion to each path's measured goodput (docs/PROTOCOL.md 4.4, R8.5 "send scheduling"). A primary
  * uses it to decide which range it writes itself and which it {@link KwikStream#delegate
  * delegates}; it is pure bookkeeping and does no I/O.
  *

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
- * Recovery for delegations (DESIGN.md 4.5): when the path a range was delegated to dies, the
+ * Recovery for delegations (docs/PROTOCOL.md 4.5): when the path a range was delegated to dies, the
  * primary writes the bytes the client is missing itself.
  *
  * <pre>{@code
