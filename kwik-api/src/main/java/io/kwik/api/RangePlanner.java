@@ -75,6 +75,11 @@ public final class RangePlanner {
      * @param assignedAtNanos when {@link #next()} handed it out, by the planner's clock
      */
     public record Assignment(String pathId, ByteRange range, boolean refill, long assignedAtNanos) {
+        /**
+         * Checks the components.
+         *
+         * @throws NullPointerException when {@code pathId} or {@code range} is null
+         */
         public Assignment {
             Objects.requireNonNull(pathId, "pathId");
             Objects.requireNonNull(range, "range");
@@ -488,7 +493,11 @@ public final class RangePlanner {
             return this;
         }
 
-        /** @throws IllegalArgumentException when a value is out of range or a path is listed twice */
+        /**
+         * Builds the planner.
+         *
+         * @throws IllegalArgumentException when a value is out of range or a path is listed twice
+         */
         public RangePlanner build() {
             if (minChunk < 1 || maxChunk < minChunk) {
                 throw new IllegalArgumentException("chunk sizes must satisfy 1 <= min <= max: " + minChunk + ", " + maxChunk);

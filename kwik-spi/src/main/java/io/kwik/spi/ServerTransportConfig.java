@@ -15,6 +15,11 @@ import java.util.Objects;
  */
 public record ServerTransportConfig(String alpn, List<X509Certificate> certificateChain, PrivateKey privateKey,
                                     TransportLimits limits) {
+    /**
+     * Checks the components.
+     *
+     * @throws NullPointerException when {@code alpn}, a certificate, {@code privateKey} or {@code limits} is null
+     */
     public ServerTransportConfig {
         Objects.requireNonNull(alpn, "alpn");
         certificateChain = List.copyOf(certificateChain);
