@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Three rate-capped servers (DESIGN.md 8): aggregate goodput against the sum of the caps.
+# Three rate-capped servers (docs/PROTOCOL.md 8): aggregate goodput against the sum of the caps.
 # Needs root. Creates one network namespace per server and one for the client, joined by veth
 # pairs with private addresses (client 10.77.<i>.1, server i 10.77.<i>.2, i = 0 primary, 1 and 2
 # the secondaries), caps each server's egress with tc tbf, and runs the end-to-end harness

@@ -4,6 +4,11 @@ package io.kwik.api;
 public final class AuthenticationException extends KwikException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An {@link ErrorCode#AUTH_FAILED} failure.
+     *
+     * @param message why authentication was refused
+     */
     public AuthenticationException(String message) {
         super(ErrorCode.AUTH_FAILED, message);
     }

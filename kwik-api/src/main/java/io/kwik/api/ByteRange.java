@@ -7,6 +7,11 @@ package io.kwik.api;
  * @param end   the offset just past the range, not below {@code start}
  */
 public record ByteRange(long start, long end) {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when {@code start} is negative or {@code end} is below it
+     */
     public ByteRange {
         if (start < 0 || end < start) throw new IllegalArgumentException("bad range [" + start + ", " + end + ")");
     }

@@ -109,7 +109,11 @@ public final class ClientConfig extends KwikConfig {
             return this;
         }
 
-        /** @throws IllegalArgumentException when a value is out of range or no trust is configured */
+        /**
+         * Builds the configuration.
+         *
+         * @throws IllegalArgumentException when a value is out of range or no trust is configured
+         */
         public ClientConfig build() {
             return new ClientConfig(this);
         }

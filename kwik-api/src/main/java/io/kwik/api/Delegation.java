@@ -11,6 +11,11 @@ package io.kwik.api;
  * @param length   how many bytes, at least 1
  */
 public record Delegation(String pathId, long streamId, long offset, long length) {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when {@code pathId} is empty, {@code offset} negative or {@code length} below 1
+     */
     public Delegation {
         if (pathId == null || pathId.isEmpty()) throw new IllegalArgumentException("pathId is required");
         if (offset < 0 || length < 1 || offset + length < 0) {

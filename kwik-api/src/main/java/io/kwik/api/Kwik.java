@@ -8,7 +8,15 @@ import java.util.ServiceLoader;
 
 import io.kwik.api.spi.KwikProvider;
 
-/** Entry points: dial a primary server, or listen as a server. */
+/**
+ * Entry points: dial a primary server, or listen as a server.
+ *
+ * <p>The engine and the transport backends are found with {@link java.util.ServiceLoader}.
+ * A backend is chosen by {@link KwikConfig#transport()}, else by the system property
+ * {@systemProperty io.kwik.transport} ({@code kwik} or {@code netty}), else by priority.
+ *
+ * @since 0.1
+ */
 public final class Kwik {
     private Kwik() {}
 

@@ -78,7 +78,7 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
 
     /**
      * The transport backend asked for by name ({@code "kwik"}, {@code "netty"}), if any. When
-     * empty, the system property {@code io.kwik.transport} decides, else the usable backend
+     * empty, the system property {@systemProperty io.kwik.transport} decides, else the usable backend
      * with the highest priority.
      */
     public Optional<String> transport() {

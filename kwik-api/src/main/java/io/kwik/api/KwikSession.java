@@ -53,7 +53,7 @@ public interface KwikSession extends AutoCloseable {
 
     /**
      * Primary only: asks the client to join the server at {@code secondary} as a new path of
-     * this session (DESIGN.md 4.2). The primary picks the path id and signs a join token with
+     * this session (docs/PROTOCOL.md 4.2). The primary picks the path id and signs a join token with
      * {@link ServerConfig#pathTokenKey()}.
      *
      * @return completes with the new path, or fails with a {@link KwikException} that says why:

@@ -9,10 +9,19 @@ import java.util.List;
  */
 public final class PathDeadException extends KwikException {
     private static final long serialVersionUID = 1L;
+    /** The dead path. */
     private final String pathId;
     private final transient List<ByteRange> missingRanges;
     private final transient Delegation delegation;
 
+    /**
+     * A failed delegation.
+     *
+     * @param pathId        the dead path
+     * @param message       details
+     * @param missingRanges bytes of the delegated range the client did not receive, in order
+     * @param delegation    the delegation that failed, or null
+     */
     public PathDeadException(String pathId, String message, List<ByteRange> missingRanges, Delegation delegation) {
         super(ErrorCode.PATH_DEAD, message);
         this.pathId = pathId;
@@ -20,10 +29,23 @@ public final class PathDeadException extends KwikException {
         this.delegation = delegation;
     }
 
+    /**
+     * A failure that left bytes missing, not tied to one delegation.
+     *
+     * @param pathId        the dead path
+     * @param message       details
+     * @param missingRanges bytes the client did not receive, in order
+     */
     public PathDeadException(String pathId, String message, List<ByteRange> missingRanges) {
         this(pathId, message, missingRanges, null);
     }
 
+    /**
+     * An operation aimed at a dead path, with nothing missing.
+     *
+     * @param pathId  the dead path
+     * @param message details
+     */
     public PathDeadException(String pathId, String message) {
         this(pathId, message, List.of());
     }

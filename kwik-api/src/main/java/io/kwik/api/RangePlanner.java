@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Splits the bytes {@code [start, end)} of one stream among the paths of a session, in
- * proportion to each path's measured goodput (DESIGN.md 4.4, R8.5 "send scheduling"). A primary
+ * proportion to each path's measured goodput (docs/PROTOCOL.md 4.4, R8.5 "send scheduling"). A primary
  * uses it to decide which range it writes itself and which it {@link KwikStream#delegate
  * delegates}; it is pure bookkeeping and does no I/O.
  *
@@ -75,6 +75,11 @@ public final class RangePlanner {
      * @param assignedAtNanos when {@link #next()} handed it out, by the planner's clock
      */
     public record Assignment(String pathId, ByteRange range, boolean refill, long assignedAtNanos) {
+        /**
+         * Checks the components.
+         *
+         * @throws NullPointerException when {@code pathId} or {@code range} is null
+         */
         public Assignment {
             Objects.requireNonNull(pathId, "pathId");
             Objects.requireNonNull(range, "range");
@@ -488,7 +493,11 @@ public final class RangePlanner {
             return this;
         }
 
-        /** @throws IllegalArgumentException when a value is out of range or a path is listed twice */
+        /**
+         * Builds the planner.
+         *
+         * @throws IllegalArgumentException when a value is out of range or a path is listed twice
+         */
         public RangePlanner build() {
             if (minChunk < 1 || maxChunk < minChunk) {
                 throw new IllegalArgumentException("chunk sizes must satisfy 1 <= min <= max: " + minChunk + ", " + maxChunk);

@@ -15,6 +15,7 @@ import java.util.Optional;
  *                     instruction of a {@link KwikStream#delegate}, or null for a plain relay
  */
 public record RawData(String sourcePathId, ByteBuffer data, Delegation delegation) {
+    /** Keeps a read-only view of {@code data}. */
     public RawData {
         Objects.requireNonNull(sourcePathId, "sourcePathId");
         data = data.asReadOnlyBuffer();

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
- * Recovery for delegations (DESIGN.md 4.5): when the path a range was delegated to dies, the
+ * Recovery for delegations (docs/PROTOCOL.md 4.5): when the path a range was delegated to dies, the
  * primary writes the bytes the client is missing itself.
  *
  * <pre>{@code
@@ -28,6 +28,14 @@ public final class Refill {
     /** Where refilled bytes come from: exactly {@code length} bytes at KWIK offset {@code offset}. */
     @FunctionalInterface
     public interface Source {
+        /**
+         * Reads bytes to refill.
+         *
+         * @param offset the KWIK offset of the first byte
+         * @param length how many bytes, exactly
+         * @return exactly {@code length} bytes, from position to limit
+         * @throws IOException when they cannot be read
+         */
         ByteBuffer read(long offset, int length) throws IOException;
     }
 

@@ -171,7 +171,11 @@ public final class ServerConfig extends KwikConfig {
             return this;
         }
 
-        /** @throws IllegalArgumentException when a value is out of range or a required one is missing */
+        /**
+         * Builds the configuration.
+         *
+         * @throws IllegalArgumentException when a value is out of range or a required one is missing
+         */
         public ServerConfig build() {
             return new ServerConfig(this);
         }

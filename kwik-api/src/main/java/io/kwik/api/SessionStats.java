@@ -9,6 +9,7 @@ import java.util.Map;
  * @param paths     each known path's figures, by path id
  */
 public record SessionStats(String sessionId, Map<String, PathStats> paths) {
+    /** Keeps an unmodifiable copy of {@code paths}. */
     public SessionStats {
         paths = Map.copyOf(paths);
     }

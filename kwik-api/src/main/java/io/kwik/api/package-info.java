@@ -4,5 +4,7 @@
  *
  * <p>Errors are checked: {@link io.kwik.api.KwikException} is an {@link java.io.IOException}
  * that carries an {@link io.kwik.api.ErrorCode}.
+ *
+ * @since 0.1
  */
 package io.kwik.api;

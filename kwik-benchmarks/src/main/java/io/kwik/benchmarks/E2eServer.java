@@ -318,7 +318,7 @@ public final class E2eServer {
                     delegation = CompletableFuture.failedFuture(e);
                 }
                 // a dead path's bytes are the primary's to write: the API's refill helper writes what the
-                // client is missing with writeAt (DESIGN.md 4.5); later ranges of that path are the primary's
+                // client is missing with writeAt (docs/PROTOCOL.md 4.5); later ranges of that path are the primary's
                 delegations.add(delegation
                         .whenComplete((done, failure) -> noteDeath(session, path, failure, dead))
                         .exceptionallyCompose(Refill.from(stream, (at, count) -> {

@@ -15,6 +15,11 @@ import java.util.Objects;
  */
 public record ClientTransportConfig(String alpn, String serverName, List<X509Certificate> trustedCertificates,
                                     boolean trustAll, TransportLimits limits) {
+    /**
+     * Checks the components.
+     *
+     * @throws NullPointerException when {@code alpn}, {@code serverName}, a certificate or {@code limits} is null
+     */
     public ClientTransportConfig {
         Objects.requireNonNull(alpn, "alpn");
         Objects.requireNonNull(serverName, "serverName");

@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param reason    the reason phrase, possibly empty
  */
 public record ConnectionClose(Origin origin, long errorCode, String reason) {
+    /** Takes a null {@code reason} as empty. */
     public ConnectionClose {
         Objects.requireNonNull(origin, "origin");
         reason = reason == null ? "" : reason;

@@ -7,6 +7,11 @@ public final class ConnectionClosedException extends IOException {
     private static final long serialVersionUID = 1L;
     private final transient ConnectionClose close;
 
+    /**
+     * A call on a closed connection.
+     *
+     * @param close why the connection ended
+     */
     public ConnectionClosedException(ConnectionClose close) {
         super("connection closed (" + close.origin() + ", code " + close.errorCode()
                 + (close.reason().isEmpty() ? "" : ", " + close.reason()) + ")");

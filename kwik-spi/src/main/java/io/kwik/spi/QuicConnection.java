@@ -24,8 +24,10 @@ public interface QuicConnection extends AutoCloseable {
      */
     QuicStream acceptStream() throws IOException, InterruptedException;
 
+    /** {@return this end's UDP address} */
     InetSocketAddress localAddress();
 
+    /** {@return the peer's UDP address} */
     InetSocketAddress remoteAddress();
 
     /**

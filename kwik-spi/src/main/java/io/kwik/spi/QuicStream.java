@@ -20,8 +20,10 @@ public interface QuicStream {
     /** The QUIC stream id. */
     long id();
 
+    /** {@return the receiving direction; ends at the peer's FIN} */
     InputStream input();
 
+    /** {@return the sending direction; {@code close()} sends the FIN after every byte written} */
     OutputStream output();
 
     /** Abruptly ends the sending direction (RESET_STREAM) with {@code applicationErrorCode}. */

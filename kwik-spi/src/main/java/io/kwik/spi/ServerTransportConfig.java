@@ -25,6 +25,11 @@ public record ServerTransportConfig(String alpn, List<X509Certificate> certifica
     /** The default {@link #maxConnections()}: 10,000. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
+    /**
+     * Checks the components.
+     *
+     * @throws NullPointerException when {@code alpn}, a certificate, {@code privateKey} or {@code limits} is null
+     */
     public ServerTransportConfig {
         Objects.requireNonNull(alpn, "alpn");
         certificateChain = List.copyOf(certificateChain);

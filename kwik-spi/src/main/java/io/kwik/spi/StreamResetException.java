@@ -5,8 +5,14 @@ import java.io.IOException;
 /** Thrown by a stream's input when the peer reset the stream, or by its output after STOP_SENDING. */
 public final class StreamResetException extends IOException {
     private static final long serialVersionUID = 1L;
+    /** The peer's application error code. */
     private final long errorCode;
 
+    /**
+     * A stream the peer reset or asked to stop.
+     *
+     * @param errorCode the peer's application error code
+     */
     public StreamResetException(long errorCode) {
         super("stream reset by peer with error code " + errorCode);
         this.errorCode = errorCode;

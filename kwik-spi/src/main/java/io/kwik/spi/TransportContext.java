@@ -11,6 +11,11 @@ import java.util.concurrent.ThreadFactory;
  *                      work or callbacks into the engine (the engine passes virtual threads)
  */
 public record TransportContext(String name, ThreadFactory threadFactory) {
+    /**
+     * Checks the components.
+     *
+     * @throws NullPointerException when {@code name} or {@code threadFactory} is null
+     */
     public TransportContext {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(threadFactory, "threadFactory");

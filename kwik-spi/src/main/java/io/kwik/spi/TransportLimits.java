@@ -21,6 +21,11 @@ public record TransportLimits(Duration idleTimeout, Duration keepAliveInterval, 
     public static final TransportLimits DEFAULTS =
             new TransportLimits(Duration.ofSeconds(30), Duration.ZERO, 1 << 20, 16 << 20, 1000, 4 << 20);
 
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when a value is out of its range (see each component)
+     */
     public TransportLimits {
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(keepAliveInterval, "keepAliveInterval");
@@ -33,18 +38,43 @@ public record TransportLimits(Duration idleTimeout, Duration keepAliveInterval, 
         if (udpBufferSize < 0) throw new IllegalArgumentException("udpBufferSize must be >= 0: " + udpBufferSize);
     }
 
+    /**
+     * A copy with another idle timeout.
+     *
+     * @param value the new idle timeout, above zero
+     * @return these limits with another {@link #idleTimeout()}
+     */
     public TransportLimits withIdleTimeout(Duration value) {
         return new TransportLimits(value, keepAliveInterval, streamReceiveWindow, connectionReceiveWindow, maxIncomingStreams, udpBufferSize);
     }
 
+    /**
+     * A copy with another keep-alive interval.
+     *
+     * @param value the new keep-alive interval; {@link Duration#ZERO} for none
+     * @return these limits with another {@link #keepAliveInterval()}
+     */
     public TransportLimits withKeepAliveInterval(Duration value) {
         return new TransportLimits(idleTimeout, value, streamReceiveWindow, connectionReceiveWindow, maxIncomingStreams, udpBufferSize);
     }
 
+    /**
+     * A copy with other receive windows.
+     *
+     * @param stream     the new per-stream receive window in bytes
+     * @param connection the new per-connection receive window in bytes, not below {@code stream}
+     * @return these limits with other receive windows
+     */
     public TransportLimits withWindows(long stream, long connection) {
         return new TransportLimits(idleTimeout, keepAliveInterval, stream, connection, maxIncomingStreams, udpBufferSize);
     }
 
+    /**
+     * A copy with another incoming stream limit.
+     *
+     * @param value how many bidirectional streams the peer may have open at once
+     * @return these limits with another {@link #maxIncomingStreams()}
+     */
     public TransportLimits withMaxIncomingStreams(int value) {
         return new TransportLimits(idleTimeout, keepAliveInterval, streamReceiveWindow, connectionReceiveWindow, value, udpBufferSize);
     }

@@ -6,5 +6,7 @@
  * <p>The shape is deliberately blocking: the engine reads each real stream on its own
  * virtual thread. Asynchronous libraries adapt with bounded buffers and real
  * back-pressure, never with an unbounded queue.
+ *
+ * @since 0.1
  */
 package io.kwik.spi;

@@ -52,7 +52,7 @@ import io.kwik.tck.tools.LoopbackServer;
 
 /**
  * The KWIK wire protocol on one path, spoken by a raw QUIC client made directly from the
- * backend's SPI (DESIGN.md 4.1 to 4.3, R12, R13).
+ * backend's SPI (docs/PROTOCOL.md 4.1 to 4.3, R12, R13).
  *
  * <p>First, well-formed messages written by hand reach the engine as the API promises: this
  * proves the raw client speaks the protocol. Then each hostile input must make the server
@@ -312,7 +312,7 @@ public abstract class HostileInputSuite extends BackendSuite {
 
     /**
      * Only a join token can tell a secondary that a session is unknown to its group: one with no
-     * {@code pathTokenKey} accepts every join (and says so in its log), as DESIGN.md 4.2 asks.
+     * {@code pathTokenKey} accepts every join (and says so in its log), as docs/PROTOCOL.md 4.2 asks.
      */
     @Test
     void required_R2_unknownSessionIdIsRefused() throws Exception {

@@ -44,7 +44,7 @@ import io.kwik.tck.transport.Waits;
 
 /**
  * Raw QUIC of the backend under test through the kit's {@link ImpairmentProxy}: lost and
- * blackholed datagrams must not cost a single byte. DESIGN.md section 4.5 rests on this: "QUIC
+ * blackholed datagrams must not cost a single byte. docs/PROTOCOL.md section 4.5 rests on this: "QUIC
  * makes each path reliable, so at KWIK level 'loss' means a path died" (R11). Everything runs
  * through the SPI only, on {@code 127.0.0.1}, with the client dialling the proxy and the proxy
  * forwarding to the server.
@@ -246,7 +246,7 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     }
 
     /**
-     * R11, DESIGN.md 4.5: a 16 MiB upload on one stream through 5% seeded random loss in both
+     * R11, docs/PROTOCOL.md 4.5: a 16 MiB upload on one stream through 5% seeded random loss in both
      * directions (data one way, acknowledgements the other) arrives byte-exact.
      */
     @Test
@@ -283,7 +283,7 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     }
 
     /**
-     * R11, DESIGN.md 4.5: a 4 MiB download survives a 2 s blackhole in both directions in its
+     * R11, docs/PROTOCOL.md 4.5: a 4 MiB download survives a 2 s blackhole in both directions in its
      * middle (switched on once the client has read 1 MiB) when the idle timeout is longer than
      * the blackhole, and arrives byte-exact after it lifts.
      */
@@ -340,7 +340,7 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     }
 
     /**
-     * R11, DESIGN.md 4.5: a FIN that travels alone, right behind its data, and is lost is sent
+     * R11, docs/PROTOCOL.md 4.5: a FIN that travels alone, right behind its data, and is lost is sent
      * again. The server answers 4 KiB, flushes and closes its output at once, so the FIN usually
      * leaves in a STREAM frame of its own before the data's acknowledgement is back; the proxy
      * drops the first small datagram towards the client after the answer's full-size ones.
@@ -366,7 +366,7 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
     }
 
     /**
-     * R11, DESIGN.md 4.5: a FIN sent on its own long after its data, once the client has read
+     * R11, docs/PROTOCOL.md 4.5: a FIN sent on its own long after its data, once the client has read
      * the answer, and lost, is sent again: the proxy drops the first datagram towards the
      * client after the server was told to close, which carries the FIN. (quiche inside Netty
      * 4.2.18 fails this too when the acknowledgement of the last data arrives after the FIN

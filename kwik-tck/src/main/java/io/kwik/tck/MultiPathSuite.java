@@ -79,7 +79,7 @@ import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SessionCluster;
 
 /**
- * Sessions with several paths, end to end through the engine (DESIGN.md 4.2, 4.4 and 4.6; R3,
+ * Sessions with several paths, end to end through the engine (docs/PROTOCOL.md 4.2, 4.4 and 4.6; R3,
  * R4, R6, R9, R10): adding and removing secondary paths, the path lists and events, streams
  * whose ranges several servers write, the raw relay between servers, and join tokens.
  *
@@ -568,7 +568,7 @@ public abstract class MultiPathSuite extends BackendSuite {
     /**
      * 5% seeded random loss on every path, both directions, with the default path timeout: a
      * 16 MiB stream written by the primary and two secondaries is byte-exact, and no path is
-     * taken for dead. QUIC repairs the loss below KWIK (DESIGN.md 4.5), so a lossy path must
+     * taken for dead. QUIC repairs the loss below KWIK (docs/PROTOCOL.md 4.5), so a lossy path must
      * cost time, never bytes or a false death.
      */
     @Test
@@ -610,7 +610,7 @@ public abstract class MultiPathSuite extends BackendSuite {
      * The primary blackholed for 2 s in the middle of a three-server stream. The client's path
      * timeout (1 s) judges secondaries only; the primary is judged by the QUIC idle timeout (30
      * s), which is longer than the blackhole, so the session lives through it: no path dies,
-     * and the stream is byte-exact once the primary is reachable again (DESIGN.md 4.5).
+     * and the stream is byte-exact once the primary is reachable again (docs/PROTOCOL.md 4.5).
      */
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)

@@ -27,7 +27,7 @@ import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SelfSignedCertificate;
 
 /**
- * Logical streams on real streams (DESIGN.md 4.3; R7, R10.1, R13): the multiplexing ratio, real
+ * Logical streams on real streams (docs/PROTOCOL.md 4.3; R7, R10.1, R13): the multiplexing ratio, real
  * streams following demand up and down, isolation of a stalled stream from the streams that
  * share its real stream, and a thousand concurrent streams on one session. Every transfer is
  * checked by size and SHA-256.

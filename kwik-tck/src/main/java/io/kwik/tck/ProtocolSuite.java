@@ -55,7 +55,7 @@ import io.kwik.spi.QuicTransportProvider;
 
 /**
  * The KWIK protocol on one path, end to end through the engine, with the client and the
- * server on the backend under test (DESIGN.md sections 4.1 to 4.3). Every check is on bytes
+ * server on the backend under test (docs/PROTOCOL.md sections 4.1 to 4.3). Every check is on bytes
  * (sizes and SHA-256) or on events; every wait is bounded.
  *
  * <p>A backend runs it by extending it and implementing {@link #provider()}.

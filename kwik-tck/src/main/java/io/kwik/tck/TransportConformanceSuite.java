@@ -41,7 +41,7 @@ import io.kwik.tck.transport.TransportFixture;
 import io.kwik.tck.transport.Waits;
 
 /**
- * Transport conformance: the SPI contract of DESIGN.md section 3 on raw QUIC, through the SPI
+ * Transport conformance: the SPI contract of docs/PROTOCOL.md section 3 on raw QUIC, through the SPI
  * only, on {@code 127.0.0.1} with ephemeral ports.
  *
  * <p>A backend runs it with one class:

@@ -13,7 +13,7 @@ import io.kwik.proto.AckFrame;
 import io.kwik.proto.PacketRange;
 
 /**
- * A path's receiver side of KWIK acknowledgements (DESIGN.md 4.5, R11.1-11.2). Acknowledgements
+ * A path's receiver side of KWIK acknowledgements (docs/PROTOCOL.md 4.5, R11.1-11.2). Acknowledgements
  * are delayed and batched: one goes out once {@link #PACKETS_PER_ACK} data packets are
  * unacknowledged, or {@code min(rtt / 4, 25 ms)} (at least 1 ms) after the first of them
  * arrived, whichever comes first. Each names only the packets received since the previous one,

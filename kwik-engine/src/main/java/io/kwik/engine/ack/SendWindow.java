@@ -12,7 +12,7 @@ import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 
 /**
- * A path's sender side of KWIK acknowledgements (DESIGN.md 4.5, R11): it remembers every data
+ * A path's sender side of KWIK acknowledgements (docs/PROTOCOL.md 4.5, R11): it remembers every data
  * packet sent and not yet acknowledged, measures the path from the acknowledgements (smoothed
  * RTT and its variance, goodput, bytes in flight), and keeps a send window that writers wait
  * on, so the data at risk on a path stays bounded.

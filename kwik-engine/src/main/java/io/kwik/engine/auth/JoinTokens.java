@@ -9,7 +9,7 @@ import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 
 /**
- * Join tokens for secondary paths (DESIGN.md 4.2): HMAC-SHA256, keyed with the key a server
+ * Join tokens for secondary paths (docs/PROTOCOL.md 4.2): HMAC-SHA256, keyed with the key a server
  * group shares, over the UTF-8 bytes of
  *
  * <pre>  sessionIdHex "|" pathId "|" target "|" expiryEpochMillis</pre>

@@ -3,7 +3,7 @@ package io.kwik.engine.packet;
 import com.google.protobuf.CodedOutputStream;
 
 /**
- * Sizes KWIK data packets (DESIGN.md 4.3, R13.1). A packet carries at most
+ * Sizes KWIK data packets (docs/PROTOCOL.md 4.3, R13.1). A packet carries at most
  * {@code quicPacketsPerKwikPacket} QUIC packets' worth of stream data, and its encoding, length
  * prefix included, never exceeds that nor the peer's message limit. The sizes are exact: they
  * follow protobuf's encoding of {@code DataPacket} and {@code DataFrame} field by field, with

@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * When a path last proved alive and when it was last pinged (DESIGN.md 4.5). Anything read
+ * When a path last proved alive and when it was last pinged (docs/PROTOCOL.md 4.5). Anything read
  * from the peer counts as proof, so a busy path costs no pings. Only times are kept here; the
  * client's heartbeat decides what silence means.
  */

@@ -17,7 +17,7 @@ import io.kwik.proto.DataFrame;
 import io.kwik.spi.QuicStream;
 
 /**
- * Puts a path's logical streams on its real QUIC streams (R7.3–7.5, DESIGN.md 4.3):
+ * Puts a path's logical streams on its real QUIC streams (R7.3–7.5, docs/PROTOCOL.md 4.3):
  * <ul>
  *   <li>at most {@code ratio} logical streams send on one real stream;</li>
  *   <li>a logical stream keeps its real stream until it has finished sending;</li>

@@ -13,7 +13,7 @@ import io.kwik.api.KwikException;
 import io.kwik.api.PathDeadException;
 
 /**
- * The primary's delegations that the client has not confirmed yet (DESIGN.md 4.4). A
+ * The primary's delegations that the client has not confirmed yet (docs/PROTOCOL.md 4.4). A
  * delegation completes when a receipt from the client covers its whole range; it fails with
  * the ranges still missing when its path dies. Bounded by the ranges the application
  * delegates; each completes or fails, and all fail when the session ends.

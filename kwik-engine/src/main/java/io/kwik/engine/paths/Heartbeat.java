@@ -9,7 +9,7 @@ import java.util.function.LongSupplier;
 import io.kwik.engine.util.Timers;
 
 /**
- * The client's clock for path health (DESIGN.md 4.5): every eighth of {@code pathTimeout} it
+ * The client's clock for path health (docs/PROTOCOL.md 4.5): every eighth of {@code pathTimeout} it
  * asks the paths to ping whoever has been quiet for a quarter of the timeout, and to declare
  * dead a secondary silent for all of it. Anything received counts as an answer, so a busy path
  * costs no pings.

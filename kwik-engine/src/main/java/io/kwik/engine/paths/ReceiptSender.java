@@ -17,7 +17,7 @@ import io.kwik.proto.ControlFrame;
 import io.kwik.proto.StreamReceipt;
 
 /**
- * The client's receipts to the primary (DESIGN.md 4.4, 4.5): for every stream that another
+ * The client's receipts to the primary (docs/PROTOCOL.md 4.4, 4.5): for every stream that another
  * server wrote into, what the client holds of it, coalesced to one receipt per stream per
  * {@link #INTERVAL_MILLIS} while data flows. Receipts complete the primary's delegations.
  */

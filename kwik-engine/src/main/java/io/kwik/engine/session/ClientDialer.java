@@ -37,7 +37,7 @@ import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransport;
 import io.kwik.spi.TransportContext;
 
-/** Dials a primary server and authenticates (DESIGN.md 4.2, primary path). */
+/** Dials a primary server and authenticates (docs/PROTOCOL.md 4.2, primary path). */
 public final class ClientDialer {
     private ClientDialer() {}
 

@@ -43,7 +43,7 @@ import io.kwik.proto.WireErrorCode;
 import io.kwik.spi.QuicTransport;
 
 /**
- * The client's side of a session: it joins the secondaries the primary names (DESIGN.md 4.2),
+ * The client's side of a session: it joins the secondaries the primary names (docs/PROTOCOL.md 4.2),
  * reads every path into the one set of logical streams, relays raw packets between servers
  * (4.6), sends window updates to every path and receipts to the primary (4.4), and reports
  * every path's status to the servers. A secondary path that fails is closed alone; the
@@ -182,7 +182,7 @@ final class ClientRole implements SessionRole {
     @Override
     public void sendWindowUpdate(ControlFrame frame) throws IOException {
         core.path().sendControl(frame);
-        // any server may write into the stream, so each needs the window (DESIGN.md 4.4)
+        // any server may write into the stream, so each needs the window (docs/PROTOCOL.md 4.4)
         for (Secondary path : secondaries.values()) {
             PathConnection connection = path.connection;
             if (connection == null || directory.status(path.id) != PathStatus.ACTIVE) continue;
@@ -298,7 +298,7 @@ final class ClientRole implements SessionRole {
         directory.fire(status == PathStatus.DEAD ? new PathEvent.Dead(info, reason) : new PathEvent.Removed(info));
     }
 
-    // ---------------------------------------------------------------- path health (DESIGN.md 4.5)
+    // ---------------------------------------------------------------- path health (docs/PROTOCOL.md 4.5)
 
     /**
      * Pings every path that has been quiet for a quarter of the path timeout, or whose
@@ -341,7 +341,7 @@ final class ClientRole implements SessionRole {
         }
     }
 
-    // ---------------------------------------------------------------- raw relay (DESIGN.md 4.6)
+    // ---------------------------------------------------------------- raw relay (docs/PROTOCOL.md 4.6)
 
     private void relay(String sourcePathId, RawPacketTransmission relay) throws InterruptedException {
         String target = relay.getTargetPathId();

@@ -216,7 +216,7 @@ public final class EngineListener implements KwikListener {
     }
 
     /**
-     * Checks a secondary's join (DESIGN.md 4.2) and reserves its session and path on this
+     * Checks a secondary's join (docs/PROTOCOL.md 4.2) and reserves its session and path on this
      * listener, so the same join cannot be replayed while it lives.
      *
      * @return the reservation's key

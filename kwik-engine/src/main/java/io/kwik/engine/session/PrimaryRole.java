@@ -44,7 +44,7 @@ import io.kwik.proto.RemovePathResponse;
 import io.kwik.proto.StreamReceipt;
 
 /**
- * The primary's side of a session: it adds and removes paths through the client (DESIGN.md
+ * The primary's side of a session: it adds and removes paths through the client (docs/PROTOCOL.md
  * 4.2), signs join tokens, delegates ranges and completes them from the client's receipts
  * (4.4), and keeps the path list the client reports.
  */

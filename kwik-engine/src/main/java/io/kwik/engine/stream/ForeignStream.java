@@ -17,7 +17,7 @@ import io.kwik.api.KwikStream;
 import io.kwik.proto.DataFrame;
 
 /**
- * A secondary server's handle on a logical stream the primary owns (DESIGN.md 4.4): it writes
+ * A secondary server's handle on a logical stream the primary owns (docs/PROTOCOL.md 4.4): it writes
  * ranges at explicit KWIK offsets over the secondary's own path, within the client's window
  * for the stream, and never finishes the stream. Reading, appending and resetting belong to
  * the stream's ends, so they are unsupported here.

@@ -108,7 +108,7 @@ public final class LogicalStream implements KwikStream {
 
     /**
      * Takes a frame from a server that may not own the direction (multi-source writes,
-     * DESIGN.md 4.4): only the owner may finish the stream.
+     * docs/PROTOCOL.md 4.4): only the owner may finish the stream.
      *
      * @param fromOwner whether the frame came on the owner's path
      * @throws KwikException as {@link #onFrameFromPeer(DataFrame)}, and {@link ErrorCode#INVALID_FRAME}
@@ -337,7 +337,7 @@ public final class LogicalStream implements KwikStream {
         maybeReleased();
     }
 
-    // ---------------------------------------------------------------- multi-source writes (DESIGN.md 4.4)
+    // ---------------------------------------------------------------- multi-source writes (docs/PROTOCOL.md 4.4)
 
     @Override
     public long reserve(long length) throws IOException {

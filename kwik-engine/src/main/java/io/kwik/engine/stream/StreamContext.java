@@ -25,7 +25,7 @@ public interface StreamContext {
 
     /**
      * Sends a window update for a stream this end receives. On the client it goes to every
-     * path, because any server may write into the stream (DESIGN.md 4.4).
+     * path, because any server may write into the stream (docs/PROTOCOL.md 4.4).
      */
     default void sendWindowUpdate(ControlFrame frame) throws IOException {
         sendControl(frame);

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.kwik.spi.QuicTransportProvider;
 
 /**
- * Picks the transport backend (DESIGN.md section 1): the one named by the configuration or
+ * Picks the transport backend (docs/PROTOCOL.md section 1): the one named by the configuration or
  * the system property {@value #PROPERTY}, else the usable one with the highest priority.
  * A provider that fails to load is logged and skipped; when nothing is usable, the error
  * names every provider found and why each is unusable.

@@ -1,6 +1,6 @@
 package io.kwik.engine.wire;
 
-/** Constants of the KWIK wire protocol (DESIGN.md section 4). */
+/** Constants of the KWIK wire protocol (docs/PROTOCOL.md section 4). */
 public final class Protocol {
     private Protocol() {}
 

@@ -40,10 +40,20 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public record SelfSignedCertificate(X509Certificate certificate, PrivateKey privateKey) {
 
     /** The key algorithm of a generated certificate. */
-    public enum KeyAlgorithm { EC_P256, RSA_2048 }
+    public enum KeyAlgorithm {
+        /** An elliptic-curve key on NIST P-256. */
+        EC_P256,
+        /** A 2048-bit RSA key. */
+        RSA_2048
+    }
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /**
+     * Checks the components.
+     *
+     * @throws NullPointerException when {@code certificate} or {@code privateKey} is null
+     */
     public SelfSignedCertificate {
         Objects.requireNonNull(certificate, "certificate");
         Objects.requireNonNull(privateKey, "privateKey");

@@ -27,7 +27,7 @@ import io.kwik.api.ServerConfig;
 
 /**
  * A server group on loopback: one primary and N secondaries, each a real KWIK listener on
- * {@code 127.0.0.1} and an ephemeral port (DESIGN.md 6, "multi-server fixtures").
+ * {@code 127.0.0.1} and an ephemeral port (docs/PROTOCOL.md 6, "multi-server fixtures").
  *
  * <p>Every server serves the same {@link SelfSignedCertificate} and shares one join-token key
  * ({@code HmacSHA256}, 32 random bytes, {@link ServerConfig.Builder#pathTokenKey}), so a
@@ -95,7 +95,7 @@ public final class SessionCluster implements AutoCloseable {
 
     /**
      * The join token a primary signs for {@code pathId} of session {@code sessionIdHex}
-     * (DESIGN.md 4.2): HMAC-SHA256 under {@code key} over the UTF-8 bytes of
+     * (docs/PROTOCOL.md 4.2): HMAC-SHA256 under {@code key} over the UTF-8 bytes of
      * {@code sessionIdHex + "|" + pathId + "|" + target + "|" + expiryEpochMillis}, where the
      * target is {@link #target(InetSocketAddress)}.
      */

@@ -7,5 +7,12 @@ import io.kwik.spi.QuicStream;
 @FunctionalInterface
 public interface StreamHandler {
 
+    /**
+     * Serves one stream.
+     *
+     * @param connection the connection the stream belongs to
+     * @param stream     the stream the client opened
+     * @throws Exception anything; the fixture records it in {@link TransportFixture#handlerFailures()}
+     */
     void handle(QuicConnection connection, QuicStream stream) throws Exception;
 }
