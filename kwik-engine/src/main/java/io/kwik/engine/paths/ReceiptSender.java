@@ -20,6 +20,8 @@ import io.kwik.proto.StreamReceipt;
  * The client's receipts to the primary (DESIGN.md 4.4, 4.5): for every stream that another
  * server wrote into, what the client holds of it, coalesced to one receipt per stream per
  * {@link #INTERVAL_MILLIS} while data flows. Receipts complete the primary's delegations.
+ * A receipt names at most {@code maxRanges} ranges, the lowest: however scattered the bytes
+ * a secondary writes, the receipt stays small, and what it names is always true.
  */
 public final class ReceiptSender {
     private static final System.Logger LOG = System.getLogger(ReceiptSender.class.getName());
@@ -33,13 +35,17 @@ public final class ReceiptSender {
     }
 
     private final Primary primary;
+    private final int maxRanges;
     // bounded by the session's open streams: an entry is only added for a stream that exists
     private final Map<Long, LogicalStream> dirty = new ConcurrentHashMap<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
     private final ScheduledFuture<?> task;
 
-    public ReceiptSender(Primary primary) {
+    /** @param maxRanges ranges one receipt names at most; at least 1 */
+    public ReceiptSender(Primary primary, int maxRanges) {
+        if (maxRanges < 1) throw new IllegalArgumentException("maxRanges must be at least 1: " + maxRanges);
         this.primary = primary;
+        this.maxRanges = maxRanges;
         // sending may wait on the control stream's queue, which the timer thread must never do
         this.task = Timers.scheduler().scheduleWithFixedDelay(() -> {
             if (!dirty.isEmpty() && flushing.compareAndSet(false, true)) {
@@ -66,6 +72,7 @@ public final class ReceiptSender {
             LogicalStream stream = dirty.remove(id);
             if (stream == null) continue;
             List<ByteRange> ranges = stream.receivedRanges();
+            if (ranges.size() > maxRanges) ranges = ranges.subList(0, maxRanges);
             List<io.kwik.proto.ByteRange> wire = new ArrayList<>(ranges.size());
             for (ByteRange r : ranges) wire.add(io.kwik.proto.ByteRange.newBuilder().setStart(r.start()).setEnd(r.end()).build());
             try {

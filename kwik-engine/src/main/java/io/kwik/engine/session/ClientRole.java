@@ -21,6 +21,7 @@ import io.kwik.engine.path.Liveness;
 import io.kwik.engine.path.PathConnection;
 import io.kwik.engine.path.PathHandler;
 import io.kwik.engine.path.PathSettings;
+import io.kwik.engine.paths.DelegatedRanges;
 import io.kwik.engine.paths.Heartbeat;
 import io.kwik.engine.paths.PathDirectory;
 import io.kwik.engine.paths.ReceiptSender;
@@ -31,6 +32,7 @@ import io.kwik.proto.AuthenticationRequest;
 import io.kwik.proto.AuthenticationResponse;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataFrame;
+import io.kwik.proto.DelegatedRange;
 import io.kwik.proto.PathRole;
 import io.kwik.proto.PathStatusNotification;
 import io.kwik.proto.Ping;
@@ -61,6 +63,7 @@ final class ClientRole implements SessionRole {
     private final ThreadFactory threads;
     private final ClientConfig config;
     private final ReceiptSender receipts;
+    private final DelegatedRanges delegated;
     private final Heartbeat heartbeat;
     private final Map<String, Secondary> secondaries = new ConcurrentHashMap<>();
     private volatile boolean ended;
@@ -100,6 +103,7 @@ final class ClientRole implements SessionRole {
         @Override
         public void onDataFrame(DataFrame frame) throws KwikException, InterruptedException {
             directory.touch(id);
+            checkDelegated(id, frame);
             LogicalStream stream = core.registry().forFrame(frame.getLogicalStreamId());
             if (stream == null) return;
             stream.onFrameFromPeer(frame, false);
@@ -124,7 +128,8 @@ final class ClientRole implements SessionRole {
         this.transport = transport;
         this.threads = threads;
         this.config = config;
-        this.receipts = new ReceiptSender(core::sendControl);
+        this.receipts = new ReceiptSender(core::sendControl, config.maxReceiptRanges());
+        this.delegated = new DelegatedRanges(config.maxDelegatedRangesPerPath());
         this.heartbeat = new Heartbeat(config.pathTimeout(), new Heartbeat.Paths() {
             @Override
             public void check(long quietSinceNanos, long deadSinceNanos) {
@@ -191,6 +196,29 @@ final class ClientRole implements SessionRole {
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "cannot send a window update on {0}: {1}", path.id, e);
             }
+        }
+    }
+
+    /**
+     * Refuses a secondary's frame unless every byte of it lies inside a range the primary
+     * delegated to that secondary: a server that does not own the stream may only fill what it
+     * was asked to, and never finish the stream (docs/ENGINE.md, "Hostile peers").
+     */
+    private void checkDelegated(String pathId, DataFrame frame) throws KwikException {
+        long stream = frame.getLogicalStreamId();
+        long start = frame.getOffset();
+        long end = start + frame.getData().size();
+        if (start < 0 || end < start) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "path " + pathId + ": stream " + Long.toUnsignedString(stream)
+                    + " offset " + Long.toUnsignedString(start) + " is out of range");
+        }
+        if (frame.getFin()) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "path " + pathId + ": FIN on stream " + stream
+                    + " from a server that does not own it");
+        }
+        if (!delegated.permits(pathId, stream, start, end)) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "path " + pathId + " wrote [" + start + ", " + end
+                    + ") of stream " + stream + " outside the ranges delegated to it");
         }
     }
 
@@ -288,6 +316,7 @@ final class ClientRole implements SessionRole {
 
     private void secondaryEnded(Secondary path, KwikException failure) {
         secondaries.remove(path.id, path);
+        delegated.forget(path.id);
         PathStatus status = path.removing || ended ? PathStatus.CLOSED : PathStatus.DEAD;
         PathStatus previous = directory.update(path.id, status, failure == null ? "closed" : failure.getMessage());
         if (previous == null || previous == PathStatus.DEAD || previous == PathStatus.CLOSED || ended) return;
@@ -343,7 +372,11 @@ final class ClientRole implements SessionRole {
 
     // ---------------------------------------------------------------- raw relay (DESIGN.md 4.6)
 
-    private void relay(String sourcePathId, RawPacketTransmission relay) throws InterruptedException {
+    private void relay(String sourcePathId, RawPacketTransmission relay) throws KwikException, InterruptedException {
+        boolean fromPrimary = sourcePathId.equals(core.pathId());
+        if (relay.hasDelegation() && !fromPrimary) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "path " + sourcePathId + " delegated a range; only the primary delegates");
+        }
         String target = relay.getTargetPathId();
         PathConnection connection = target.equals(core.pathId()) ? core.path() : connectionOf(target);
         if (connection == null || target.equals(sourcePathId) || directory.status(target) != PathStatus.ACTIVE) {
@@ -352,7 +385,20 @@ final class ClientRole implements SessionRole {
         }
         // the source is the path it came on, whatever the sender claims
         RawPacket.Builder packet = RawPacket.newBuilder().setSourcePathId(sourcePathId).setData(relay.getData());
-        if (relay.hasDelegation()) packet.setDelegation(relay.getDelegation());
+        if (relay.hasDelegation()) {
+            DelegatedRange range = relay.getDelegation();
+            if (range.getOffset() < 0 || range.getLength() < 0 || range.getOffset() + range.getLength() < range.getOffset()) {
+                throw new KwikException(ErrorCode.INVALID_FRAME, "the primary delegated an out-of-range range of stream "
+                        + Long.toUnsignedString(range.getLogicalStreamId()) + " to " + target);
+            }
+            // recorded before the secondary can learn of it, so its bytes never arrive first
+            if (!delegated.record(target, range.getLogicalStreamId(), range.getOffset(), range.getLength())) {
+                connection.fail(new KwikException(ErrorCode.INVALID_FRAME, "path " + target + " was delegated more than "
+                        + config.maxDelegatedRangesPerPath() + " separate ranges"));
+                return;
+            }
+            packet.setDelegation(range);
+        }
         try {
             connection.sendRaw(packet.build());
         } catch (IOException e) {
