@@ -128,7 +128,8 @@ final class ClientRole implements SessionRole {
         this.transport = transport;
         this.threads = threads;
         this.config = config;
-        this.receipts = new ReceiptSender(core::sendControl, config.maxReceiptRanges());
+        this.receipts = new ReceiptSender(core::sendControl, config.maxReceiptRanges(),
+                core.path().packetSizes().maxPacketSize());
         this.delegated = new DelegatedRanges(config.maxDelegatedRangesPerPath());
         this.heartbeat = new Heartbeat(config.pathTimeout(), new Heartbeat.Paths() {
             @Override
