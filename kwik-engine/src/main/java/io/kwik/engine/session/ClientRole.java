@@ -55,6 +55,8 @@ final class ClientRole implements SessionRole {
     private static final System.Logger LOG = System.getLogger(ClientRole.class.getName());
     /** A path is never declared dead before this many smoothed round trips of silence. */
     private static final int RTT_MULTIPLE = 4;
+    /** Path requests handled at once: joins dial in parallel, a few at a time. */
+    private static final int PATH_REQUEST_WORKERS = 4;
     private static final Pattern PATH_ID = Pattern.compile("p[1-9][0-9]{0,2}");
 
     private final SessionCore core;
@@ -64,6 +66,7 @@ final class ClientRole implements SessionRole {
     private final ClientConfig config;
     private final ReceiptSender receipts;
     private final DelegatedRanges delegated;
+    private final RequestWorkers requests;
     private final Heartbeat heartbeat;
     private final Map<String, Secondary> secondaries = new ConcurrentHashMap<>();
     private volatile boolean ended;
@@ -131,6 +134,8 @@ final class ClientRole implements SessionRole {
         this.receipts = new ReceiptSender(core::sendControl, config.maxReceiptRanges(),
                 core.path().packetSizes().maxPacketSize());
         this.delegated = new DelegatedRanges(config.maxDelegatedRangesPerPath());
+        this.requests = new RequestWorkers(core.pathId() + "-path-requests", threads, PATH_REQUEST_WORKERS,
+                config.controlBacklog(), config.controlBacklogBytes());
         this.heartbeat = new Heartbeat(config.pathTimeout(), new Heartbeat.Paths() {
             @Override
             public void check(long quietSinceNanos, long deadSinceNanos) {
@@ -159,14 +164,15 @@ final class ClientRole implements SessionRole {
     public boolean onControlFrame(ControlFrame frame) throws KwikException, InterruptedException {
         directory.touch(core.pathId());
         switch (frame.getFrameCase()) {
+            // dialing blocks, and answering may wait on the control queue: the primary's control
+            // stream must keep flowing meanwhile, so the work goes to the bounded workers
             case ADD_PATH_REQUEST -> {
                 AddPathRequest request = frame.getAddPathRequest();
-                // dialing blocks; the primary's control stream must keep flowing meanwhile
-                startThread("join-" + request.getPathId(), () -> join(request));
+                submit(frame, () -> join(request));
             }
             case REMOVE_PATH_REQUEST -> {
                 RemovePathRequest request = frame.getRemovePathRequest();
-                startThread("remove-" + request.getPathId(), () -> remove(request.getPathId()));
+                submit(frame, () -> remove(request.getPathId()));
             }
             case RAW_PACKET_TRANSMISSION -> relay(core.pathId(), frame.getRawPacketTransmission());
             case PATH_STATUS_NOTIFICATION -> {
@@ -437,15 +443,17 @@ final class ClientRole implements SessionRole {
         }
     }
 
-    private void startThread(String name, Runnable body) {
-        Thread thread = threads.newThread(body);
-        thread.setName(core.pathId() + "-" + name);
-        thread.start();
+    private void submit(ControlFrame request, Runnable work) throws KwikException {
+        if (!requests.submit(work, request.getSerializedSize())) {
+            throw new KwikException(ErrorCode.FLOW_CONTROL, "the primary sent path requests faster than they are answered: "
+                    + "more than " + config.controlBacklog() + " requests or " + config.controlBacklogBytes() + " bytes waiting");
+        }
     }
 
     @Override
     public void ended(KwikException reason) {
         ended = true;
+        requests.close();
         heartbeat.close();
         receipts.close();
         for (Secondary path : List.copyOf(secondaries.values())) {
