@@ -58,6 +58,7 @@ import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SelfSignedCertificate;
 import io.kwik.tck.tools.SessionCluster;
+import io.kwik.tck.tools.ThreadCensus;
 
 /**
  * Servers that break the rules of a session, through real QUIC (issue 18; docs/ENGINE.md,
@@ -67,7 +68,7 @@ import io.kwik.tck.tools.SessionCluster;
  * deliver the primary's bytes byte-exact (SHA-256), and keep the session working. A hostile
  * primary, spoken by hand on a raw QUIC server, floods path requests without reading its
  * control stream: the client must close it with a code rather than start a thread per
- * request.
+ * request (threads are counted from a thread dump, which includes virtual threads).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class HostileServerSuite extends BackendSuite {
@@ -246,12 +247,15 @@ public abstract class HostileServerSuite extends BackendSuite {
         for (int i = 0; i < 1000; i++) System.arraycopy(delimited, 0, batch, i * delimited.length, delimited.length);
         // on a thread of its own: a backend may interrupt a writer blocked when the connection closes
         AtomicInteger sent = new AtomicInteger();
+        int before = ThreadCensus.liveThreads();
+        AtomicInteger most = new AtomicInteger(before);
         async(() -> {
             try {
                 while (!connection.closed().toCompletableFuture().isDone() && sent.get() < 2_000_000) {
                     out.write(batch);
                     out.flush();
-                    sent.addAndGet(1000);
+                    // every few thousand requests: the threads the client needs must not grow with them
+                    if (sent.addAndGet(1000) % 4000 == 0) most.accumulateAndGet(ThreadCensus.liveThreads(), Math::max);
                 }
             } catch (IOException e) {
                 // the client closed the connection under the flood
@@ -262,8 +266,10 @@ public abstract class HostileServerSuite extends BackendSuite {
         ConnectionClose close = connection.closed().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         System.out.printf("[%s] the client closed the flooding primary after about %d requests: %s%n",
                 provider().name(), sent.get(), close);
+        System.out.printf("[%s] live threads: %d before the flood, %d at most during it%n", provider().name(), before, most.get());
         assertThat(close.origin()).isEqualTo(ConnectionClose.Origin.PEER);
         assertThat(close.errorCode()).isEqualTo(ErrorCode.FLOW_CONTROL.code());
+        assertThat(most.get() - before).as("threads added during a flood of %d requests", sent.get()).isLessThan(200);
         KwikException ended = client.closed().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(ended).isNotNull();
         assertThat(ended.code()).isEqualTo(ErrorCode.FLOW_CONTROL);
