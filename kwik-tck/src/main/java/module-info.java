@@ -13,6 +13,7 @@ module io.kwik.tck {
     requires transitive org.assertj.core;
     requires org.bouncycastle.provider;
     requires org.bouncycastle.pkix;
+    requires jdk.management;
 
     exports io.kwik.tck;
     exports io.kwik.tck.tools;

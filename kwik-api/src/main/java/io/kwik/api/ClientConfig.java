@@ -12,11 +12,23 @@ public final class ClientConfig extends KwikConfig {
 
     /** Default {@link #pathTimeout()}: 1 second. */
     public static final Duration DEFAULT_PATH_TIMEOUT = Duration.ofSeconds(1);
+    /** Default {@link #maxDelegatedRangesPerPath()}: 65,536 ranges. */
+    public static final int DEFAULT_MAX_DELEGATED_RANGES_PER_PATH = 65_536;
+    /** Default {@link #maxReceiptRanges()}: 1,024 ranges. */
+    public static final int DEFAULT_MAX_RECEIPT_RANGES = 1024;
+    /** Default {@link #controlBacklog()}: 128 requests, twice the paths a session may have. */
+    public static final int DEFAULT_CONTROL_BACKLOG = 128;
+    /** Default {@link #controlBacklogBytes()}: 256 KiB. */
+    public static final int DEFAULT_CONTROL_BACKLOG_BYTES = 256 << 10;
 
     private final List<X509Certificate> trustedCertificates;
     private final boolean insecureTrustAll;
     private final String serverName;
     private final Duration pathTimeout;
+    private final int maxDelegatedRangesPerPath;
+    private final int maxReceiptRanges;
+    private final int controlBacklog;
+    private final int controlBacklogBytes;
 
     private ClientConfig(Builder builder) {
         super(builder);
@@ -24,6 +36,13 @@ public final class ClientConfig extends KwikConfig {
             throw new IllegalArgumentException("pathTimeout must be at least 100 ms: " + builder.pathTimeout);
         }
         this.pathTimeout = builder.pathTimeout;
+        this.maxDelegatedRangesPerPath = atLeastOne("maxDelegatedRangesPerPath", builder.maxDelegatedRangesPerPath);
+        this.maxReceiptRanges = atLeastOne("maxReceiptRanges", builder.maxReceiptRanges);
+        this.controlBacklog = atLeastOne("controlBacklog", builder.controlBacklog);
+        if (builder.controlBacklogBytes < 1024) {
+            throw new IllegalArgumentException("controlBacklogBytes must be at least 1024: " + builder.controlBacklogBytes);
+        }
+        this.controlBacklogBytes = builder.controlBacklogBytes;
         this.trustedCertificates = List.copyOf(builder.trustedCertificates);
         this.insecureTrustAll = builder.insecureTrustAll;
         this.serverName = builder.serverName;
@@ -71,12 +90,67 @@ public final class ClientConfig extends KwikConfig {
         return pathTimeout;
     }
 
+    /**
+     * How many separate ranges of the session's streams the client remembers as delegated to
+     * one secondary path. The client accepts a secondary's bytes only inside the ranges the
+     * primary delegated to it (the client relays every delegation, so it knows them); a
+     * secondary writing anywhere else has its path closed with {@link ErrorCode#INVALID_FRAME}
+     * and the session goes on. Adjacent and overlapping ranges count as one. A delegation that
+     * would take a path past this bound is not relayed: that path is closed with
+     * {@link ErrorCode#INVALID_FRAME}, which fails its pending delegations at the primary so
+     * they can be refilled. Bounds the memory a primary can make the client spend on its
+     * secondaries' rights. Default {@link #DEFAULT_MAX_DELEGATED_RANGES_PER_PATH}; at least 1.
+     */
+    public int maxDelegatedRangesPerPath() {
+        return maxDelegatedRangesPerPath;
+    }
+
+    /**
+     * How many ranges one receipt to the primary names at most. A receipt lists what the
+     * client holds of a stream; a secondary that writes scattered bytes inside its ranges
+     * would otherwise make the receipt grow with every hole. Past the bound the receipt names
+     * the lowest ranges only, which is always true, and later receipts name the rest once the
+     * holes below fill. Default {@link #DEFAULT_MAX_RECEIPT_RANGES}; at least 1.
+     */
+    public int maxReceiptRanges() {
+        return maxReceiptRanges;
+    }
+
+    /**
+     * How many path requests from the primary (add and remove a path) may wait to be handled
+     * at once. They are handled by a small fixed set of workers, because joining a path dials
+     * and waits; a primary that sends requests faster than they can be answered, for example
+     * one that stops reading its control stream, fills the backlog and has its path closed
+     * with {@link ErrorCode#FLOW_CONTROL}, which ends the session. Default
+     * {@link #DEFAULT_CONTROL_BACKLOG}; at least 1.
+     */
+    public int controlBacklog() {
+        return controlBacklog;
+    }
+
+    /**
+     * The bytes of encoded requests that {@link #controlBacklog()} may hold at once, with the
+     * same consequence past it. Default {@link #DEFAULT_CONTROL_BACKLOG_BYTES}; at least 1024.
+     */
+    public int controlBacklogBytes() {
+        return controlBacklogBytes;
+    }
+
+    private static int atLeastOne(String name, int value) {
+        if (value < 1) throw new IllegalArgumentException(name + " must be at least 1: " + value);
+        return value;
+    }
+
     /** Builds a {@link ClientConfig}. */
     public static final class Builder extends KwikConfig.Builder<Builder> {
         private List<X509Certificate> trustedCertificates = List.of();
         private boolean insecureTrustAll;
         private String serverName;
         private Duration pathTimeout = DEFAULT_PATH_TIMEOUT;
+        private int maxDelegatedRangesPerPath = DEFAULT_MAX_DELEGATED_RANGES_PER_PATH;
+        private int maxReceiptRanges = DEFAULT_MAX_RECEIPT_RANGES;
+        private int controlBacklog = DEFAULT_CONTROL_BACKLOG;
+        private int controlBacklogBytes = DEFAULT_CONTROL_BACKLOG_BYTES;
 
         private Builder() {}
 
@@ -106,6 +180,30 @@ public final class ClientConfig extends KwikConfig {
         /** See {@link ClientConfig#pathTimeout()}. */
         public Builder pathTimeout(Duration timeout) {
             this.pathTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** See {@link ClientConfig#maxDelegatedRangesPerPath()}. */
+        public Builder maxDelegatedRangesPerPath(int ranges) {
+            this.maxDelegatedRangesPerPath = ranges;
+            return this;
+        }
+
+        /** See {@link ClientConfig#maxReceiptRanges()}. */
+        public Builder maxReceiptRanges(int ranges) {
+            this.maxReceiptRanges = ranges;
+            return this;
+        }
+
+        /** See {@link ClientConfig#controlBacklog()}. */
+        public Builder controlBacklog(int requests) {
+            this.controlBacklog = requests;
+            return this;
+        }
+
+        /** See {@link ClientConfig#controlBacklogBytes()}. */
+        public Builder controlBacklogBytes(int bytes) {
+            this.controlBacklogBytes = bytes;
             return this;
         }
 

@@ -63,7 +63,10 @@ public interface KwikStream extends AutoCloseable {
     /**
      * Servers only: writes {@code src} at KWIK offset {@code offset} of the server-to-client
      * direction, over this server's own path, waiting for window as needed. Writing bytes the
-     * client already holds is harmless: duplicates are dropped.
+     * client already holds is harmless: duplicates are dropped. A secondary may write only
+     * inside the ranges delegated to it: the client closes the path of a secondary that
+     * writes anywhere else with {@link ErrorCode#INVALID_FRAME} (see
+     * {@link ClientConfig#maxDelegatedRangesPerPath()}).
      *
      * @throws KwikException {@link ErrorCode#OFFSET_MISMATCH} for bytes at or past the stream's final size
      * @throws UnsupportedOperationException on the client

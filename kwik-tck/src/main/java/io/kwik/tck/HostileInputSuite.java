@@ -38,6 +38,7 @@ import io.kwik.proto.DataPacket;
 import io.kwik.proto.PathRole;
 import io.kwik.proto.StreamCreateNotification;
 import io.kwik.proto.StreamHeader;
+import io.kwik.proto.StreamReceipt;
 import io.kwik.spi.ClientTransportConfig;
 import io.kwik.spi.ConnectionClose;
 import io.kwik.spi.QuicConnection;
@@ -308,6 +309,42 @@ public abstract class HostileInputSuite extends BackendSuite {
         raw.send(data, packet(0, frame(0, window, new byte[] {1}, false)));
 
         assertOnlyThatConnectionClosed(server, raw, hostile, good, ErrorCode.FLOW_CONTROL);
+    }
+
+    /** Issue 18 #11: a data frame at offset 2^63 arrives negative as a Java long; it must be refused. */
+    @Test
+    void required_R12_dataFrameAtOffset2To63ClosesOnlyThatConnection() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession good = goodSession(server);
+        RawConnection raw = connect(server);
+        raw.authenticate();
+        KwikSession hostile = server.accept(WAIT);
+        raw.announce(0);
+        QuicStream data = raw.openDataStream();
+
+        raw.send(data, packet(0, frame(0, Long.MIN_VALUE, new byte[] {1}, false)));
+
+        assertOnlyThatConnectionClosed(server, raw, hostile, good, ErrorCode.INVALID_FRAME);
+    }
+
+    /**
+     * Issue 18 #10: a receipt range starting at 2^63 (uint64 on the wire, negative as a Java
+     * long) once killed the primary's control reader with an IllegalArgumentException and
+     * left the session half alive; it must close the connection with INVALID_FRAME.
+     */
+    @Test
+    void required_R12_receiptRangeAt2To63ClosesOnlyThatConnection() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession good = goodSession(server);
+        RawConnection raw = connect(server);
+        raw.authenticate();
+        KwikSession hostile = server.accept(WAIT);
+
+        raw.sendControl(ControlFrame.newBuilder().setStreamReceipt(StreamReceipt.newBuilder().setLogicalStreamId(1)
+                .addReceived(io.kwik.proto.ByteRange.newBuilder().setStart(Long.MIN_VALUE).setEnd(Long.MIN_VALUE + 10)))
+                .build());
+
+        assertOnlyThatConnectionClosed(server, raw, hostile, good, ErrorCode.INVALID_FRAME);
     }
 
     /**

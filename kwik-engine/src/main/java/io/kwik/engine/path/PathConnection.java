@@ -355,6 +355,8 @@ public final class PathConnection {
             if (failure.get() == null) fail(new KwikException(ErrorCode.INVALID_FRAME, "control stream failed: " + e, e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failUnexpectedly("control", e);
         } finally {
             LOG.log(Level.TRACE, "control reader of path {0} ends", pathId);
         }
@@ -412,7 +414,18 @@ public final class PathConnection {
             LOG.log(Level.TRACE, "data stream {0} of path {1} ends: {2}", stream.id(), pathId, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failUnexpectedly("data stream " + stream.id(), e);
         }
+    }
+
+    /**
+     * A handler threw what it should not have: the path is closed with {@link ErrorCode#INTERNAL}
+     * rather than left with a dead reader and a peer that believes it is alive.
+     */
+    private void failUnexpectedly(String reader, RuntimeException e) {
+        LOG.log(Level.WARNING, "the " + reader + " reader of path " + pathId + " failed; closing the path", e);
+        fail(new KwikException(ErrorCode.INTERNAL, "path " + pathId + ": " + reader + " reader failed: " + e, e));
     }
 
     private Thread thread(String name, Runnable body) {

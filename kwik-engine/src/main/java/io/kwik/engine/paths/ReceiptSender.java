@@ -2,13 +2,14 @@ package io.kwik.engine.paths;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.google.protobuf.CodedOutputStream;
 
 import io.kwik.api.ByteRange;
 import io.kwik.engine.stream.LogicalStream;
@@ -20,6 +21,9 @@ import io.kwik.proto.StreamReceipt;
  * The client's receipts to the primary (docs/PROTOCOL.md 4.4, 4.5): for every stream that another
  * server wrote into, what the client holds of it, coalesced to one receipt per stream per
  * {@link #INTERVAL_MILLIS} while data flows. Receipts complete the primary's delegations.
+ * A receipt names at most {@code maxRanges} ranges, the lowest, and never more than fit in
+ * {@code maxBytes}: however scattered the bytes a secondary writes, the receipt stays small
+ * enough for the primary to accept, and what it names is always true.
  */
 public final class ReceiptSender {
     private static final System.Logger LOG = System.getLogger(ReceiptSender.class.getName());
@@ -33,13 +37,23 @@ public final class ReceiptSender {
     }
 
     private final Primary primary;
+    private final int maxRanges;
+    private final int maxBytes;
     // bounded by the session's open streams: an entry is only added for a stream that exists
     private final Map<Long, LogicalStream> dirty = new ConcurrentHashMap<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
     private final ScheduledFuture<?> task;
 
-    public ReceiptSender(Primary primary) {
+    /**
+     * @param maxRanges ranges one receipt names at most; at least 1
+     * @param maxBytes  the encoded receipt's size at most, below what the primary accepts in one message
+     */
+    public ReceiptSender(Primary primary, int maxRanges, int maxBytes) {
+        if (maxRanges < 1) throw new IllegalArgumentException("maxRanges must be at least 1: " + maxRanges);
+        if (maxBytes < 64) throw new IllegalArgumentException("maxBytes must be at least 64: " + maxBytes);
         this.primary = primary;
+        this.maxRanges = maxRanges;
+        this.maxBytes = maxBytes;
         // sending may wait on the control stream's queue, which the timer thread must never do
         this.task = Timers.scheduler().scheduleWithFixedDelay(() -> {
             if (!dirty.isEmpty() && flushing.compareAndSet(false, true)) {
@@ -65,17 +79,28 @@ public final class ReceiptSender {
         for (Long id : List.copyOf(dirty.keySet())) {
             LogicalStream stream = dirty.remove(id);
             if (stream == null) continue;
-            List<ByteRange> ranges = stream.receivedRanges();
-            List<io.kwik.proto.ByteRange> wire = new ArrayList<>(ranges.size());
-            for (ByteRange r : ranges) wire.add(io.kwik.proto.ByteRange.newBuilder().setStart(r.start()).setEnd(r.end()).build());
             try {
-                primary.sendControl(ControlFrame.newBuilder().setStreamReceipt(
-                        StreamReceipt.newBuilder().setLogicalStreamId(id).addAllReceived(wire)).build());
+                primary.sendControl(ControlFrame.newBuilder().setStreamReceipt(receipt(id, stream.receivedRanges())).build());
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "cannot send a receipt for stream {0}: {1}", id, e);
                 return;
             }
         }
+    }
+
+    /** The receipt for {@code ranges} of stream {@code id}: the lowest of them, within both bounds. */
+    StreamReceipt receipt(long id, List<ByteRange> ranges) {
+        StreamReceipt.Builder receipt = StreamReceipt.newBuilder().setLogicalStreamId(id);
+        // the frame's own tags and lengths come on top of the ranges
+        int size = CodedOutputStream.computeUInt64Size(StreamReceipt.LOGICAL_STREAM_ID_FIELD_NUMBER, id) + 16;
+        for (ByteRange r : ranges) {
+            if (receipt.getReceivedCount() == maxRanges) break;
+            io.kwik.proto.ByteRange wire = io.kwik.proto.ByteRange.newBuilder().setStart(r.start()).setEnd(r.end()).build();
+            size += CodedOutputStream.computeMessageSize(StreamReceipt.RECEIVED_FIELD_NUMBER, wire);
+            if (size > maxBytes) break;
+            receipt.addReceived(wire);
+        }
+        return receipt.build();
     }
 
     /** Stops the timer. */

@@ -21,6 +21,7 @@ import io.kwik.engine.path.Liveness;
 import io.kwik.engine.path.PathConnection;
 import io.kwik.engine.path.PathHandler;
 import io.kwik.engine.path.PathSettings;
+import io.kwik.engine.paths.DelegatedRanges;
 import io.kwik.engine.paths.Heartbeat;
 import io.kwik.engine.paths.PathDirectory;
 import io.kwik.engine.paths.ReceiptSender;
@@ -31,6 +32,7 @@ import io.kwik.proto.AuthenticationRequest;
 import io.kwik.proto.AuthenticationResponse;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataFrame;
+import io.kwik.proto.DelegatedRange;
 import io.kwik.proto.PathRole;
 import io.kwik.proto.PathStatusNotification;
 import io.kwik.proto.Ping;
@@ -53,6 +55,8 @@ final class ClientRole implements SessionRole {
     private static final System.Logger LOG = System.getLogger(ClientRole.class.getName());
     /** A path is never declared dead before this many smoothed round trips of silence. */
     private static final int RTT_MULTIPLE = 4;
+    /** Path requests handled at once: joins dial in parallel, a few at a time. */
+    private static final int PATH_REQUEST_WORKERS = 4;
     private static final Pattern PATH_ID = Pattern.compile("p[1-9][0-9]{0,2}");
 
     private final SessionCore core;
@@ -61,6 +65,8 @@ final class ClientRole implements SessionRole {
     private final ThreadFactory threads;
     private final ClientConfig config;
     private final ReceiptSender receipts;
+    private final DelegatedRanges delegated;
+    private final RequestWorkers requests;
     private final Heartbeat heartbeat;
     private final Map<String, Secondary> secondaries = new ConcurrentHashMap<>();
     private volatile boolean ended;
@@ -100,6 +106,7 @@ final class ClientRole implements SessionRole {
         @Override
         public void onDataFrame(DataFrame frame) throws KwikException, InterruptedException {
             directory.touch(id);
+            checkDelegated(id, frame);
             LogicalStream stream = core.registry().forFrame(frame.getLogicalStreamId());
             if (stream == null) return;
             stream.onFrameFromPeer(frame, false);
@@ -124,7 +131,11 @@ final class ClientRole implements SessionRole {
         this.transport = transport;
         this.threads = threads;
         this.config = config;
-        this.receipts = new ReceiptSender(core::sendControl);
+        this.receipts = new ReceiptSender(core::sendControl, config.maxReceiptRanges(),
+                core.path().packetSizes().maxPacketSize());
+        this.delegated = new DelegatedRanges(config.maxDelegatedRangesPerPath());
+        this.requests = new RequestWorkers(core.pathId() + "-path-requests", threads, PATH_REQUEST_WORKERS,
+                config.controlBacklog(), config.controlBacklogBytes());
         this.heartbeat = new Heartbeat(config.pathTimeout(), new Heartbeat.Paths() {
             @Override
             public void check(long quietSinceNanos, long deadSinceNanos) {
@@ -153,14 +164,15 @@ final class ClientRole implements SessionRole {
     public boolean onControlFrame(ControlFrame frame) throws KwikException, InterruptedException {
         directory.touch(core.pathId());
         switch (frame.getFrameCase()) {
+            // dialing blocks, and answering may wait on the control queue: the primary's control
+            // stream must keep flowing meanwhile, so the work goes to the bounded workers
             case ADD_PATH_REQUEST -> {
                 AddPathRequest request = frame.getAddPathRequest();
-                // dialing blocks; the primary's control stream must keep flowing meanwhile
-                startThread("join-" + request.getPathId(), () -> join(request));
+                submit(frame, () -> join(request));
             }
             case REMOVE_PATH_REQUEST -> {
                 RemovePathRequest request = frame.getRemovePathRequest();
-                startThread("remove-" + request.getPathId(), () -> remove(request.getPathId()));
+                submit(frame, () -> remove(request.getPathId()));
             }
             case RAW_PACKET_TRANSMISSION -> relay(core.pathId(), frame.getRawPacketTransmission());
             case PATH_STATUS_NOTIFICATION -> {
@@ -191,6 +203,29 @@ final class ClientRole implements SessionRole {
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "cannot send a window update on {0}: {1}", path.id, e);
             }
+        }
+    }
+
+    /**
+     * Refuses a secondary's frame unless every byte of it lies inside a range the primary
+     * delegated to that secondary: a server that does not own the stream may only fill what it
+     * was asked to, and never finish the stream (docs/ENGINE.md, "Hostile peers").
+     */
+    private void checkDelegated(String pathId, DataFrame frame) throws KwikException {
+        long stream = frame.getLogicalStreamId();
+        long start = frame.getOffset();
+        long end = start + frame.getData().size();
+        if (start < 0 || end < start) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "path " + pathId + ": stream " + Long.toUnsignedString(stream)
+                    + " offset " + Long.toUnsignedString(start) + " is out of range");
+        }
+        if (frame.getFin()) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "path " + pathId + ": FIN on stream " + stream
+                    + " from a server that does not own it");
+        }
+        if (!delegated.permits(pathId, stream, start, end)) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "path " + pathId + " wrote [" + start + ", " + end
+                    + ") of stream " + stream + " outside the ranges delegated to it");
         }
     }
 
@@ -288,6 +323,7 @@ final class ClientRole implements SessionRole {
 
     private void secondaryEnded(Secondary path, KwikException failure) {
         secondaries.remove(path.id, path);
+        delegated.forget(path.id);
         PathStatus status = path.removing || ended ? PathStatus.CLOSED : PathStatus.DEAD;
         PathStatus previous = directory.update(path.id, status, failure == null ? "closed" : failure.getMessage());
         if (previous == null || previous == PathStatus.DEAD || previous == PathStatus.CLOSED || ended) return;
@@ -343,7 +379,11 @@ final class ClientRole implements SessionRole {
 
     // ---------------------------------------------------------------- raw relay (docs/PROTOCOL.md 4.6)
 
-    private void relay(String sourcePathId, RawPacketTransmission relay) throws InterruptedException {
+    private void relay(String sourcePathId, RawPacketTransmission relay) throws KwikException, InterruptedException {
+        boolean fromPrimary = sourcePathId.equals(core.pathId());
+        if (relay.hasDelegation() && !fromPrimary) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "path " + sourcePathId + " delegated a range; only the primary delegates");
+        }
         String target = relay.getTargetPathId();
         PathConnection connection = target.equals(core.pathId()) ? core.path() : connectionOf(target);
         if (connection == null || target.equals(sourcePathId) || directory.status(target) != PathStatus.ACTIVE) {
@@ -352,7 +392,20 @@ final class ClientRole implements SessionRole {
         }
         // the source is the path it came on, whatever the sender claims
         RawPacket.Builder packet = RawPacket.newBuilder().setSourcePathId(sourcePathId).setData(relay.getData());
-        if (relay.hasDelegation()) packet.setDelegation(relay.getDelegation());
+        if (relay.hasDelegation()) {
+            DelegatedRange range = relay.getDelegation();
+            if (range.getOffset() < 0 || range.getLength() < 0 || range.getOffset() + range.getLength() < range.getOffset()) {
+                throw new KwikException(ErrorCode.INVALID_FRAME, "the primary delegated an out-of-range range of stream "
+                        + Long.toUnsignedString(range.getLogicalStreamId()) + " to " + target);
+            }
+            // recorded before the secondary can learn of it, so its bytes never arrive first
+            if (!delegated.record(target, range.getLogicalStreamId(), range.getOffset(), range.getLength())) {
+                connection.fail(new KwikException(ErrorCode.INVALID_FRAME, "path " + target + " was delegated more than "
+                        + config.maxDelegatedRangesPerPath() + " separate ranges"));
+                return;
+            }
+            packet.setDelegation(range);
+        }
         try {
             connection.sendRaw(packet.build());
         } catch (IOException e) {
@@ -390,15 +443,17 @@ final class ClientRole implements SessionRole {
         }
     }
 
-    private void startThread(String name, Runnable body) {
-        Thread thread = threads.newThread(body);
-        thread.setName(core.pathId() + "-" + name);
-        thread.start();
+    private void submit(ControlFrame request, Runnable work) throws KwikException {
+        if (!requests.submit(work, request.getSerializedSize())) {
+            throw new KwikException(ErrorCode.FLOW_CONTROL, "the primary sent path requests faster than they are answered: "
+                    + "more than " + config.controlBacklog() + " requests or " + config.controlBacklogBytes() + " bytes waiting");
+        }
     }
 
     @Override
     public void ended(KwikException reason) {
         ended = true;
+        requests.close();
         heartbeat.close();
         receipts.close();
         for (Secondary path : List.copyOf(secondaries.values())) {

@@ -78,7 +78,7 @@ final class PrimaryRole extends ServerRole {
     }
 
     @Override
-    public boolean onControlFrame(ControlFrame frame) {
+    public boolean onControlFrame(ControlFrame frame) throws KwikException {
         switch (frame.getFrameCase()) {
             case ADD_PATH_RESPONSE -> onAddPathResponse(frame.getAddPathResponse());
             case REMOVE_PATH_RESPONSE -> onRemovePathResponse(frame.getRemovePathResponse());
@@ -185,7 +185,7 @@ final class PrimaryRole extends ServerRole {
         }
     }
 
-    private void onStatus(PathStatusNotification notification) {
+    private void onStatus(PathStatusNotification notification) throws KwikException {
         PathStatus status = WireStatus.of(notification.getState());
         String id = notification.getPathId();
         // a path being added enters the list with the client's answer, under the address the application gave
@@ -231,13 +231,8 @@ final class PrimaryRole extends ServerRole {
         return future;
     }
 
-    private void onReceipt(StreamReceipt receipt) {
-        List<ByteRange> ranges = new java.util.ArrayList<>(receipt.getReceivedCount());
-        for (io.kwik.proto.ByteRange r : receipt.getReceivedList()) {
-            if (r.getEnd() < r.getStart()) return;
-            ranges.add(new ByteRange(r.getStart(), r.getEnd()));
-        }
-        delegations.onReceipt(receipt.getLogicalStreamId(), ranges);
+    private void onReceipt(StreamReceipt receipt) throws KwikException {
+        delegations.onReceipt(receipt.getLogicalStreamId(), Receipts.ranges(receipt));
     }
 
     @Override

@@ -100,7 +100,9 @@ public final class LogicalStream implements KwikStream {
      * Takes a frame from the peer.
      *
      * @throws KwikException a connection error: {@link ErrorCode#FLOW_CONTROL} past the window,
-     *                       {@link ErrorCode#OFFSET_MISMATCH} for inconsistent final sizes
+     *                       {@link ErrorCode#OFFSET_MISMATCH} for inconsistent final sizes,
+     *                       {@link ErrorCode#INVALID_FRAME} for an offset of 2^63 or more, or one
+     *                       whose end overflows
      */
     public void onFrameFromPeer(DataFrame frame) throws KwikException {
         onFrameFromPeer(frame, true);
@@ -118,7 +120,11 @@ public final class LogicalStream implements KwikStream {
         ByteString data = frame.getData();
         long offset = frame.getOffset();
         long end = offset + data.size();
-        if (end < offset) throw new KwikException(ErrorCode.FLOW_CONTROL, "stream " + id + ": offset overflows");
+        // uint64 on the wire: an offset of 2^63 or more arrives negative
+        if (offset < 0 || end < offset) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "stream " + id + ": offset " + Long.toUnsignedString(offset)
+                    + " plus " + data.size() + " bytes is out of range");
+        }
         if (frame.getFin() && !fromOwner) {
             throw new KwikException(ErrorCode.INVALID_FRAME, "stream " + id + ": FIN from a server that does not own the stream");
         }
