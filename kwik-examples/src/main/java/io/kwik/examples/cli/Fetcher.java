@@ -190,7 +190,7 @@ final class Fetcher {
             stream = session.openStreamSync();
             stream.write(ByteBuffer.wrap(AppProtocol.line(AppProtocol.GET + " " + target.rawPath() + " "
                     + config.streamReceiveWindow())));
-            stream.close();
+            stream.shutdownOutput();
             String line = AppProtocol.readLine(stream.inputStream());
             while (AppProtocol.WAIT.equals(line)) {
                 watch.progress();
