@@ -234,7 +234,10 @@ public abstract class ProtocolSuite extends BackendSuite {
         byClient.reset(42);
         assertResetSeen(byClientAtServer, 42);
         assertThatThrownBy(() -> write(byClient, new byte[] {1}))
-                .as("writes after a local reset").isInstanceOf(StreamResetException.class);
+                .as("writes after a local reset").isInstanceOfSatisfying(StreamResetException.class, e -> {
+                    assertThat(e.code()).isEqualTo(42);
+                    assertThat(e.byPeer()).isFalse();
+                });
 
         KwikStream byServer = accepted.openStreamSync();
         write(byServer, Digests.payload(7, 1000));
@@ -735,6 +738,8 @@ public abstract class ProtocolSuite extends BackendSuite {
         assertThatThrownBy(() -> await(reading))
                 .isInstanceOfSatisfying(StreamResetException.class, e -> {
                     assertThat(e.applicationErrorCode()).isEqualTo(code);
+                    assertThat(e.code()).isEqualTo(code);
+                    assertThat(e.byPeer()).isTrue();
                     assertThat(e.streamId()).isEqualTo(stream.id());
                 });
         assertThatThrownBy(() -> write(stream, new byte[] {1}))
