@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -548,12 +549,15 @@ public abstract class ProtocolSuite extends BackendSuite {
         LoopbackServer server = h.server(builder -> builder.maxConcurrentStreams(maxConcurrentStreams));
         KwikSession client = server.dial();
         KwikSession accepted = server.accept(WAIT);
+        List<String> serverFailures = new CopyOnWriteArrayList<>();
         h.background(() -> {
             while (true) {
                 KwikStream stream = accepted.acceptStream();
                 try (stream) {
                     int request = Integer.parseInt(readLine(stream.inputStream()).substring("GET ".length()));
                     write(stream, answer(request));
+                } catch (IOException | RuntimeException e) {
+                    serverFailures.add("stream " + stream.id() + ": " + e);
                 }
             }
         });
@@ -570,7 +574,14 @@ public abstract class ProtocolSuite extends BackendSuite {
             write(stream, ("GET " + i + "\n").getBytes(StandardCharsets.US_ASCII));
             // half the clients finish their request, half leave their direction open until the answer is in
             if (i % 2 == 0) stream.shutdownOutput();
-            assertThat(h.drain(stream)).as("answer %d", i).isEqualTo(Digest.of(answer(i)));
+            Digest answer;
+            try {
+                answer = h.drain(stream);
+            } catch (TimeoutException e) {
+                throw new AssertionError("answer " + i + " (stream " + stream.id() + ") did not end within " + WAIT
+                        + "; the server's failures: " + serverFailures, e);
+            }
+            assertThat(answer).as("answer %d; the server's failures: %s", i, serverFailures).isEqualTo(Digest.of(answer(i)));
             stream.close();
         }
     }
