@@ -28,7 +28,12 @@ public enum ErrorCode {
     /** Too many concurrent streams. */
     STREAM_LIMIT(10),
     /** The session is closed. */
-    SESSION_CLOSED(11);
+    SESSION_CLOSED(11),
+    /**
+     * An operation waited longer than its timeout ({@link KwikTimeoutException} says which).
+     * Reported locally; this end does not close a connection with it.
+     */
+    TIMEOUT(12);
 
     private final int code;
 

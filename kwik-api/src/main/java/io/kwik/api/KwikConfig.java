@@ -42,6 +42,7 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
     private final int logicalStreamsPerRealStream;
     private final Duration realStreamIdleTimeout;
     private final int quicPacketsPerKwikPacket;
+    private final Duration readTimeout;
 
     KwikConfig(Builder<?> builder) {
         this.transport = builder.transport;
@@ -69,6 +70,7 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
             throw new IllegalArgumentException("quicPacketsPerKwikPacket must be in [1, 64]: " + builder.quicPacketsPerKwikPacket);
         }
         this.quicPacketsPerKwikPacket = builder.quicPacketsPerKwikPacket;
+        this.readTimeout = builder.readTimeout == null ? null : positive("readTimeout", builder.readTimeout);
     }
 
     private static Duration positive(String name, Duration value) {
@@ -154,6 +156,17 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
         return quicPacketsPerKwikPacket;
     }
 
+    /**
+     * How long one read of a stream may wait for bytes before it fails with a
+     * {@link KwikTimeoutException} of kind {@link KwikTimeoutException.Kind#READ}; the stream
+     * stays usable, and a later read waits again. It is each new stream's initial
+     * {@link KwikStream#readTimeout(Duration)}. Default: empty, a read waits as long as the
+     * session lives (as {@code java.net.Socket} with no {@code SO_TIMEOUT}).
+     */
+    public Optional<Duration> readTimeout() {
+        return Optional.ofNullable(readTimeout);
+    }
+
     /** Common builder steps. */
     public abstract static sealed class Builder<B extends Builder<B>> permits ClientConfig.Builder, ServerConfig.Builder {
         private String transport;
@@ -166,6 +179,7 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
         private int logicalStreamsPerRealStream = DEFAULT_LOGICAL_STREAMS_PER_REAL_STREAM;
         private Duration realStreamIdleTimeout = DEFAULT_REAL_STREAM_IDLE_TIMEOUT;
         private int quicPacketsPerKwikPacket = DEFAULT_QUIC_PACKETS_PER_KWIK_PACKET;
+        private Duration readTimeout;
 
         Builder() {}
 
@@ -222,6 +236,12 @@ public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
         /** See {@link KwikConfig#realStreamIdleTimeout()}. */
         public B realStreamIdleTimeout(Duration timeout) {
             this.realStreamIdleTimeout = Objects.requireNonNull(timeout, "timeout");
+            return self();
+        }
+
+        /** See {@link KwikConfig#readTimeout()}; {@code null} restores the default, no timeout. */
+        public B readTimeout(Duration timeout) {
+            this.readTimeout = timeout;
             return self();
         }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -13,6 +14,25 @@ import java.util.concurrent.CompletableFuture;
  * and every byte was read. Writes block while the peer's window for this stream is full;
  * this back-pressure is per stream, so a stream whose reader stalls never blocks another.
  * After a reset, reads and writes throw {@link StreamResetException}.
+ *
+ * <h2>Closing, as a {@code java.nio.channels.SocketChannel}</h2>
+ *
+ * <ul>
+ *   <li>{@link #shutdownOutput()} is the half-close: it sends the FIN after every byte written,
+ *       and the stream stays readable. A client that sends a request and then reads the answer
+ *       calls it, not {@link #close()}.</li>
+ *   <li>{@link #shutdownInput()} stops receiving: bytes not read yet are dropped, later ones are
+ *       discarded, reads return -1, and, unless the peer had already finished its direction, the
+ *       peer is told to stop sending: its writes then fail with a {@link StreamResetException}
+ *       whose {@link StreamResetException#byPeer()} is true.</li>
+ *   <li>{@link #close()} is both: the stream ends at once, even with input unread, and its slot
+ *       is given back to the peer's stream limit. So a server that reads only what it needs,
+ *       answers, and closes the stream with {@code try (stream)} never runs out of streams.</li>
+ * </ul>
+ *
+ * <p>{@code outputStream().close()} is {@link #shutdownOutput()} and {@code inputStream().close()}
+ * is {@link #shutdownInput()}, so {@code try (OutputStream out = stream.outputStream())} remains a
+ * half-close.
  */
 public interface KwikStream extends AutoCloseable {
 
@@ -22,18 +42,29 @@ public interface KwikStream extends AutoCloseable {
     /** The path this end writes on. */
     String pathId();
 
-    /** A view of the receiving direction; the same object on every call. */
+    /** A view of the receiving direction; the same object on every call. Its {@code close()} is {@link #shutdownInput()}. */
     InputStream inputStream();
 
-    /** A view of the sending direction; the same object on every call. Its {@code close()} is {@link #close()}. */
+    /** A view of the sending direction; the same object on every call. Its {@code close()} is {@link #shutdownOutput()}. */
     OutputStream outputStream();
 
     /**
-     * Reads into {@code dst}, waiting for at least one byte.
+     * Reads into {@code dst}, waiting for at least one byte, at most {@link #readTimeout(Duration)}.
      *
-     * @return the number of bytes read, or -1 at the end of the stream
+     * @return the number of bytes read, or -1 at the end of the stream or after {@link #shutdownInput()}
+     * @throws KwikTimeoutException ({@link KwikTimeoutException.Kind#READ}) when no byte came within the read timeout
+     * @throws IOException          "stream N is closed" after {@link #close()}
      */
     int read(ByteBuffer dst) throws IOException;
+
+    /**
+     * Sets how long each later read, through {@link #read(ByteBuffer)} or {@link #inputStream()},
+     * may wait. The initial value is the config's {@link KwikConfig#readTimeout()}.
+     *
+     * @param timeout a positive duration, or {@code null} to wait as long as the session lives
+     * @throws IllegalArgumentException when {@code timeout} is zero or negative
+     */
+    void readTimeout(Duration timeout);
 
     /**
      * Writes all of {@code src}, waiting for window as needed.
@@ -42,7 +73,32 @@ public interface KwikStream extends AutoCloseable {
      */
     int write(ByteBuffer src) throws IOException;
 
-    /** Finishes the sending direction (FIN) after every byte written so far. Idempotent. */
+    /**
+     * The half-close: finishes the sending direction (FIN) after every byte written so far;
+     * the receiving direction stays open. Later writes throw. Idempotent.
+     *
+     * @throws IOException when the session has failed, so the FIN cannot be sent
+     */
+    void shutdownOutput() throws IOException;
+
+    /**
+     * Stops receiving, keeping the sending direction open: buffered input is dropped, bytes
+     * that arrive later are discarded, reads return -1, and the peer is told to stop sending
+     * unless it had finished already. Idempotent.
+     */
+    void shutdownInput();
+
+    /**
+     * The full close: {@link #shutdownOutput()} (FIN after every byte written, if not sent
+     * yet) and {@link #shutdownInput()} (stop receiving, if the peer's direction has not
+     * ended), after which the stream is released at once, giving its slot back to the peer's
+     * stream limit. Reads after it throw an {@link IOException}. Idempotent.
+     *
+     * <p>Unlike versions before 1.0, this does not leave the stream readable: use
+     * {@link #shutdownOutput()} to send a request and read the answer.
+     *
+     * @throws IOException when the session has failed, so the FIN cannot be sent; the stream is closed all the same
+     */
     @Override
     void close() throws IOException;
 
@@ -51,7 +107,7 @@ public interface KwikStream extends AutoCloseable {
 
     /**
      * Primary only: moves this stream's write cursor past {@code length} bytes that other
-     * servers will write with {@link #writeAt}. The final size sent by {@link #close()} is at
+     * servers will write with {@link #writeAt}. The final size sent by {@link #shutdownOutput()} is at
      * least the end of every reserved range.
      *
      * @return the first offset of the reserved range

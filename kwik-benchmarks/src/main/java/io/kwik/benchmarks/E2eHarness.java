@@ -537,7 +537,7 @@ public final class E2eHarness {
                     request.writeUTF(secondary.address.getAddress().getHostAddress());
                     request.writeInt(secondary.address.getPort());
                 }
-                control.close();
+                control.shutdownOutput();
                 long start = System.nanoTime();
                 List<String> answers = within(Math.min(60, options.timeoutSeconds()), "adding paths", session::close, () -> {
                     DataInputStream in = new DataInputStream(control.inputStream());

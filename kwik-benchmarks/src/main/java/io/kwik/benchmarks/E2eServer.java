@@ -207,12 +207,15 @@ public final class E2eServer {
         try {
             DataInputStream in = new DataInputStream(stream.inputStream());
             int op = in.read();
-            if (serveCommon(op, in, stream.outputStream())) return;
-            switch (op) {
-                case E2eSupport.OP_ADD_PATHS -> addPaths(session, in, stream);
-                case E2eSupport.OP_MULTI -> multi(session, in, stream);
-                default -> throw new IOException("unknown request " + op);
+            if (!serveCommon(op, in, stream.outputStream())) {
+                switch (op) {
+                    case E2eSupport.OP_ADD_PATHS -> addPaths(session, in, stream);
+                    case E2eSupport.OP_MULTI -> multi(session, in, stream);
+                    default -> throw new IOException("unknown request " + op);
+                }
             }
+            // the request may not have been read to its end: a full close gives the stream's slot back
+            stream.close();
         } catch (IOException | RuntimeException e) {
             // a client that leaves while its stream is open (the echo) is no error
             if (!(e instanceof KwikException k && k.code() == ErrorCode.SESSION_CLOSED)) {

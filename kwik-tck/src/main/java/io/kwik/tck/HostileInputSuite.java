@@ -37,6 +37,7 @@ import io.kwik.proto.DataFrame;
 import io.kwik.proto.DataPacket;
 import io.kwik.proto.PathRole;
 import io.kwik.proto.StreamCreateNotification;
+import io.kwik.proto.StopSending;
 import io.kwik.proto.StreamHeader;
 import io.kwik.proto.StreamReceipt;
 import io.kwik.spi.ClientTransportConfig;
@@ -296,6 +297,46 @@ public abstract class HostileInputSuite extends BackendSuite {
     }
 
     @Test
+    void required_R7_stopSendingForAStreamNeverCreatedClosesOnlyThatConnection() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession good = goodSession(server);
+        RawConnection raw = connect(server);
+        raw.authenticate();
+        KwikSession hostile = server.accept(WAIT);
+
+        // sequence 0 of the server's own streams: it has opened none
+        raw.sendControl(stopSending(1, 5));
+
+        assertOnlyThatConnectionClosed(server, raw, hostile, good, ErrorCode.INVALID_FRAME);
+    }
+
+    @Test
+    void required_R7_stopSendingForAStreamThatEndedIsIgnored() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        RawConnection raw = connect(server);
+        raw.authenticate();
+        KwikSession accepted = server.accept(WAIT);
+        byte[] first = Digests.payload(24, 5000);
+        byte[] second = Digests.payload(25, 7000);
+        long secondId = 1L << 9;
+
+        raw.announce(0);
+        QuicStream data = raw.openDataStream();
+        raw.send(data, packet(0, frame(0, 0, first, true)));
+        KwikStream ended = await(h.background(() -> accepted.acceptStream()));
+        assertThat(h.drain(ended)).isEqualTo(Digest.of(first));
+        ended.close();
+        raw.sendControl(stopSending(0, 5));
+        raw.announce(secondId);
+        raw.send(data, packet(1, frame(secondId, 0, second, true)));
+
+        KwikStream next = await(h.background(() -> accepted.acceptStream()));
+        assertThat(next.id()).isEqualTo(secondId);
+        assertThat(h.drain(next)).as("a stream after the StopSending for an ended one").isEqualTo(Digest.of(second));
+        assertThat(accepted.closed().toCompletableFuture().isDone()).as("the session is still open").isFalse();
+    }
+
+    @Test
     void required_R10_frameBeyondTheStreamWindowClosesOnlyThatConnection() throws Exception {
         LoopbackServer server = h.server(builder -> builder.streamReceiveWindow(64 * 1024));
         KwikSession good = goodSession(server);
@@ -431,6 +472,11 @@ public abstract class HostileInputSuite extends BackendSuite {
         h.closeAfterTest(connection);
         QuicStream control = await(connection.openBidirectionalStream());
         return new RawConnection(connection, control);
+    }
+
+    private static ControlFrame stopSending(long logicalStreamId, long errorCode) {
+        return ControlFrame.newBuilder().setStopSending(
+                StopSending.newBuilder().setLogicalStreamId(logicalStreamId).setErrorCode(errorCode)).build();
     }
 
     private static DataPacket packet(long number, DataFrame... frames) {

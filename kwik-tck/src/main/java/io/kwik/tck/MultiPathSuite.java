@@ -494,7 +494,7 @@ public abstract class MultiPathSuite extends BackendSuite {
                                 Digests.payload(rangeSeed, RANGE), Math.toIntExact(offset - rangeStart), length))));
             }
             for (CompletableFuture<?> delegation : delegations) await(delegation);
-            stream.close();
+            stream.shutdownOutput();
             return null;
         });
 
@@ -894,7 +894,7 @@ public abstract class MultiPathSuite extends BackendSuite {
                     delegations.put(i, stream.delegate(owner, RANGE, ByteBuffer.wrap(instruction(seed + i, (long) i * RANGE))));
                 }
             }
-            stream.close();
+            stream.shutdownOutput();
             return new Written(stream.id(), delegations);
         });
 
@@ -982,7 +982,7 @@ public abstract class MultiPathSuite extends BackendSuite {
         assertThat(stream.write(ByteBuffer.wrap(own))).isEqualTo(own.length);
         CompletableFuture<Delegation> done = stream.delegate(path, delegated.length,
                 ByteBuffer.wrap(instruction(seed + 1, own.length)));
-        stream.close();
+        stream.shutdownOutput();
 
         byte[] whole = new byte[own.length + delegated.length];
         System.arraycopy(own, 0, whole, 0, own.length);

@@ -130,7 +130,7 @@ public abstract class MultiplexingSuite extends BackendSuite {
         }
         assertThat(realStreams(client)).as("real streams for 16 logical streams at ratio 4").isEqualTo(4);
 
-        for (KwikStream stream : streams) stream.close();
+        for (KwikStream stream : streams) stream.shutdownOutput();
         for (KwikStream peer : peers) {
             assertThat(peer.inputStream().read()).isEqualTo(-1);
             peer.close();
@@ -157,7 +157,7 @@ public abstract class MultiplexingSuite extends BackendSuite {
         // in the instant before it adopted the client's newest, and the client may send on that too
         assertThat(realStreams(client)).as("real streams for 40 logical streams").isBetween(10, 12);
         for (KwikStream stream : streams) {
-            stream.close();
+            stream.shutdownOutput();
             assertThat(stream.inputStream().read()).isEqualTo(-1);
         }
         awaitValue("client real streams after the 40 streams ended", () -> realStreams(client), 0);
@@ -195,7 +195,7 @@ public abstract class MultiplexingSuite extends BackendSuite {
             writers.add(CompletableFuture.runAsync(() -> {
                 try {
                     writeExactly(stream.outputStream(), payload);
-                    stream.close();
+                    stream.shutdownOutput();
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
@@ -240,7 +240,7 @@ public abstract class MultiplexingSuite extends BackendSuite {
                         try {
                             writeExactly(stream.outputStream(), payload);
                             mostRealStreams.accumulateAndGet(realStreams(client), Math::max);
-                            stream.close();
+                            stream.shutdownOutput();
                         } catch (IOException e) {
                             stream.reset(2);
                         }

@@ -11,6 +11,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +45,7 @@ import io.kwik.api.Kwik;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
+import io.kwik.api.KwikTimeoutException;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathStatus;
 import io.kwik.api.Role;
@@ -203,7 +206,7 @@ public abstract class ProtocolSuite extends BackendSuite {
         byte[] request = Digests.payload(4, 100_000);
         KwikStream stream = client.openStreamSync();
         writeAndFinish(stream, request);
-        stream.close();
+        stream.shutdownOutput();
 
         KwikStream serverSide = await(h.background(() -> accepted.acceptStream()));
         InputStream in = serverSide.inputStream();
@@ -232,7 +235,10 @@ public abstract class ProtocolSuite extends BackendSuite {
         byClient.reset(42);
         assertResetSeen(byClientAtServer, 42);
         assertThatThrownBy(() -> write(byClient, new byte[] {1}))
-                .as("writes after a local reset").isInstanceOf(StreamResetException.class);
+                .as("writes after a local reset").isInstanceOfSatisfying(StreamResetException.class, e -> {
+                    assertThat(e.code()).isEqualTo(42);
+                    assertThat(e.byPeer()).isFalse();
+                });
 
         KwikStream byServer = accepted.openStreamSync();
         write(byServer, Digests.payload(7, 1000));
@@ -366,7 +372,7 @@ public abstract class ProtocolSuite extends BackendSuite {
                 assertThat(buffer.hasRemaining()).isFalse();
                 written += expected;
             }
-            down.close();
+            down.shutdownOutput();
             return written;
         });
         KwikStream atClient = await(h.background(() -> client.acceptStream()));
@@ -514,7 +520,7 @@ public abstract class ProtocolSuite extends BackendSuite {
         assertThatThrownBy(() -> third.get(300, TimeUnit.MILLISECONDS))
                 .as("openStreamSync waits while two streams are open").isInstanceOf(TimeoutException.class);
 
-        first.close();
+        first.shutdownOutput();
         KwikStream firstAtServer = atServer.get(first.id());
         assertThat(h.drain(firstAtServer)).isEqualTo(Digest.of(new byte[] {1}));
         byte[] reply = Digests.payload(13, 100);
@@ -527,6 +533,181 @@ public abstract class ProtocolSuite extends BackendSuite {
         KwikStream openedAtServer = await(h.background(() -> accepted.acceptStream()));
         assertThat(openedAtServer.id()).isEqualTo(opened.id()).isNotIn(first.id(), second.id());
         assertThat(h.drain(openedAtServer)).isEqualTo(Digest.of(payload));
+    }
+
+    /**
+     * The most common server: it reads the request line only, answers, and closes the stream
+     * without reading to the end. Each such stream must be released, giving the client its
+     * stream credit back, or the client's {@code openStreamSync()} waits forever once
+     * {@code maxConcurrentStreams} of them are spent.
+     */
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void required_R7_aServerThatReadsOnlyTheRequestLineStillReleasesItsStreams() throws Exception {
+        int maxConcurrentStreams = 100;
+        int requests = 1000;
+        LoopbackServer server = h.server(builder -> builder.maxConcurrentStreams(maxConcurrentStreams));
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+        List<String> serverFailures = new CopyOnWriteArrayList<>();
+        h.background(() -> {
+            while (true) {
+                KwikStream stream = accepted.acceptStream();
+                try (stream) {
+                    int request = Integer.parseInt(readLine(stream.inputStream()).substring("GET ".length()));
+                    write(stream, answer(request));
+                } catch (IOException | RuntimeException e) {
+                    serverFailures.add("stream " + stream.id() + ": " + e);
+                }
+            }
+        });
+
+        for (int i = 0; i < requests; i++) {
+            Future<KwikStream> opening = h.background(client::openStreamSync);
+            KwikStream stream;
+            try {
+                stream = opening.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new AssertionError("openStreamSync() waited " + WAIT + " for request " + i
+                        + ": the server's closed streams did not give their slots back", e);
+            }
+            write(stream, ("GET " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+            // half the clients finish their request, half leave their direction open until the answer is in
+            if (i % 2 == 0) stream.shutdownOutput();
+            Digest answer;
+            try {
+                answer = h.drain(stream);
+            } catch (TimeoutException e) {
+                throw new AssertionError("answer " + i + " (stream " + stream.id() + ") did not end within " + WAIT
+                        + "; the server's failures: " + serverFailures, e);
+            }
+            assertThat(answer).as("answer %d; the server's failures: %s", i, serverFailures).isEqualTo(Digest.of(answer(i)));
+            stream.close();
+        }
+    }
+
+    @Test
+    void required_R7_closingWithInputUnreadStopsThePeersWrites() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        KwikStream stream = client.openStreamSync();
+        byte[] chunk = Digests.payload(15, CHUNK);
+        Future<Long> writer = h.background(() -> {
+            long written = 0;
+            while (true) {
+                write(stream, chunk);
+                written += chunk.length;
+            }
+        });
+        KwikStream atServer = await(h.background(() -> accepted.acceptStream()));
+        assertThat(await(h.background(() -> atServer.inputStream().readNBytes(CHUNK)))).isEqualTo(chunk);
+        byte[] answer = Digests.payload(16, 10_000);
+        write(atServer, answer);
+
+        atServer.close();
+
+        assertThatThrownBy(() -> await(writer)).as("the client's writes after the server closed")
+                .isInstanceOfSatisfying(StreamResetException.class, e -> {
+                    assertThat(e.streamId()).isEqualTo(stream.id());
+                    assertThat(e.code()).isZero();
+                    assertThat(e.byPeer()).isTrue();
+                });
+        assertThat(h.drain(stream)).as("what the server wrote before closing, then its FIN").isEqualTo(Digest.of(answer));
+        assertThatThrownBy(() -> atServer.inputStream().read()).as("a read after close()")
+                .isInstanceOf(IOException.class).hasMessageContaining("stream " + atServer.id() + " is closed");
+        assertThatThrownBy(() -> write(atServer, new byte[] {1})).as("a write after close()").isInstanceOf(IOException.class);
+        stream.close();
+
+        h.echoEverything(accepted);
+        byte[] payload = Digests.payload(17, 64 * 1024);
+        assertThat(h.echoThrough(client, payload)).as("the session outlives a stopped stream").isEqualTo(Digest.of(payload));
+    }
+
+    @Test
+    void required_R7_shutdownInputKeepsTheOutputOpen() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+
+        KwikStream stream = client.openStreamSync();
+        byte[] chunk = Digests.payload(18, CHUNK);
+        Future<Long> writer = h.background(() -> {
+            while (true) write(stream, chunk);
+        });
+        KwikStream atServer = await(h.background(() -> accepted.acceptStream()));
+        assertThat(await(h.background(() -> atServer.inputStream().readNBytes(CHUNK)))).isEqualTo(chunk);
+
+        atServer.inputStream().close();
+
+        assertThat(atServer.inputStream().read()).as("a read after shutdownInput()").isEqualTo(-1);
+        assertThatThrownBy(() -> await(writer)).as("the client's writes after the server stopped receiving")
+                .isInstanceOfSatisfying(StreamResetException.class, e -> {
+                    assertThat(e.code()).isZero();
+                    assertThat(e.byPeer()).isTrue();
+                });
+        byte[] answer = Digests.payload(19, 300_000);
+        Future<Void> answering = h.background(() -> {
+            try (OutputStream out = atServer.outputStream()) {
+                out.write(answer);
+            }
+            return null;
+        });
+        assertThat(h.drain(stream)).as("the server's direction after it stopped receiving").isEqualTo(Digest.of(answer));
+        await(answering);
+        atServer.shutdownOutput();
+        atServer.close();
+    }
+
+    @Test
+    void required_R7_aReadThatWaitsLongerThanTheReadTimeoutFailsAndTheStreamCarriesOn() throws Exception {
+        Duration readTimeout = Duration.ofMillis(300);
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial(server.clientConfig().readTimeout(readTimeout).build());
+        KwikSession accepted = server.accept(WAIT);
+
+        KwikStream stream = client.openStreamSync();
+        byte[] request = Digests.payload(20, 1000);
+        write(stream, request);
+        KwikStream atServer = await(h.background(() -> accepted.acceptStream()));
+        assertThat(await(h.background(() -> atServer.inputStream().readNBytes(request.length)))).isEqualTo(request);
+
+        assertThatThrownBy(() -> await(h.background(() -> stream.inputStream().read())))
+                .as("a read the server never answers")
+                .isInstanceOfSatisfying(KwikTimeoutException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(KwikTimeoutException.Kind.READ);
+                    assertThat(e.timeout()).isEqualTo(readTimeout);
+                    assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT);
+                });
+        atServer.readTimeout(readTimeout);
+        assertThatThrownBy(() -> await(h.background(() -> atServer.read(ByteBuffer.allocate(10)))))
+                .as("a read on a stream given a read timeout of its own")
+                .isInstanceOfSatisfying(KwikTimeoutException.class,
+                        e -> assertThat(e.kind()).isEqualTo(KwikTimeoutException.Kind.READ));
+
+        stream.readTimeout(null);
+        byte[] answer = Digests.payload(21, 200_000);
+        Future<Digest> reading = h.background(() -> Digest.of(stream.inputStream()));
+        Thread.sleep(2 * readTimeout.toMillis());
+        writeAndFinish(atServer, answer);
+        assertThat(await(reading)).as("the stream after the timeouts, waiting without one").isEqualTo(Digest.of(answer));
+        assertThat(client.closed().toCompletableFuture().isDone()).as("a read timeout leaves the session open").isFalse();
+    }
+
+    /** The answer to request {@code i}: its size and bytes depend on {@code i}. */
+    private static byte[] answer(int i) {
+        return Digests.payload(50_000 + i, 100 + i * 7 % 4000);
+    }
+
+    /** Reads up to and without the first {@code '\n'}, one byte at a time so that nothing past it is consumed. */
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b < 0) throw new IOException("the stream ended inside the request line");
+            line.append((char) b);
+        }
+        return line.toString();
     }
 
     // ---------------------------------------------------------------- fixtures and helpers
@@ -553,7 +734,7 @@ public abstract class ProtocolSuite extends BackendSuite {
             out.write(bytes, at, Math.min(CHUNK, bytes.length - at));
         }
         out.flush();
-        stream.close();
+        stream.shutdownOutput();
     }
 
     private void assertResetSeen(KwikStream stream, long code) throws Exception {
@@ -568,6 +749,8 @@ public abstract class ProtocolSuite extends BackendSuite {
         assertThatThrownBy(() -> await(reading))
                 .isInstanceOfSatisfying(StreamResetException.class, e -> {
                     assertThat(e.applicationErrorCode()).isEqualTo(code);
+                    assertThat(e.code()).isEqualTo(code);
+                    assertThat(e.byPeer()).isTrue();
                     assertThat(e.streamId()).isEqualTo(stream.id());
                 });
         assertThatThrownBy(() -> write(stream, new byte[] {1}))

@@ -12,8 +12,11 @@ import jdk.jfr.Name;
 @Category({"KWIK"})
 @Description("A logical stream of a KWIK session opened, closed or was reset")
 public final class StreamLifecycleEvent extends Event {
-    /** What happened to the stream. */
-    public enum Action { OPENED_LOCALLY, OPENED_BY_PEER, CLOSED, RESET_LOCALLY, RESET_BY_PEER }
+    /**
+     * What happened to the stream. {@code STOPPED_*}: one end stopped receiving (StopSending),
+     * which ends the other end's sending direction.
+     */
+    public enum Action { OPENED_LOCALLY, OPENED_BY_PEER, CLOSED, RESET_LOCALLY, RESET_BY_PEER, STOPPED_LOCALLY, STOPPED_BY_PEER }
 
     @Label("Session") public String sessionId;
     @Label("Path") public String pathId;

@@ -64,7 +64,8 @@ public final class ClientDialer {
             PathConnection path = new PathConnection(pathId, handshake.quic(), handshake.reader(), handshake.control(), threads,
                     PathSettings.of(config, response.getMaxMessageSize()));
             SessionCore core = new SessionCore(sessionId, path, context -> new StreamRegistry(context, false, 0,
-                    config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
+                    config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout(),
+                config.readTimeout().orElse(null)),
                     failure -> { });
             core.registry().peerParameters(response.getStreamReceiveWindow(), response.getMaxStreams());
             ClientRole role = new ClientRole(core, new PathDirectory(sessionId), primary, transport, threads, config);

@@ -194,7 +194,8 @@ public final class EngineListener implements KwikListener {
                 PathSettings.of(config, request.getMaxMessageSize()));
         String id = HexFormat.of().formatHex(sessionId);
         SessionCore core = new SessionCore(id, path, context -> new StreamRegistry(context, true, 0,
-                config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout()),
+                config.streamReceiveWindow(), config.maxConcurrentStreams(), config.streamCreationTimeout(),
+                config.readTimeout().orElse(null)),
                 this::reportError);
         core.registry().peerParameters(request.getStreamReceiveWindow(), request.getMaxStreams());
         PathDirectory directory = new PathDirectory(id);

@@ -152,6 +152,10 @@ final class SessionCore implements StreamContext, PathHandler {
                 LogicalStream stream = registry.get(frame.getStreamResetNotification().getLogicalStreamId());
                 if (stream != null) stream.onResetFromPeer(frame.getStreamResetNotification().getErrorCode());
             }
+            case STOP_SENDING -> {
+                LogicalStream stream = registry.forControl(frame.getStopSending().getLogicalStreamId());
+                if (stream != null) stream.onStopSendingFromPeer(frame.getStopSending().getErrorCode());
+            }
             case MAX_STREAMS -> registry.onMaxStreams(frame.getMaxStreams().getMaxStreams());
             case PING -> {
                 try {

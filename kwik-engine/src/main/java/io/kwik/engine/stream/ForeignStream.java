@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -152,6 +153,21 @@ public final class ForeignStream implements KwikStream {
     /** Does nothing: only the primary finishes a stream it owns. */
     @Override
     public void close() {
+    }
+
+    /** Does nothing: only the primary finishes a stream it owns. */
+    @Override
+    public void shutdownOutput() {
+    }
+
+    /** Does nothing: this handle receives nothing. */
+    @Override
+    public void shutdownInput() {
+    }
+
+    @Override
+    public void readTimeout(Duration timeout) {
+        throw new UnsupportedOperationException(WRITE_ONLY);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -20,22 +21,32 @@ import io.kwik.api.Delegation;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikStream;
+import io.kwik.api.KwikTimeoutException;
 import io.kwik.api.StreamResetException;
 import io.kwik.engine.events.StreamLifecycleEvent;
 import io.kwik.engine.events.StreamLifecycleEvent.Action;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataFrame;
 import io.kwik.proto.MaxStreamData;
+import io.kwik.proto.StopSending;
 import io.kwik.proto.StreamResetNotification;
 
 /**
  * One logical stream: a receiving half reassembled by KWIK offset under a per-stream window,
  * and a sending half limited by the peer's window for it. The two halves share one lock but
  * no state; no I/O happens while it is held.
+ *
+ * <p>Closing follows {@code SocketChannel} (see {@link KwikStream}): the receiving half ends
+ * when a read returned -1, on a reset, or when this end stopped receiving
+ * ({@link #shutdownInput()}, {@link #close()}); the sending half ends with the FIN, on a
+ * reset, or when the peer stopped receiving ({@link #onStopSendingFromPeer(long)}). The
+ * stream is released once both have ended.
  */
 public final class LogicalStream implements KwikStream {
     /** Bytes copied at a time out of a direct buffer. */
     private static final int DIRECT_BUFFER_CHUNK = 16 * 1024;
+    /** The application error code of the StopSending this end sends when it stops receiving. */
+    static final long STOP_SENDING_CODE = 0;
     private final long id;
     private final StreamContext context;
     private final long receiveWindow;
@@ -51,6 +62,9 @@ public final class LogicalStream implements KwikStream {
     private long highestReceived;
     private boolean endDelivered;
     private StreamResetException receiveReset;
+    private boolean inputShut;        // this end stopped receiving: reads return -1, frames are dropped
+    private boolean closed;           // close(): reads throw
+    private volatile Duration readTimeout;
 
     // sending half
     private long sendOffset;          // the cursor: write() appends here, reserve() skips it ahead
@@ -66,8 +80,9 @@ public final class LogicalStream implements KwikStream {
     private final InputStream input = new Input();
     private final OutputStream output = new Output();
 
-    LogicalStream(long id, StreamContext context, long receiveWindow, long sendWindow) {
+    LogicalStream(long id, StreamContext context, long receiveWindow, long sendWindow, Duration readTimeout) {
         this.id = id;
+        this.readTimeout = readTimeout;
         this.context = Objects.requireNonNull(context);
         this.receiveWindow = receiveWindow;
         this.receiveLimit = receiveWindow;
@@ -148,7 +163,7 @@ public final class LogicalStream implements KwikStream {
                 finalSize = end;
             }
             highestReceived = Math.max(highestReceived, end);
-            if (receiveReset != null || endDelivered) return;
+            if (receiveReset != null || endDelivered || inputShut) return;
             buffer.insert(offset, data);
             readable.signalAll();
         } finally {
@@ -196,20 +211,41 @@ public final class LogicalStream implements KwikStream {
         return read(dst, null, 0, 0);
     }
 
+    @Override
+    public void readTimeout(Duration timeout) {
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("readTimeout must be > 0: " + timeout);
+        }
+        this.readTimeout = timeout;
+    }
+
     private int read(ByteBuffer dst, byte[] array, int off, int len) throws IOException {
         long grant = -1;
         int n;
+        Duration timeout = readTimeout;
+        long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
             while (true) {
+                if (closed) throw new IOException("stream " + id + " is closed");
                 if (receiveReset != null) throw receiveReset;
+                if (inputShut) return -1;
                 if (buffer.hasReadable()) break;
                 if (finalSize >= 0 && buffer.readOffset() == finalSize) {
                     endDelivered = true;
                     break;
                 }
                 throwIfFailed();
-                readable.await();
+                if (timeout == null) {
+                    readable.await();
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new KwikTimeoutException(KwikTimeoutException.Kind.READ, timeout,
+                                "no byte of stream " + id + " arrived within the read timeout " + timeout);
+                    }
+                    readable.awaitNanos(left);
+                }
             }
             if (endDelivered) {
                 n = -1;
@@ -323,8 +359,70 @@ public final class LogicalStream implements KwikStream {
         return channel;
     }
 
+    /** The peer stopped receiving: the sending half ends, and writes fail with {@code applicationErrorCode}. */
+    public void onStopSendingFromPeer(long applicationErrorCode) {
+        DataChannel out;
+        lock.lock();
+        try {
+            if (finSent || sendReset != null) return;
+            sendReset = new StreamResetException(id, applicationErrorCode, true);
+            out = channel;
+            credit.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (out != null) out.release();
+        StreamLifecycleEvent.record(context.sessionId(), context.pathId(), id, Action.STOPPED_BY_PEER, applicationErrorCode);
+        maybeReleased();
+    }
+
+    /** The full close: FIN, stop receiving, release at once. See {@link KwikStream#close()}. */
     @Override
     public void close() throws IOException {
+        try {
+            shutdownOutput();
+        } finally {
+            lock.lock();
+            try {
+                closed = true;
+            } finally {
+                lock.unlock();
+            }
+            shutdownInput();
+        }
+    }
+
+    @Override
+    public void shutdownInput() {
+        boolean tellPeer;
+        lock.lock();
+        try {
+            if (inputShut || endDelivered || receiveReset != null) {
+                tellPeer = false;
+            } else {
+                inputShut = true;
+                // a peer whose FIN arrived has nothing more to send: telling it to stop is moot
+                tellPeer = finalSize < 0;
+                buffer.clear();
+                readable.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (tellPeer) {
+            try {
+                context.sendControl(ControlFrame.newBuilder().setStopSending(
+                        StopSending.newBuilder().setLogicalStreamId(id).setErrorCode(STOP_SENDING_CODE)).build());
+            } catch (IOException e) {
+                // the session is failing; the peer's writes end with the connection
+            }
+            StreamLifecycleEvent.record(context.sessionId(), context.pathId(), id, Action.STOPPED_LOCALLY, STOP_SENDING_CODE);
+        }
+        maybeReleased();
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
         long size;
         lock.lock();
         try {
@@ -494,7 +592,7 @@ public final class LogicalStream implements KwikStream {
     private void maybeReleased() {
         lock.lock();
         try {
-            boolean receiveDone = endDelivered || receiveReset != null;
+            boolean receiveDone = endDelivered || receiveReset != null || inputShut;
             boolean sendDone = finSent || sendReset != null;
             if (released || !receiveDone || !sendDone) return;
             released = true;
@@ -524,6 +622,12 @@ public final class LogicalStream implements KwikStream {
             return LogicalStream.this.read(null, b, off, len);
         }
 
+        /** Stops receiving: {@link LogicalStream#shutdownInput()}. */
+        @Override
+        public void close() {
+            shutdownInput();
+        }
+
         @Override
         public int available() {
             lock.lock();
@@ -546,9 +650,10 @@ public final class LogicalStream implements KwikStream {
             LogicalStream.this.write(b, off, len);
         }
 
+        /** The half-close: {@link LogicalStream#shutdownOutput()}. */
         @Override
         public void close() throws IOException {
-            LogicalStream.this.close();
+            shutdownOutput();
         }
     }
 }

@@ -32,6 +32,7 @@ public final class StreamRegistry {
     private final int localPathNumber;
     private final long receiveWindow;
     private final Duration creationTimeout;
+    private final Duration readTimeout;
     private final Map<Long, LogicalStream> streams = new ConcurrentHashMap<>();
     private final BoundedQueue<LogicalStream> acceptQueue;
 
@@ -49,7 +50,17 @@ public final class StreamRegistry {
      */
     public StreamRegistry(StreamContext context, boolean localIsServer, int localPathNumber, long receiveWindow,
                           int maxPeerStreams, Duration creationTimeout) {
+        this(context, localIsServer, localPathNumber, receiveWindow, maxPeerStreams, creationTimeout, null);
+    }
+
+    /**
+     * @param maxPeerStreams how many streams the peer may have open at once
+     * @param readTimeout    each new stream's initial read timeout, or null to wait forever
+     */
+    public StreamRegistry(StreamContext context, boolean localIsServer, int localPathNumber, long receiveWindow,
+                          int maxPeerStreams, Duration creationTimeout, Duration readTimeout) {
         this.context = context;
+        this.readTimeout = readTimeout;
         this.localIsServer = localIsServer;
         this.localPathNumber = localPathNumber;
         this.receiveWindow = receiveWindow;
@@ -88,7 +99,7 @@ public final class StreamRegistry {
             }
             throwIfFailed();
             long id = StreamIds.of(nextLocalSequence++, localIsServer, localIsServer ? localPathNumber : 0);
-            LogicalStream stream = new LogicalStream(id, context, receiveWindow, peerWindow);
+            LogicalStream stream = new LogicalStream(id, context, receiveWindow, peerWindow, readTimeout);
             streams.put(id, stream);
             // announced under the lock so that the peer sees creations in sequence order
             context.sendControl(ControlFrame.newBuilder()
@@ -134,7 +145,7 @@ public final class StreamRegistry {
                         "peer opened stream sequence " + sequence + " but was allowed " + peerLimit);
             }
             nextPeerSequence++;
-            stream = new LogicalStream(id, context, receiveWindow, peerWindow);
+            stream = new LogicalStream(id, context, receiveWindow, peerWindow, readTimeout);
             streams.put(id, stream);
             changed.signalAll();
         } finally {
@@ -176,6 +187,30 @@ public final class StreamRegistry {
                 changed.awaitNanos(left);
             }
             return stream;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The stream a control frame names, such as a StopSending. Control frames travel in order
+     * with the creation notices, so a peer stream not announced yet was never created.
+     *
+     * @return the stream, or null when it already ended (ignore the frame)
+     * @throws KwikException {@link ErrorCode#INVALID_FRAME} for a stream that was never created
+     */
+    public LogicalStream forControl(long id) throws KwikException {
+        LogicalStream stream = streams.get(id);
+        if (stream != null) return stream;
+        long sequence = StreamIds.sequence(id);
+        boolean ours = StreamIds.isServerInitiated(id) == localIsServer;
+        int pathNumber = ours && localIsServer ? localPathNumber : 0;
+        lock.lock();
+        try {
+            boolean created = StreamIds.pathNumber(id) == pathNumber
+                    && sequence < (ours ? nextLocalSequence : nextPeerSequence);
+            if (!created) throw new KwikException(ErrorCode.INVALID_FRAME, "a control frame names stream " + id + ", which was never created");
+            return streams.get(id);
         } finally {
             lock.unlock();
         }

@@ -28,6 +28,7 @@ import io.kwik.api.ClientConfig;
 import io.kwik.api.Kwik;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
+import io.kwik.api.KwikTimeoutException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathStatus;
 
@@ -147,19 +148,9 @@ final class Fetcher {
             session.addPathListener(event -> {
                 if (!over.get()) say.accept(describe(event));
             });
-            StallWatch watch = new StallWatch(session, stallTimeout);
             try {
-                return download(session, asked, watch);
-            } catch (CliException e) {
-                if (watch.stalled()) {
-                    // --stall-timeout takes fractions of a second, which toSeconds() would drop
-                    String seconds = BigDecimal.valueOf(stallTimeout.toMillis(), 3).stripTrailingZeros().toPlainString();
-                    throw new CliException(CliException.FAILED, "the download stalled: nothing arrived for "
-                            + seconds + " s (" + e.getMessage() + ")");
-                }
-                throw e;
+                return download(session, asked);
             } finally {
-                watch.close();
                 over.set(true);   // closing the session closes every path: no news
             }
         }
@@ -183,23 +174,23 @@ final class Fetcher {
         }
     }
 
-    private Result download(KwikSession session, Instant asked, StallWatch watch) throws CliException, InterruptedException {
+    private Result download(KwikSession session, Instant asked) throws CliException, InterruptedException {
         KwikStream stream;
         AppProtocol.Header header;
         try {
             stream = session.openStreamSync();
+            // a read that waits longer than the stall timeout fails: the download is given up
+            stream.readTimeout(stallTimeout);
             stream.write(ByteBuffer.wrap(AppProtocol.line(AppProtocol.GET + " " + target.rawPath() + " "
                     + config.streamReceiveWindow())));
-            stream.close();
+            stream.shutdownOutput();
             String line = AppProtocol.readLine(stream.inputStream());
-            while (AppProtocol.WAIT.equals(line)) {
-                watch.progress();
-                line = AppProtocol.readLine(stream.inputStream());
-            }
-            watch.progress();
+            while (AppProtocol.WAIT.equals(line)) line = AppProtocol.readLine(stream.inputStream());
             if (line == null) throw new CliException(CliException.FAILED, "the primary closed the stream without answering");
             if (line.startsWith(AppProtocol.ERR + " ")) throw refusal(line);
             header = AppProtocol.Header.parse(line);
+        } catch (KwikTimeoutException e) {
+            throw stalled("before the primary answered");
         } catch (IOException e) {
             throw new CliException(CliException.FAILED, "the request failed: " + rootMessage(e));
         }
@@ -219,7 +210,6 @@ final class Fetcher {
             String note = "";
             while ((n = in.read(buffer)) >= 0) {
                 if (n == 0) continue;
-                watch.progress();
                 received += n;
                 if (received > header.size()) {
                     throw new CliException(CliException.MISMATCH, "size mismatch: received more than the "
@@ -237,6 +227,9 @@ final class Fetcher {
             }
             finished = Instant.now();
             bar.update(received, note(session));
+        } catch (KwikTimeoutException e) {
+            deleteQuietly(partial);
+            throw stalled("after " + received + " of " + header.size() + " bytes");
         } catch (IOException e) {
             deleteQuietly(partial);
             throw new CliException(CliException.FAILED, "the download failed after " + received + " of " + header.size()
@@ -370,43 +363,10 @@ final class Fetcher {
         }
     }
 
-    /**
-     * Closes the session when a download has received nothing for the stall timeout, which
-     * wakes the blocked read with an error; checked once a second on a daemon thread.
-     */
-    private static final class StallWatch implements AutoCloseable {
-        private final Thread thread;
-        private volatile long lastProgressNanos = System.nanoTime();
-        private volatile boolean stalled;
-
-        StallWatch(KwikSession session, Duration timeout) {
-            this.thread = Thread.ofPlatform().daemon().name("kwik-fetch-stall-watch").start(() -> {
-                try {
-                    while (!Thread.currentThread().isInterrupted()) {
-                        Thread.sleep(1_000);
-                        if (System.nanoTime() - lastProgressNanos > timeout.toNanos()) {
-                            stalled = true;
-                            session.close();
-                            return;
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    // the download ended
-                }
-            });
-        }
-
-        void progress() {
-            lastProgressNanos = System.nanoTime();
-        }
-
-        boolean stalled() {
-            return stalled;
-        }
-
-        @Override
-        public void close() {
-            thread.interrupt();
-        }
+    /** A read waited longer than the stall timeout (the stream's read timeout). */
+    private CliException stalled(String when) {
+        // --stall-timeout takes fractions of a second, which toSeconds() would drop
+        String seconds = BigDecimal.valueOf(stallTimeout.toMillis(), 3).stripTrailingZeros().toPlainString();
+        return new CliException(CliException.FAILED, "the download stalled: nothing arrived for " + seconds + " s, " + when);
     }
 }

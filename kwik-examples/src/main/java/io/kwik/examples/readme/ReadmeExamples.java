@@ -49,8 +49,9 @@ public final class ReadmeExamples {
         try (KwikSession session = Kwik.dial(address, config)) {
             KwikStream stream = session.openStreamSync();
             stream.outputStream().write("hello".getBytes(StandardCharsets.UTF_8));
-            stream.close();                                   // FIN: the request is complete
+            stream.shutdownOutput();                         // FIN: the request is complete
             byte[] answer = stream.inputStream().readAllBytes();
+            stream.close();                                  // full close; a no-op here, both directions ended
             return answer;
         }
     }
@@ -102,7 +103,7 @@ public final class ReadmeExamples {
                 KwikStream stream = session.acceptStream();    // throws once the session ends
                 byte[] request = stream.inputStream().readAllBytes();  // up to the client's FIN
                 stream.outputStream().write(request);
-                stream.close();                                // our FIN
+                stream.close();                                // FIN, and the stream is released
             }
         } catch (IOException | InterruptedException e) {
             // the session ended; session.closed() tells why
@@ -130,7 +131,7 @@ public final class ReadmeExamples {
         stream.write(ByteBuffer.wrap(head));                            // the primary writes the head
         CompletableFuture<Delegation> tail = stream.delegate(secondary.id(), tailLength,
                 ByteBuffer.wrap("tail".getBytes(StandardCharsets.UTF_8)));  // the secondary writes the rest
-        stream.close();                                                 // FIN after the delegated range
+        stream.shutdownOutput();                                        // FIN after the delegated range
         tail.get();                                                     // the client has received it all
         session.close();                                                // which tells the client we are done
     }
