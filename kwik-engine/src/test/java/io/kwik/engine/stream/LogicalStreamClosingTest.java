@@ -138,7 +138,7 @@ class LogicalStreamClosingTest {
         public DataChannel dataChannel(LogicalStream stream) {
             return new DataChannel() {
                 @Override
-                public void send(DataFrame frame) {
+                public void send(DataFrame frame, boolean flush) {
                     if (frame.getFin()) fins.add(frame);
                 }
 

@@ -26,7 +26,7 @@ class LogicalStreamOffsetTest {
         @Override public KwikException failure() { return null; }
     }
 
-    private final LogicalStream stream = new LogicalStream(0, new ReceiveOnly(), 1 << 20, 1 << 20);
+    private final LogicalStream stream = new LogicalStream(0, new ReceiveOnly(), 1 << 20, 1 << 20, null);
 
     private static DataFrame frame(long offset, int length, boolean fin) {
         return DataFrame.newBuilder().setOffset(offset).setData(ByteString.copyFrom(new byte[length])).setFin(fin).build();
