@@ -251,8 +251,10 @@ public final class LogicalStream implements KwikStream {
                 n = -1;
             } else {
                 n = dst != null ? buffer.read(dst) : buffer.read(array, off, len);
-                // re-open the window once half of it has been consumed
-                if (finalSize < 0 && receiveLimit - buffer.readOffset() <= receiveWindow / 2) {
+                // re-open the window once half of it has been consumed; a known final size does
+                // not end this while it lies past the window: the owner may finish a stream whose
+                // delegated ranges other servers have yet to write, and they need the window
+                if ((finalSize < 0 || receiveLimit < finalSize) && receiveLimit - buffer.readOffset() <= receiveWindow / 2) {
                     receiveLimit = buffer.readOffset() + receiveWindow;
                     grant = receiveLimit;
                 }

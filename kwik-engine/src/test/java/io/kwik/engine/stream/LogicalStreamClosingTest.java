@@ -46,6 +46,21 @@ class LogicalStreamClosingTest {
     }
 
     @Test
+    void aFinalSizePastTheWindowKeepsTheWindowOpening() throws Exception {
+        // the owner states the final size first; other servers write the bytes up to it later
+        stream.onFrameFromPeer(DataFrame.newBuilder().setLogicalStreamId(ID).setOffset(256 * 1024).setFin(true).build());
+        stream.onFrameFromPeer(DataFrame.newBuilder().setLogicalStreamId(ID).setOffset(0)
+                .setData(ByteString.copyFrom(new byte[64 * 1024])).build());
+
+        byte[] sink = new byte[64 * 1024];
+        int read = 0;
+        while (read < sink.length) read += stream.inputStream().read(sink, read, sink.length - read);
+
+        assertThat(context.control).as("a window update although the final size is known")
+                .anySatisfy(frame -> assertThat(frame.getMaxStreamData().getMaxOffset()).isEqualTo(128 * 1024));
+    }
+
+    @Test
     void closeAfterThePeersFinSendsNoStopSending() throws Exception {
         DataFrame last = data(0, "GET /\n").toBuilder().setFin(true).build();
         stream.onFrameFromPeer(last);

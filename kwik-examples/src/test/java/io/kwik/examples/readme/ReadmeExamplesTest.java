@@ -83,12 +83,10 @@ final class ReadmeExamplesTest {
                 .handshakeTimeout(HANDSHAKE_TIMEOUT)
                 .build();
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        // the whole stream fits the client's initial 1 MiB window: with a 1 MiB head and a 3 MiB
-        // tail the secondary waited for window in ForeignStream.writeAt while the client waited
-        // for bytes at offset 1 MiB (one run, reported in issue 16's note); MultiPathSuite owns
-        // that case
-        byte[] head = Digests.payload(1, 256 << 10);
-        int tailLength = 512 << 10;
+        // past the client's 1 MiB window, with the primary's FIN sent before the tail: the client
+        // must keep opening the window up to the final size, or the secondary waits for it forever
+        byte[] head = Digests.payload(1, 1 << 20);
+        int tailLength = 3 << 20;
         byte[] whole = Arrays.copyOf(head, head.length + tailLength);
         System.arraycopy(Digests.payload(2, tailLength), 0, whole, head.length, tailLength);
         List<KwikSession> sessions = new ArrayList<>();
