@@ -452,15 +452,16 @@ public final class RangePlanner {
      * beyond the assignment; only the part inside it counts). Those bytes are queued as refills,
      * and the path gets no new range. The refill path itself must not fail.
      *
+     * @return how many bytes were queued as refills
      * @throws IllegalArgumentException when the assignment is not outstanding, or is the refill path's
      */
-    public void failed(Assignment assignment, List<ByteRange> missing) {
+    public long failed(Assignment assignment, List<ByteRange> missing) {
         if (assignment.pathId().equals(refillPath)) {
             throw new IllegalArgumentException("the refill path " + refillPath + " cannot fail; end the transfer instead");
         }
         if (takenOver.remove(assignment)) {
             paths.get(assignment.pathId()).live = false;
-            return;
+            return 0;
         }
         PathState path = settle(assignment);
         path.live = false;
@@ -481,6 +482,7 @@ public final class RangePlanner {
             lost += to - from;
         }
         path.delivered += (covered - range.start()) - Math.min(lost, covered - range.start());
+        return lost;
     }
 
     private PathState settle(Assignment assignment) {
