@@ -1,6 +1,7 @@
 package io.kwik.api;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -42,8 +43,9 @@ import java.util.function.LongSupplier;
  *       lag is in every sample taken from one range alone: small ranges would measure slow, get
  *       smaller shares and measure slower still. So a completion is a full goodput sample only
  *       when the range was handed out before the path's previous completion (the path had it
- *       queued, so the lag cancels out): its length over the time since that previous
- *       completion. A range the path was idle for gives a lower bound of its speed, which may
+ *       queued, so the lag cancels out): the bytes of the last few completions of such a run
+ *       over the time they spanned (a few, because one receipt may confirm two ranges at
+ *       once). A range the path was idle for gives a lower bound of its speed, which may
  *       only raise the estimate (or make the first one). Samples, and any external estimate
  *       given to {@link #observe}, are smoothed with an exponentially weighted moving average,
  *       so the shares re-balance as the estimates move.</li>
@@ -116,6 +118,9 @@ public final class RangePlanner {
         }
     }
 
+    /** How many recent completions a goodput sample spans. */
+    private static final int MARKS = 4;
+
     private static final class PathState {
         final String id;
         boolean live = true;
@@ -125,6 +130,9 @@ public final class RangePlanner {
         long assigned;
         long delivered;
         long copied;
+        /** Recent completions of the current run of queued ranges: {nanos, bytes completed so far}. */
+        final ArrayDeque<long[]> marks = new ArrayDeque<>();
+        long completedBytes;
 
         PathState(String id) {
             this.id = id;
@@ -421,12 +429,23 @@ public final class RangePlanner {
         path.delivered += assignment.length() - copied;
         paths.get(refillPath).delivered += copied;
         long now = clock.getAsLong();
-        boolean queued = assignment.assignedAtNanos() < path.lastCompletionNanos;
-        long since = Math.max(assignment.assignedAtNanos(), path.lastCompletionNanos);
-        long elapsed = Math.max(1_000, now - since);   // at least a microsecond
-        double rate = assignment.length() * 1e9 / elapsed;
-        // a range the path was idle for carries the whole lag: only a lower bound of its speed
-        if (queued || path.goodput < 0 || rate > path.goodput) sample(path, rate);
+        boolean queued = assignment.assignedAtNanos() < path.lastCompletionNanos && !path.marks.isEmpty();
+        if (queued) {
+            // over the last few completions of the run, as completions arrive in bunches (one
+            // receipt may confirm two ranges): one interval alone may be near zero
+            long[] oldest = path.marks.peekFirst();
+            long elapsed = Math.max(1_000, now - oldest[0]);   // at least a microsecond
+            sample(path, (path.completedBytes + assignment.length() - oldest[1]) * 1e9 / elapsed);
+        } else {
+            // a range the path was idle for carries the whole lag: only a lower bound of its speed
+            path.marks.clear();
+            long elapsed = Math.max(1_000, now - assignment.assignedAtNanos());
+            double rate = assignment.length() * 1e9 / elapsed;
+            if (path.goodput < 0 || rate > path.goodput) sample(path, rate);
+        }
+        path.completedBytes += assignment.length();
+        path.marks.addLast(new long[] {now, path.completedBytes});
+        if (path.marks.size() > MARKS) path.marks.removeFirst();
         path.lastCompletionNanos = now;
     }
 
