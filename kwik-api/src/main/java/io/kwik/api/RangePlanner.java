@@ -43,9 +43,9 @@ import java.util.function.LongSupplier;
  *       lag is in every sample taken from one range alone: small ranges would measure slow, get
  *       smaller shares and measure slower still. So a completion is a full goodput sample only
  *       when the range was handed out before the path's previous completion (the path had it
- *       queued, so the lag cancels out): the bytes of the last few completions of such a run
- *       over the time they spanned (a few, because one receipt may confirm two ranges at
- *       once). A range the path was idle for gives a lower bound of its speed, which may
+ *       queued, so the lag cancels out): the bytes of the recent completions of such a run
+ *       over the time they spanned, at least 100 ms when the run is that long (one receipt
+ *       may confirm several ranges at once). A range the path was idle for gives a lower bound of its speed, which may
  *       only raise the estimate (or make the first one). Samples, and any external estimate
  *       given to {@link #observe}, are smoothed with an exponentially weighted moving average,
  *       so the shares re-balance as the estimates move.</li>
@@ -118,8 +118,10 @@ public final class RangePlanner {
         }
     }
 
-    /** How many recent completions a goodput sample spans. */
-    private static final int MARKS = 4;
+    /** How many recent completions a path remembers for its goodput samples. */
+    private static final int MARKS = 16;
+    /** The time a goodput sample spans at least, when the path's run of completions is that long. */
+    private static final long SAMPLE_SPAN_NANOS = 100_000_000L;
 
     private static final class PathState {
         final String id;
@@ -431,11 +433,19 @@ public final class RangePlanner {
         long now = clock.getAsLong();
         boolean queued = assignment.assignedAtNanos() < path.lastCompletionNanos && !path.marks.isEmpty();
         if (queued) {
-            // over the last few completions of the run, as completions arrive in bunches (one
-            // receipt may confirm two ranges): one interval alone may be near zero
-            long[] oldest = path.marks.peekFirst();
-            long elapsed = Math.max(1_000, now - oldest[0]);   // at least a microsecond
-            sample(path, (path.completedBytes + assignment.length() - oldest[1]) * 1e9 / elapsed);
+            // over the recent completions of the run that span at least SAMPLE_SPAN, as
+            // completions arrive in bunches (one receipt may confirm several ranges): one
+            // interval alone may be near zero
+            long[] from = path.marks.peekFirst();
+            for (var it = path.marks.descendingIterator(); it.hasNext(); ) {
+                long[] mark = it.next();
+                if (now - mark[0] >= SAMPLE_SPAN_NANOS) {
+                    from = mark;
+                    break;
+                }
+            }
+            long elapsed = Math.max(1_000, now - from[0]);   // at least a microsecond
+            sample(path, (path.completedBytes + assignment.length() - from[1]) * 1e9 / elapsed);
         } else {
             // a range the path was idle for carries the whole lag: only a lower bound of its speed
             path.marks.clear();
