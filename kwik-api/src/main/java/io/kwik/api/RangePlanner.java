@@ -54,7 +54,8 @@ import java.util.function.LongSupplier;
  *       flight, {@link #next()} hands the refill path a <em>copy</em>: the part of the earliest
  *       late range its holder has probably not written yet, from the holder's estimated
  *       position to the end (or the whole of it once the holder is {@linkplain
- *       Builder#rescueGrace a grace period} past its expected finish). A range is late when its
+ *       Builder#rescueGrace a grace period} past its expected finish; such a holder then gets
+ *       no new range until it completes one). A range is late when its
  *       holder would need more than {@value #RESCUE_MARGIN} times as long as the refill path for
  *       those bytes. Whichever copy arrives first wins (the client drops duplicates): the range
  *       completes when its holder's completion comes in, or when the refill path has copied all
@@ -126,6 +127,8 @@ public final class RangePlanner {
     private static final class PathState {
         final String id;
         boolean live = true;
+        /** A range of it was copied whole after the grace: no new range until it completes one. */
+        boolean stalled;
         double goodput = -1;           // bytes per second, smoothed; -1 until measured
         long lastCompletionNanos = Long.MIN_VALUE;
         long inFlight;
@@ -172,6 +175,8 @@ public final class RangePlanner {
         final Assignment owner;
         long from;
         Assignment piece;
+        /** Whether the piece in flight was cut after the grace (the holder should have written it all). */
+        boolean whole;
 
         Copy(Assignment owner) {
             this.owner = owner;
@@ -317,7 +322,7 @@ public final class RangePlanner {
         double chosenFill = Double.MAX_VALUE;
         long chosenAllowance = 0;
         for (PathState path : paths.values()) {
-            if (!path.live) continue;
+            if (!path.live || path.stalled) continue;
             long allowance = allowance(path);
             if (path.inFlight >= allowance) continue;
             double fill = (double) path.inFlight / allowance;
@@ -388,6 +393,7 @@ public final class RangePlanner {
             }
             Assignment piece = new Assignment(refillPath, new ByteRange(from, limit), true, now);
             copy.piece = piece;
+            copy.whole = position >= limit;
             pieces.put(piece, copy);
             copier.inFlight += piece.length();
             copier.assigned += piece.length();
@@ -423,9 +429,13 @@ public final class RangePlanner {
             pieceDone(assignment);
             return;
         }
-        if (takenOver.remove(assignment)) return;
+        if (takenOver.remove(assignment)) {
+            paths.get(assignment.pathId()).stalled = false;   // late, but it moves
+            return;
+        }
         if (assignment.refill()) rescuing -= assignment.length();
         PathState path = settle(assignment);
+        path.stalled = false;
         Copy copy = copies.remove(assignment.offset());
         long copied = copy == null ? 0 : assignment.range().end() - copy.from;
         path.delivered += assignment.length() - copied;
@@ -469,9 +479,11 @@ public final class RangePlanner {
         copy.piece = null;
         copy.from = piece.offset();
         if (copy.from > copy.owner.offset()) return;
-        // the refill path wrote all of it: the range is done, whatever its holder does
+        // the refill path wrote all of it: the range is done, whatever its holder does; a holder
+        // that was past the grace gets nothing new until it shows it moves
         copies.remove(copy.owner.offset());
-        settle(copy.owner);
+        PathState holder = settle(copy.owner);
+        if (copy.whole) holder.stalled = true;
         takenOver.add(copy.owner);
         copier.delivered += copy.owner.length();
     }

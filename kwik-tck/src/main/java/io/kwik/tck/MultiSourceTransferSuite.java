@@ -215,13 +215,15 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
     /**
      * A secondary: writes each delegated range from {@code source} until its session ends. A
      * straggler writes in small steps with pauses. After its first range it completes
-     * {@code firstWritten}; when its second arrives it runs {@code onSecond} and stops.
+     * {@code firstWritten}; when its second arrives it runs {@code onSecond} and writes nothing
+     * more, though it goes on taking instructions (as a server whose disk hangs would).
      *
      * @return how many ranges it wrote
      */
     private static int serve(KwikSession secondary, byte[] source, boolean straggler, CompletableFuture<Void> firstWritten,
                              ThrowingRunnable onSecond) throws Exception {
         int written = 0;
+        boolean stopped = false;
         while (true) {
             RawData raw;
             try {
@@ -230,10 +232,11 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
                 return written;   // the session ended
             }
             Delegation range = raw.delegated().orElseThrow(() -> new AssertionError("a relay without a range"));
-            if (written == 1 && onSecond != null) {
+            if (written == 1 && onSecond != null && !stopped) {
                 onSecond.run();
-                return written;
+                stopped = true;
             }
+            if (stopped) continue;
             KwikStream stream = secondary.stream(range.streamId());
             int from = Math.toIntExact(range.offset());
             int to = Math.toIntExact(range.end());
