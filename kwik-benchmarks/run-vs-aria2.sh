@@ -159,8 +159,9 @@ run_curl() {
 run_aria2() { # case, kill?
   rm -f "$work/out/a.bin"*
   local k=
+  # the kill case stopped server 2: every run starts with all three
+  kill -0 "${pid[nginx2]}" 2>/dev/null || { rm -f "$work/nginx2.pid"; start_nginx 2; }
   if [ "$2" = kill ]; then
-    kill -0 "${pid[nginx2]}" 2>/dev/null || { rm -f "$work/nginx2.pid"; start_nginx 2; }
     killer "$work/out/a.bin" "${pid[nginx2]}" & k=$!
   fi
   local s
@@ -172,8 +173,8 @@ run_aria2() { # case, kill?
 run_kwik() { # case, kill?
   rm -f "$work/out/k.bin"*
   local k=
+  kill -0 "${pid[kwik2]}" 2>/dev/null || start_secondary 2
   if [ "$2" = kill ]; then
-    kill -0 "${pid[kwik2]}" 2>/dev/null || start_secondary 2
     killer "$work/out/k.bin" "${pid[kwik2]}" & k=$!
   fi
   local s

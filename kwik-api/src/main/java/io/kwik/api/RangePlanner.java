@@ -49,15 +49,15 @@ import java.util.function.LongSupplier;
  *       only raise the estimate (or make the first one). Samples, and any external estimate
  *       given to {@link #observe}, are smoothed with an exponentially weighted moving average,
  *       so the shares re-balance as the estimates move.</li>
- *   <li><b>The end game.</b> When no new range may go (every byte is handed out, or the window
- *       is full behind a range that is late) and the refill path has no refill or copy in
- *       flight, {@link #next()} hands the refill path a <em>copy</em>: the part of the earliest
- *       late range its holder has probably not written yet, from the holder's estimated
- *       position to the end (or the whole of it once the holder is {@linkplain
- *       Builder#rescueGrace a grace period} past its expected finish; such a holder then gets
- *       no new range until it completes one). A range is late when its
- *       holder would need more than {@value #RESCUE_MARGIN} times as long as the refill path for
- *       those bytes. Whichever copy arrives first wins (the client drops duplicates): the range
+ *   <li><b>The end game.</b> When no new range may go and the refill path has no refill or
+ *       copy in flight, {@link #next()} may hand the refill path a <em>copy</em> of a late range.
+ *       Once every byte is handed out, that is the earliest range whose holder would need more
+ *       than {@value #RESCUE_MARGIN} times as long as the refill path for what it has probably
+ *       not written yet: the copy runs from the holder's estimated position to the end. Before
+ *       that (the window is full), only the range that holds the reader back is copied, and
+ *       only once its holder is {@linkplain Builder#rescueGrace a grace period} past its
+ *       expected finish. A copy made after the grace is of the whole range, and its holder
+ *       then gets no new range until it completes one. Whichever copy arrives first wins (the client drops duplicates): the range
  *       completes when its holder's completion comes in, or when the refill path has copied all
  *       of it, and the other outcome is then ignored. Copies are flagged {@link
  *       Assignment#refill()}: they are written with {@link KwikStream#writeAt}.</li>
@@ -362,9 +362,15 @@ public final class RangePlanner {
         PathState copier = paths.get(refillPath);
         double copierRate = weight(copier);
         long now = clock.getAsLong();
+        // before every byte is handed out, only the range that holds the reader back is looked
+        // at, and only once its holder is past the grace: the refill path has its own ranges to
+        // write, and a copy queued behind them gains nothing
+        boolean planned = nextOffset >= end;
+        Assignment first = outstanding.firstEntry().getValue();
         // each holder writes its ranges one after another, in the order (and offsets) handed out
         Map<String, Double> queuedBefore = new HashMap<>();
         for (Assignment a : outstanding.values()) {
+            if (!planned && a != first) break;
             if (a.pathId().equals(refillPath)) continue;
             PathState holder = paths.get(a.pathId());
             double rate = Math.max(1, weight(holder));
@@ -377,7 +383,9 @@ public final class RangePlanner {
             double written = rate * Math.max(0, now - busySince) / 1e9 - before;
             long position = a.offset() + (long) Math.max(0, Math.min(a.length(), written));
             long from;
-            if (position < limit) {
+            if (position < limit && !planned) {
+                continue;
+            } else if (position < limit) {
                 double holderSeconds = (limit - position) / rate;
                 double copierSeconds = (limit - position) / Math.max(1, copierRate);
                 if (holderSeconds <= RESCUE_MARGIN * copierSeconds) continue;
