@@ -44,7 +44,8 @@ import io.kwik.api.RangePlanner.Assignment;
  *       {@link Instruction} makes, which that server receives from
  *       {@link KwikSession#receiveRawData()} and answers by writing the range.</li>
  *   <li>Shares follow each path's measured goodput; an unmeasured path starts with one small
- *       range.</li>
+ *       range. The primary's own goodput is what its session measures from the client's
+ *       acknowledgements ({@link PathStats#goodputBytesPerSecond()}).</li>
  *   <li>When a path dies, the bytes the client lacks of its ranges are written by the primary.</li>
  *   <li>End game: when no new range may go, the primary also writes the tail of a range whose
  *       holder is late; the first copy to reach the client wins, the client drops the other.
@@ -73,6 +74,8 @@ public final class MultiSourceTransfer {
     public static final long DEFAULT_WINDOW = 12L << 20;
     /** How often the loop looks at the clock when nothing happens: the end game acts on time passing. */
     private static final long TICK_MILLIS = 50;
+    /** How often the primary's own goodput is read from its session's figures. */
+    private static final long OBSERVE_NANOS = 100_000_000L;
     /** The most bytes one {@code writeAt} of a refill or copy carries, so that a copy that lost the race stops soon. */
     private static final int COPY_STEP = 256 << 10;
 
@@ -155,7 +158,7 @@ public final class MultiSourceTransfer {
         this.maxChunk = (int) builder.maxChunk;
         this.own = stream.pathId();
         this.plan = RangePlanner.builder(0, builder.length).window(builder.window).chunkSizes(builder.minChunk, builder.maxChunk)
-                .rescueGrace(builder.rescueGrace).endgame(builder.endgame).refillPath(own);
+                .rescueGrace(builder.rescueGrace).endgame(builder.endgame).refillPath(own).observedOnly(own);
     }
 
     /**
@@ -193,7 +196,12 @@ public final class MultiSourceTransfer {
         Thread writer = Thread.ofVirtual().name("kwik-transfer-own-" + stream.id()).start(this::writeOwnRanges);
         boolean sent = false;
         try {
+            long observedAt = System.nanoTime();
             while (true) {
+                if (System.nanoTime() - observedAt >= OBSERVE_NANOS) {
+                    observedAt = System.nanoTime();
+                    observeOwnPath();
+                }
                 Optional<Assignment> next;
                 while ((next = planner.next()).isPresent()) dispatch(next.get());
                 if (planner.finished()) break;
@@ -222,6 +230,16 @@ public final class MultiSourceTransfer {
             }
         }
         LOG.log(Level.DEBUG, () -> "stream " + stream.id() + " sent: " + shares());
+    }
+
+    /**
+     * Feeds the primary's own goodput, as its session measures it from what the client
+     * acknowledged, to the planner: the primary's writes complete when the stream takes the
+     * bytes, which would make its own path look far faster than it is.
+     */
+    private void observeOwnPath() {
+        PathStats stats = session.stats().paths().get(own);
+        if (stats != null && stats.goodputBytesPerSecond() > 0) planner.observe(own, stats.goodputBytesPerSecond());
     }
 
     /** What each path carried; complete once {@link #run()} has returned. */

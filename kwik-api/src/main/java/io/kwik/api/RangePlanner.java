@@ -127,6 +127,9 @@ public final class RangePlanner {
     private static final class PathState {
         final String id;
         boolean live = true;
+        /** Its estimate comes from {@link #observe} alone, once the first one came. */
+        boolean observedOnly;
+        boolean observed;
         /** A range of it was copied whole after the grace: no new range until it completes one. */
         boolean stalled;
         double goodput = -1;           // bytes per second, smoothed; -1 until measured
@@ -198,6 +201,9 @@ public final class RangePlanner {
         this.nextOffset = start;
         if (!builder.paths.contains(refillPath)) addPath(refillPath);
         for (String path : builder.paths) addPath(path);
+        for (String path : builder.observedOnly) {
+            if (paths.containsKey(path)) paths.get(path).observedOnly = true;
+        }
     }
 
     /**
@@ -251,7 +257,10 @@ public final class RangePlanner {
      */
     public void observe(String pathId, long bytesPerSecond) {
         PathState path = paths.get(pathId);
-        if (path != null && bytesPerSecond > 0) sample(path, bytesPerSecond);
+        if (path != null && bytesPerSecond > 0) {
+            sample(path, bytesPerSecond);
+            path.observed = true;
+        }
     }
 
     /** The smoothed goodput estimate of {@code pathId} in bytes per second, or -1 while unmeasured or unknown. */
@@ -450,7 +459,9 @@ public final class RangePlanner {
         paths.get(refillPath).delivered += copied;
         long now = clock.getAsLong();
         boolean queued = assignment.assignedAtNanos() < path.lastCompletionNanos && !path.marks.isEmpty();
-        if (queued) {
+        if (path.observedOnly && path.observed) {
+            // measured elsewhere: its completions say when it took the bytes, not when they arrived
+        } else if (queued) {
             // over the recent completions of the run that span at least SAMPLE_SPAN, as
             // completions arrive in bunches (one receipt may confirm several ranges): one
             // interval alone may be near zero
@@ -642,6 +653,7 @@ public final class RangePlanner {
         private boolean endgame = true;
         private Duration rescueGrace = DEFAULT_RESCUE_GRACE;
         private final List<String> paths = new ArrayList<>();
+        private final Set<String> observedOnly = new HashSet<>();
 
         private Builder(long start, long end) {
             if (start < 0 || end < start) throw new IllegalArgumentException("bad range [" + start + ", " + end + ")");
@@ -707,6 +719,17 @@ public final class RangePlanner {
         /** The clock, in nanoseconds (like {@link System#nanoTime()}, the default). Tests pass a fake one. */
         public Builder clock(LongSupplier nanoTime) {
             this.clock = Objects.requireNonNull(nanoTime, "nanoTime");
+            return this;
+        }
+
+        /**
+         * Once {@link #observe} has given {@code pathId} an estimate, its completions are no
+         * longer goodput samples: for a primary's own path, whose writes complete when the
+         * stream takes the bytes, which may be long before they arrive, while its session
+         * measures what the client acknowledged ({@link PathStats#goodputBytesPerSecond()}).
+         */
+        public Builder observedOnly(String pathId) {
+            observedOnly.add(Objects.requireNonNull(pathId, "pathId"));
             return this;
         }
 
