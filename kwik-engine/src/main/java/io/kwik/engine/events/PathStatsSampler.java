@@ -37,9 +37,9 @@ public final class PathStatsSampler {
         LIVE.remove(session);
     }
 
-    /** Sessions being sampled now. */
-    static int watched() {
-        return LIVE.size();
+    /** Whether {@code session} is being sampled now. */
+    static boolean isWatched(KwikSession session) {
+        return LIVE.contains(session);
     }
 
     private static void emit() {
