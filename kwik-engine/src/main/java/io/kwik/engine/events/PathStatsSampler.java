@@ -22,7 +22,12 @@ public final class PathStatsSampler {
     private static final Set<KwikSession> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
-        FlightRecorder.addPeriodicEvent(PathStatsEvent.class, PathStatsSampler::emit);
+        try {
+            FlightRecorder.addPeriodicEvent(PathStatsEvent.class, PathStatsSampler::emit);
+        } catch (RuntimeException | LinkageError e) {
+            // sessions must work without JFR; they just go unsampled
+            LOG.log(Level.WARNING, "io.kwik.PathStats will not be recorded", e);
+        }
     }
 
     private PathStatsSampler() {}
