@@ -5,11 +5,16 @@ import jdk.jfr.Description;
 import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
 
-/** A logical stream opened, closed or was reset. {@code jfr print --events io.kwik.Stream}. */
+/**
+ * A logical stream opened, closed or was reset. {@code jfr print --events io.kwik.Stream}. No
+ * stack trace: streams open and close often, and the stack would cost more than it tells.
+ */
 @Name("io.kwik.Stream")
 @Label("KWIK Stream")
 @Category({"KWIK"})
+@StackTrace(false)
 @Description("A logical stream of a KWIK session opened, closed or was reset")
 public final class StreamLifecycleEvent extends Event {
     /**

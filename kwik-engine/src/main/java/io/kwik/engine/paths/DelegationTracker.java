@@ -11,6 +11,7 @@ import io.kwik.api.ByteRange;
 import io.kwik.api.Delegation;
 import io.kwik.api.KwikException;
 import io.kwik.api.PathDeadException;
+import io.kwik.engine.events.DelegationFailedEvent;
 
 /**
  * The primary's delegations that the client has not confirmed yet (docs/PROTOCOL.md 4.4). A
@@ -21,8 +22,14 @@ import io.kwik.api.PathDeadException;
 public final class DelegationTracker {
     private record Pending(Delegation range, CompletableFuture<Delegation> future) {}
 
+    private final String sessionId;
     private final Map<Long, List<Pending>> byStream = new ConcurrentHashMap<>();
     private final Map<Long, List<ByteRange>> received = new ConcurrentHashMap<>();
+
+    /** @param sessionId the session, named in the {@code io.kwik.DelegationFailed} events */
+    public DelegationTracker(String sessionId) {
+        this.sessionId = sessionId;
+    }
 
     /** Tracks a delegation; the returned future completes when the client confirms it. */
     public CompletableFuture<Delegation> track(Delegation range) {
@@ -43,6 +50,7 @@ public final class DelegationTracker {
         byStream.computeIfPresent(range.streamId(), (id, list) -> {
             list.removeIf(p -> {
                 if (!p.range.equals(range)) return false;
+                failed(range, range.length(), cause);
                 p.future.completeExceptionally(cause);
                 return true;
             });
@@ -74,9 +82,11 @@ public final class DelegationTracker {
         }
         for (Pending p : failed) {
             List<ByteRange> missing = missing(p.range, received.getOrDefault(p.range.streamId(), List.of()));
-            p.future.completeExceptionally(new PathDeadException(pathId,
+            PathDeadException dead = new PathDeadException(pathId,
                     "path " + pathId + " died before the client received stream " + p.range.streamId() + " ["
-                            + p.range.offset() + ", " + p.range.end() + "): " + reason, missing, p.range));
+                            + p.range.offset() + ", " + p.range.end() + "): " + reason, missing, p.range);
+            failed(p.range, missing.stream().mapToLong(ByteRange::length).sum(), dead);
+            p.future.completeExceptionally(dead);
         }
     }
 
@@ -84,9 +94,18 @@ public final class DelegationTracker {
     public void failAll(KwikException cause) {
         for (Long streamId : List.copyOf(byStream.keySet())) {
             List<Pending> list = byStream.remove(streamId);
-            if (list != null) list.forEach(p -> p.future.completeExceptionally(cause));
+            if (list == null) continue;
+            for (Pending p : list) {
+                failed(p.range, p.range.length(), cause);
+                p.future.completeExceptionally(cause);
+            }
         }
         received.clear();
+    }
+
+    private void failed(Delegation range, long missingBytes, Throwable cause) {
+        DelegationFailedEvent.record(sessionId, range.pathId(), range.streamId(), range.offset(), range.length(),
+                missingBytes, String.valueOf(cause.getMessage()));
     }
 
     private void check(long streamId) {

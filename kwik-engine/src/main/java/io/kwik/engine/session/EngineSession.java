@@ -20,6 +20,7 @@ import io.kwik.api.PathStatus;
 import io.kwik.api.RawData;
 import io.kwik.api.Role;
 import io.kwik.api.SessionStats;
+import io.kwik.engine.events.PathStatsSampler;
 
 /**
  * The public face of a session, at any of its ends. Streams live in {@link SessionCore}, path
@@ -43,6 +44,7 @@ final class EngineSession implements KwikSession {
         this.core = core;
         this.peer = peer;
         this.onClose = onClose;
+        PathStatsSampler.watch(this);
         core.closed().whenComplete((failure, ignored) -> ended(failure));
     }
 
@@ -161,6 +163,7 @@ final class EngineSession implements KwikSession {
     }
 
     private void ended(KwikException failure) {
+        PathStatsSampler.unwatch(this);
         try {
             // the role has already moved every path to DEAD or CLOSED
             PathInfo path = core.role().directory().info(core.pathId());

@@ -51,7 +51,7 @@ import io.kwik.proto.StreamReceipt;
 final class PrimaryRole extends ServerRole {
     private final ServerConfig config;
     private final JoinTokens tokens;
-    private final DelegationTracker delegations = new DelegationTracker();
+    private final DelegationTracker delegations = new DelegationTracker(core.sessionId());
     private final Map<String, PendingAdd> adds = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
     private final AtomicInteger nextPath = new AtomicInteger(1);

@@ -15,7 +15,7 @@ import io.kwik.api.KwikException;
 import io.kwik.api.PathDeadException;
 
 class DelegationTrackerTest {
-    private final DelegationTracker tracker = new DelegationTracker();
+    private final DelegationTracker tracker = new DelegationTracker("s-test");
 
     @Test
     void aDelegationCompletesOnlyWhenReceiptsCoverItsWholeRange() {
