@@ -83,7 +83,7 @@ public abstract class SessionChurnSuite extends BackendSuite {
         int peak = most;
         LOG.log(System.Logger.Level.INFO, () -> provider().name() + " server, " + clientProvider().name() + " client: live threads "
                 + baseline + " after a warm-up session, " + peak + " at most while sessions came and went, " + after
-                + " after " + SESSIONS + " sessions ended");
+                + " at the first count within " + SLACK + " of the baseline, or after 30 s, once " + SESSIONS + " sessions ended");
         assertThat(after).as("live threads after %d sessions ended (baseline %d)", SESSIONS, baseline)
                 .isLessThanOrEqualTo(baseline + SLACK);
     }
