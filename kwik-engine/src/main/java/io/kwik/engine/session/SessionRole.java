@@ -49,7 +49,8 @@ interface SessionRole {
         return false;
     }
 
-    default CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction) {
+    /** Primary only: see {@link io.kwik.engine.stream.StreamContext#delegate}. */
+    default CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction, byte[] sha256) {
         throw new UnsupportedOperationException("only the primary delegates ranges");
     }
 

@@ -39,8 +39,11 @@ public interface StreamContext {
     /**
      * Relays a delegation's instruction to the server on {@code pathId} (primary only); the
      * future completes when the client confirms the range.
+     *
+     * @param sha256 the SHA-256 of the range's bytes, which the client verifies before its
+     *               reader sees them; null for none
      */
-    default CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction) {
+    default CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction, byte[] sha256) {
         throw new UnsupportedOperationException("only the primary delegates ranges");
     }
 
