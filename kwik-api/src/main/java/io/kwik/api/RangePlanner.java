@@ -1,12 +1,17 @@
 package io.kwik.api;
 
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
@@ -23,20 +28,39 @@ import java.util.function.LongSupplier;
  *       yet {@linkplain #completed completed} lies in {@code [frontier(), frontier() + window)}:
  *       the planner never runs further ahead of the lowest outstanding byte than the client's
  *       stream window, so no path is asked to write bytes the client has no room for.</li>
- *   <li><b>In proportion to goodput.</b> Each live path may have about
+ *   <li><b>In proportion to goodput.</b> A measured live path may have about
  *       {@code share × window} bytes outstanding, where its share is its goodput over the sum of
- *       the live paths' goodputs. A path with no estimate yet counts as the mean of those that
- *       have one; when none has, the shares are equal. Every live path keeps at least half an
- *       equal share ({@code window / (2 × live paths)}): a path can never show more goodput than
- *       it has outstanding per round trip, so the floor lets a path measured slow once show its
- *       real speed again quickly. Ranges are about half a path's allowance (so two are in flight per path),
- *       within {@code [minChunk, maxChunk]}. Whenever a path completes a range it may get the
- *       next one, so the bytes each path carries follow its real speed.</li>
- *   <li><b>Measured as it goes.</b> Each {@link #completed} range is a goodput sample for its
- *       path: its length over the time since the later of its assignment and the path's previous
- *       completion, read from the {@linkplain Builder#clock clock}. Samples, and any external
- *       estimate given to {@link #observe}, are smoothed with an exponentially weighted moving
- *       average, so the shares re-balance as the estimates move.</li>
+ *       the live paths' goodputs (a path with no estimate yet counts as the mean of those that
+ *       have one; when none has, the shares are equal), and never less than two smallest
+ *       ranges, so that its ranges are always pipelined (see below). A path with no estimate
+ *       yet gets one smallest range and nothing more until that range completes: a larger
+ *       first allowance is what lets an unknown slow path hold the reader back for a long time.
+ *       There is no other floor: a straggler keeps only what its speed earns. Ranges are about
+ *       half a path's allowance, within {@code [minChunk, maxChunk]}. Whenever a path completes
+ *       a range it may get the next one, so the bytes each path carries follow its real speed.</li>
+ *   <li><b>Measured as it goes, without the lag.</b> A range's completion is seen some time
+ *       after its last byte left (the instruction's way out, the receipt's way back), and that
+ *       lag is in every sample taken from one range alone: small ranges would measure slow, get
+ *       smaller shares and measure slower still. So a completion is a full goodput sample only
+ *       when the range was handed out before the path's previous completion (the path had it
+ *       queued, so the lag cancels out): the bytes of the recent completions of such a run
+ *       over the time they spanned, at least 100 ms when the run is that long (one receipt
+ *       may confirm several ranges at once). A range the path was idle for gives a lower bound of its speed, which may
+ *       only raise the estimate (or make the first one). Samples, and any external estimate
+ *       given to {@link #observe}, are smoothed with an exponentially weighted moving average,
+ *       so the shares re-balance as the estimates move.</li>
+ *   <li><b>The end game.</b> When no new range may go and the refill path has no refill or
+ *       copy in flight, {@link #next()} may hand the refill path a <em>copy</em> of a late range.
+ *       Once every byte is handed out, that is the earliest range whose holder would need more
+ *       than {@value #RESCUE_MARGIN} times as long as the refill path for what it has probably
+ *       not written yet: the copy runs from the holder's estimated position to the end. Before
+ *       that (the window is full), only the range that holds the reader back is copied, and
+ *       only once its holder is {@linkplain Builder#rescueGrace a grace period} past its
+ *       expected finish. A copy made after the grace is of the whole range, and its holder
+ *       then gets no new range until it completes one. Whichever copy arrives first wins (the client drops duplicates): the range
+ *       completes when its holder's completion comes in, or when the refill path has copied all
+ *       of it, and the other outcome is then ignored. Copies are flagged {@link
+ *       Assignment#refill()}: they are written with {@link KwikStream#writeAt}.</li>
  *   <li><b>Refills first.</b> When a path {@linkplain #failed fails}, the bytes it did not
  *       deliver are queued as refills. They are the lowest outstanding offsets, so the reader is
  *       waiting for them: {@link #next()} hands them out before any new range, to the
@@ -63,15 +87,19 @@ public final class RangePlanner {
     public static final long DEFAULT_MIN_CHUNK = 256L << 10;
     /** Default largest range: 4 MiB. */
     public static final long DEFAULT_MAX_CHUNK = 4L << 20;
+    /** Default {@link Builder#rescueGrace}: 500 ms, about twice the lag from a range's last byte to its completion. */
+    public static final Duration DEFAULT_RESCUE_GRACE = Duration.ofMillis(500);
+    /** How many times slower than the refill path a holder must be for its range to be copied. */
+    public static final double RESCUE_MARGIN = 1.5;
 
     /**
      * One range handed to one path.
      *
      * @param pathId          the path that writes it
      * @param range           its bytes
-     * @param refill          whether it refills bytes a failed path did not deliver (its offsets
-     *                        were handed out before, so it must be written with
-     *                        {@link KwikStream#writeAt}, never reserved again)
+     * @param refill          whether its offsets were handed out before, so it must be written with
+     *                        {@link KwikStream#writeAt} and never reserved again: bytes a failed
+     *                        path did not deliver, or an end-game copy of a late range
      * @param assignedAtNanos when {@link #next()} handed it out, by the planner's clock
      */
     public record Assignment(String pathId, ByteRange range, boolean refill, long assignedAtNanos) {
@@ -96,14 +124,28 @@ public final class RangePlanner {
         }
     }
 
+    /** How many recent completions a path remembers for its goodput samples. */
+    private static final int MARKS = 16;
+    /** The time a goodput sample spans at least, when the path's run of completions is that long. */
+    private static final long SAMPLE_SPAN_NANOS = 100_000_000L;
+
     private static final class PathState {
         final String id;
         boolean live = true;
+        /** Its estimate comes from {@link #observe} alone, once the first one came. */
+        boolean observedOnly;
+        boolean observed;
+        /** A range of it was copied whole after the grace: no new range until it completes one. */
+        boolean stalled;
         double goodput = -1;           // bytes per second, smoothed; -1 until measured
         long lastCompletionNanos = Long.MIN_VALUE;
         long inFlight;
         long assigned;
         long delivered;
+        long copied;
+        /** Recent completions of the current run of queued ranges: {nanos, bytes completed so far}. */
+        final ArrayDeque<long[]> marks = new ArrayDeque<>();
+        long completedBytes;
 
         PathState(String id) {
             this.id = id;
@@ -118,13 +160,37 @@ public final class RangePlanner {
     private final double smoothing;
     private final String refillPath;
     private final LongSupplier clock;
+    private final boolean endgame;
+    private final long rescueGraceNanos;
 
     private final Map<String, PathState> paths = new LinkedHashMap<>();
     /** Handed out and not yet completed or failed, by first offset. */
     private final TreeMap<Long, Assignment> outstanding = new TreeMap<>();
     /** Bytes a failed path did not deliver and nobody has been given yet, by first offset. */
     private final TreeMap<Long, ByteRange> refills = new TreeMap<>();
+    /** End-game copies, by the outstanding range they copy (its first offset). */
+    private final Map<Long, Copy> copies = new HashMap<>();
+    /** Copies the refill path is writing now, with the range each is part of. */
+    private final Map<Assignment, Copy> pieces = new HashMap<>();
+    /** Ranges the refill path copied whole: their holder's late outcome is ignored. */
+    private final Set<Assignment> takenOver = new HashSet<>();
+    /** Refills and copies in flight on the refill path (its own new ranges are not counted). */
+    private long rescuing;
     private long nextOffset;
+
+    /** What the refill path copied of one outstanding range: the suffix {@code [from, end)}. */
+    private static final class Copy {
+        final Assignment owner;
+        long from;
+        Assignment piece;
+        /** Whether the piece in flight was cut after the grace (the holder should have written it all). */
+        boolean whole;
+
+        Copy(Assignment owner) {
+            this.owner = owner;
+            this.from = owner.range().end();
+        }
+    }
 
     private RangePlanner(Builder builder) {
         this.start = builder.start;
@@ -135,9 +201,14 @@ public final class RangePlanner {
         this.smoothing = builder.smoothing;
         this.refillPath = builder.refillPath;
         this.clock = builder.clock;
+        this.endgame = builder.endgame;
+        this.rescueGraceNanos = builder.rescueGrace.toNanos();
         this.nextOffset = start;
         if (!builder.paths.contains(refillPath)) addPath(refillPath);
         for (String path : builder.paths) addPath(path);
+        for (String path : builder.observedOnly) {
+            if (paths.containsKey(path)) paths.get(path).observedOnly = true;
+        }
     }
 
     /**
@@ -191,7 +262,10 @@ public final class RangePlanner {
      */
     public void observe(String pathId, long bytesPerSecond) {
         PathState path = paths.get(pathId);
-        if (path != null && bytesPerSecond > 0) sample(path, bytesPerSecond);
+        if (path != null && bytesPerSecond > 0) {
+            sample(path, bytesPerSecond);
+            path.observed = true;
+        }
     }
 
     /** The smoothed goodput estimate of {@code pathId} in bytes per second, or -1 while unmeasured or unknown. */
@@ -223,10 +297,19 @@ public final class RangePlanner {
         return path == null ? 0 : path.assigned;
     }
 
-    /** Bytes of {@code pathId}'s ranges that completed, or that it delivered before it failed. */
+    /**
+     * Bytes of {@code pathId}'s ranges that completed, or that it delivered before it failed;
+     * the parts the refill path copied in the end game count for the refill path.
+     */
     public long delivered(String pathId) {
         PathState path = paths.get(pathId);
         return path == null ? 0 : path.delivered;
+    }
+
+    /** Bytes {@code pathId} wrote as end-game copies (only the refill path writes any), duplicates included. */
+    public long copied(String pathId) {
+        PathState path = paths.get(pathId);
+        return path == null ? 0 : path.copied;
     }
 
     // ---------------------------------------------------------------- planning
@@ -238,6 +321,12 @@ public final class RangePlanner {
      */
     public Optional<Assignment> next() {
         if (!refills.isEmpty()) return Optional.of(nextRefill());
+        Optional<Assignment> fresh = nextNew();
+        if (fresh.isPresent() || !endgame) return fresh;
+        return rescue();
+    }
+
+    private Optional<Assignment> nextNew() {
         if (nextOffset >= end) return Optional.empty();
         long room = frontier() + window - nextOffset;
         long left = end - nextOffset;
@@ -247,7 +336,7 @@ public final class RangePlanner {
         double chosenFill = Double.MAX_VALUE;
         long chosenAllowance = 0;
         for (PathState path : paths.values()) {
-            if (!path.live) continue;
+            if (!path.live || path.stalled) continue;
             long allowance = allowance(path);
             if (path.inFlight >= allowance) continue;
             double fill = (double) path.inFlight / allowance;
@@ -277,7 +366,71 @@ public final class RangePlanner {
             refills.put(rest.start(), rest);
             range = new ByteRange(range.start(), range.start() + maxChunk);
         }
+        rescuing += range.length();
         return handOut(paths.get(refillPath), range, true);
+    }
+
+    /** An end-game copy for the refill path, or empty when none is due (see the class comment). */
+    private Optional<Assignment> rescue() {
+        if (rescuing > 0 || outstanding.isEmpty()) return Optional.empty();
+        PathState copier = paths.get(refillPath);
+        double copierRate = weight(copier);
+        long now = clock.getAsLong();
+        // before every byte is handed out, only the range that holds the reader back is looked
+        // at, and only once its holder is past the grace: the refill path has its own ranges to
+        // write, and a copy queued behind them gains nothing
+        boolean planned = nextOffset >= end;
+        Assignment first = outstanding.firstEntry().getValue();
+        // each holder writes its ranges one after another, in the order (and offsets) handed out
+        Map<String, Double> queuedBefore = new HashMap<>();
+        for (Assignment a : outstanding.values()) {
+            if (!planned && a != first) break;
+            if (a.pathId().equals(refillPath)) continue;
+            PathState holder = paths.get(a.pathId());
+            double rate = Math.max(1, weight(holder));
+            double before = queuedBefore.getOrDefault(holder.id, 0.0);
+            queuedBefore.put(holder.id, before + a.length());
+            Copy copy = copies.get(a.offset());
+            long limit = copy == null ? a.range().end() : copy.from;
+            if (limit <= a.offset()) continue;
+            long busySince = Math.max(holder.lastCompletionNanos, firstAssigned(holder.id));
+            double written = rate * Math.max(0, now - busySince) / 1e9 - before;
+            long position = a.offset() + (long) Math.max(0, Math.min(a.length(), written));
+            long from;
+            if (position < limit && !planned) {
+                continue;
+            } else if (position < limit) {
+                double holderSeconds = (limit - position) / rate;
+                double copierSeconds = (limit - position) / Math.max(1, copierRate);
+                if (holderSeconds <= RESCUE_MARGIN * copierSeconds) continue;
+                from = position;
+            } else {
+                long expectedFinish = busySince + (long) ((before + a.length()) / rate * 1e9);
+                if (now - expectedFinish < rescueGraceNanos) continue;
+                from = a.offset();
+            }
+            if (copy == null) {
+                copy = new Copy(a);
+                copies.put(a.offset(), copy);
+            }
+            Assignment piece = new Assignment(refillPath, new ByteRange(from, limit), true, now);
+            copy.piece = piece;
+            copy.whole = position >= limit;
+            pieces.put(piece, copy);
+            copier.inFlight += piece.length();
+            copier.assigned += piece.length();
+            rescuing += piece.length();
+            return Optional.of(piece);
+        }
+        return Optional.empty();
+    }
+
+    /** When the earliest outstanding range of {@code pathId} was handed out. */
+    private long firstAssigned(String pathId) {
+        for (Assignment a : outstanding.values()) {
+            if (a.pathId().equals(pathId)) return a.assignedAtNanos();
+        }
+        return Long.MIN_VALUE;
     }
 
     private Assignment handOut(PathState path, ByteRange range, boolean refill) {
@@ -294,13 +447,69 @@ public final class RangePlanner {
      * @throws IllegalArgumentException when it is not outstanding
      */
     public void completed(Assignment assignment) {
+        if (pieces.containsKey(assignment)) {
+            pieceDone(assignment);
+            return;
+        }
+        if (takenOver.remove(assignment)) {
+            paths.get(assignment.pathId()).stalled = false;   // late, but it moves
+            return;
+        }
+        if (assignment.refill()) rescuing -= assignment.length();
         PathState path = settle(assignment);
-        path.delivered += assignment.length();
+        path.stalled = false;
+        Copy copy = copies.remove(assignment.offset());
+        long copied = copy == null ? 0 : assignment.range().end() - copy.from;
+        path.delivered += assignment.length() - copied;
+        paths.get(refillPath).delivered += copied;
         long now = clock.getAsLong();
-        long since = Math.max(assignment.assignedAtNanos(), path.lastCompletionNanos);
-        long elapsed = Math.max(1_000, now - since);   // at least a microsecond
-        sample(path, assignment.length() * 1e9 / elapsed);
+        boolean queued = assignment.assignedAtNanos() < path.lastCompletionNanos && !path.marks.isEmpty();
+        if (path.observedOnly && path.observed) {
+            // measured elsewhere: its completions say when it took the bytes, not when they arrived
+        } else if (queued) {
+            // over the recent completions of the run that span at least SAMPLE_SPAN, as
+            // completions arrive in bunches (one receipt may confirm several ranges): one
+            // interval alone may be near zero
+            long[] from = path.marks.peekFirst();
+            for (var it = path.marks.descendingIterator(); it.hasNext(); ) {
+                long[] mark = it.next();
+                if (now - mark[0] >= SAMPLE_SPAN_NANOS) {
+                    from = mark;
+                    break;
+                }
+            }
+            long elapsed = Math.max(1_000, now - from[0]);   // at least a microsecond
+            sample(path, (path.completedBytes + assignment.length() - from[1]) * 1e9 / elapsed);
+        } else {
+            // a range the path was idle for carries the whole lag: only a lower bound of its speed
+            path.marks.clear();
+            long elapsed = Math.max(1_000, now - assignment.assignedAtNanos());
+            double rate = assignment.length() * 1e9 / elapsed;
+            if (path.goodput < 0 || rate > path.goodput) sample(path, rate);
+        }
+        path.completedBytes += assignment.length();
+        path.marks.addLast(new long[] {now, path.completedBytes});
+        if (path.marks.size() > MARKS) path.marks.removeFirst();
         path.lastCompletionNanos = now;
+    }
+
+    private void pieceDone(Assignment piece) {
+        Copy copy = pieces.remove(piece);
+        PathState copier = paths.get(refillPath);
+        copier.inFlight -= piece.length();
+        rescuing -= piece.length();
+        copier.copied += piece.length();
+        if (copy.piece != piece || copies.get(copy.owner.offset()) != copy) return;   // its range completed meanwhile
+        copy.piece = null;
+        copy.from = piece.offset();
+        if (copy.from > copy.owner.offset()) return;
+        // the refill path wrote all of it: the range is done, whatever its holder does; a holder
+        // that was past the grace gets nothing new until it shows it moves
+        copies.remove(copy.owner.offset());
+        PathState holder = settle(copy.owner);
+        if (copy.whole) holder.stalled = true;
+        takenOver.add(copy.owner);
+        copier.delivered += copy.owner.length();
     }
 
     /**
@@ -308,24 +517,37 @@ public final class RangePlanner {
      * beyond the assignment; only the part inside it counts). Those bytes are queued as refills,
      * and the path gets no new range. The refill path itself must not fail.
      *
+     * @return how many bytes were queued as refills
      * @throws IllegalArgumentException when the assignment is not outstanding, or is the refill path's
      */
-    public void failed(Assignment assignment, List<ByteRange> missing) {
+    public long failed(Assignment assignment, List<ByteRange> missing) {
         if (assignment.pathId().equals(refillPath)) {
             throw new IllegalArgumentException("the refill path " + refillPath + " cannot fail; end the transfer instead");
+        }
+        if (takenOver.remove(assignment)) {
+            paths.get(assignment.pathId()).live = false;
+            return 0;
         }
         PathState path = settle(assignment);
         path.live = false;
         ByteRange range = assignment.range();
+        // what the refill path copied, or is copying, needs no refill
+        Copy copy = copies.remove(assignment.offset());
+        long covered = copy == null ? range.end() : copy.piece != null ? copy.piece.offset() : copy.from;
+        if (copy != null) {
+            copy.piece = null;
+            paths.get(refillPath).delivered += range.end() - covered;
+        }
         long lost = 0;
         for (ByteRange gap : missing) {
             long from = Math.max(gap.start(), range.start());
-            long to = Math.min(gap.end(), range.end());
+            long to = Math.min(gap.end(), covered);
             if (from >= to) continue;
             addRefill(new ByteRange(from, to));
             lost += to - from;
         }
-        path.delivered += range.length() - Math.min(lost, range.length());
+        path.delivered += (covered - range.start()) - Math.min(lost, covered - range.start());
+        return lost;
     }
 
     private PathState settle(Assignment assignment) {
@@ -360,7 +582,10 @@ public final class RangePlanner {
         return nextOffset;
     }
 
-    /** Whether every byte of {@code [start, end)} was handed out and delivered. */
+    /**
+     * Whether every byte of {@code [start, end)} was handed out and delivered. End-game copies
+     * may still be in flight then; their outcome no longer matters.
+     */
     public boolean finished() {
         return nextOffset >= end && outstanding.isEmpty() && refills.isEmpty();
     }
@@ -383,12 +608,8 @@ public final class RangePlanner {
     // ---------------------------------------------------------------- shares
 
     private long allowance(PathState path) {
-        int live = 0;
-        for (PathState other : paths.values()) {
-            if (other.live) live++;
-        }
-        long floor = live == 0 ? window : window / (2L * live);
-        return Math.max(minChunk, Math.max(floor, (long) (share(path.id) * window)));
+        if (path.goodput < 0) return minChunk;
+        return Math.max(2 * minChunk, (long) (share(path.id) * window));
     }
 
     /** The goodput a path counts with: its estimate, else the mean of the live paths that have one, else 1. */
@@ -434,7 +655,10 @@ public final class RangePlanner {
         private double smoothing = DEFAULT_SMOOTHING;
         private String refillPath = "p0";
         private LongSupplier clock = System::nanoTime;
+        private boolean endgame = true;
+        private Duration rescueGrace = DEFAULT_RESCUE_GRACE;
         private final List<String> paths = new ArrayList<>();
+        private final Set<String> observedOnly = new HashSet<>();
 
         private Builder(long start, long end) {
             if (start < 0 || end < start) throw new IllegalArgumentException("bad range [" + start + ", " + end + ")");
@@ -475,9 +699,42 @@ public final class RangePlanner {
             return this;
         }
 
+        /**
+         * Whether {@link #next()} hands out end-game copies of late ranges to the refill path
+         * (see the class comment). Default {@code true}.
+         */
+        public Builder endgame(boolean enabled) {
+            this.endgame = enabled;
+            return this;
+        }
+
+        /**
+         * How long past its expected finish a range whose holder should have written it all
+         * waits for its completion before the refill path copies the whole of it. It covers the
+         * lag of a completion (receipts come some 200 ms after the bytes), and it is what takes
+         * a range back from a holder that stopped without dying. Default
+         * {@link #DEFAULT_RESCUE_GRACE}.
+         */
+        public Builder rescueGrace(Duration grace) {
+            if (grace.isNegative()) throw new IllegalArgumentException("the grace must not be negative: " + grace);
+            this.rescueGrace = grace;
+            return this;
+        }
+
         /** The clock, in nanoseconds (like {@link System#nanoTime()}, the default). Tests pass a fake one. */
         public Builder clock(LongSupplier nanoTime) {
             this.clock = Objects.requireNonNull(nanoTime, "nanoTime");
+            return this;
+        }
+
+        /**
+         * Once {@link #observe} has given {@code pathId} an estimate, its completions are no
+         * longer goodput samples: for a primary's own path, whose writes complete when the
+         * stream takes the bytes, which may be long before they arrive, while its session
+         * measures what the client acknowledged ({@link PathStats#goodputBytesPerSecond()}).
+         */
+        public Builder observedOnly(String pathId) {
+            observedOnly.add(Objects.requireNonNull(pathId, "pathId"));
             return this;
         }
 

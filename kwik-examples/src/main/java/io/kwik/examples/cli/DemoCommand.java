@@ -132,7 +132,7 @@ final class DemoCommand implements Callable<Integer> {
         return line -> {
             // what a reader of the demo wants to see: the checks, the split, and any refill
             if (line.contains("left out") || line.contains("sending ") || line.contains("sent ") || line.contains("refill")
-                    || line.contains("failed") || line.contains("did not join")) {
+                    || line.contains("failed") || line.contains("did not join") || line.contains("end game")) {
                 say(out, "primary: " + line.replaceFirst("^\\[[^]]*] ", ""));
             }
         };

@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +27,7 @@ import io.kwik.api.Kwik;
 import io.kwik.api.KwikListener;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
+import io.kwik.api.MultiSourceTransfer;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathStatus;
 import io.kwik.api.RawData;
@@ -39,9 +39,9 @@ import io.kwik.api.ServerConfig;
  *
  * <p>A session whose client dialed this server (role {@link Role#PRIMARY_SERVER}) is served as
  * a primary: it asks the client to join every configured secondary ({@link KwikSession#addPath}),
- * checks through the raw relay that each serves the requested file with the same size and
- * SHA-256, leaves out those that do not, and then splits the file among itself and the others
- * with {@link PrimaryTransfer}. A session the client joined at another primary's request (role
+ * starts sending the requested file at once with a {@link MultiSourceTransfer}, and adds each
+ * secondary to the transfer once it has answered, through the raw relay, that it serves the file
+ * with the same size and SHA-256; those that do not are left out. A session the client joined at another primary's request (role
  * {@link Role#SECONDARY_SERVER}) is served as a secondary: it answers checks and writes the
  * ranges delegated to it. Any server can play either part; one "is a primary" when it was
  * given secondaries.
@@ -69,6 +69,9 @@ final class FileServer implements AutoCloseable {
             Objects.requireNonNull(log, "log");
         }
     }
+
+    /** The share of the client's window the transfer keeps outstanding: completions lag a little. */
+    private static final double WINDOW_USE = 0.75;
 
     private final Settings settings;
     private final KwikListener listener;
@@ -160,7 +163,7 @@ final class FileServer implements AutoCloseable {
         private final KwikSession session;
         private final Map<InetSocketAddress, CompletableFuture<PathInfo>> joins = new LinkedHashMap<>();
         private final Map<Long, CompletableFuture<String>> checks = new ConcurrentHashMap<>();
-        private final Map<String, Boolean> checked = new ConcurrentHashMap<>();   // pathId + " " + path -> usable
+        private final Map<String, CompletableFuture<Boolean>> checked = new ConcurrentHashMap<>();   // pathId + " " + path -> usable
         private final AtomicLong nextCheck = new AtomicLong();
 
         PrimarySession(KwikSession session) {
@@ -225,9 +228,7 @@ final class FileServer implements AutoCloseable {
                     return;
                 }
                 FileCatalog.Entry entry;
-                List<String> helpers;
-                long waited;
-                // hashing the file and checking the secondaries may take a while: keep the client posted
+                // hashing the file may take a while: keep the client posted
                 try (Waiting waiting = new Waiting(stream)) {
                     try {
                         entry = settings.catalog().resolve(path);
@@ -237,21 +238,65 @@ final class FileServer implements AutoCloseable {
                         refuse(stream, e.code(), e.getMessage());
                         return;
                     }
-                    log(session, "request " + path + " (" + Sizes.bytes(entry.size()) + ", sha256 "
-                            + entry.sha256().substring(0, 16) + "...)");
-                    helpers = helpers(path, entry);
-                    waited = waiting.stop();
+                    waiting.stop();
                 }
+                log(session, "request " + path + " (" + Sizes.bytes(entry.size()) + ", sha256 "
+                        + entry.sha256().substring(0, 16) + "...)");
                 byte[] header = AppProtocol.line(new AppProtocol.Header(entry.size(), entry.sha256()).line());
                 stream.write(ByteBuffer.wrap(header));
-                new PrimaryTransfer(session, stream, entry, path, waited + header.length, Math.min(1L << 30, Math.max(1024, window)), helpers,
-                        message -> log(session, message)).run();
+                send(stream, path, entry, Math.min(1L << 30, Math.max(1024, window)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 stream.reset(1);
             } catch (IOException | RuntimeException e) {
                 log(session, "stream " + stream.id() + " failed: " + reason(e));
                 stream.reset(1);
+            }
+        }
+
+        /**
+         * Sends the file with a {@link MultiSourceTransfer}: it starts on this server's own path
+         * at once, and each secondary joins the transfer when it has answered that it serves the
+         * same file.
+         */
+        private void send(KwikStream stream, String path, FileCatalog.Entry entry, long clientWindow)
+                throws IOException, InterruptedException {
+            try (FileChannel channel = FileCatalog.open(entry.file())) {
+                MultiSourceTransfer transfer = MultiSourceTransfer.builder(session, stream, MultiSourceTransfer.Source.of(channel),
+                                entry.size())
+                        .window(Math.max(1024, (long) (clientWindow * WINDOW_USE)))
+                        .instruction((pathId, offset, length) -> AppProtocol.message(AppProtocol.RANGE + " " + offset + " " + path))
+                        .build();
+                log(session, "sending " + path + " from " + session.pathId()
+                        + (joins.isEmpty() ? "" : "; " + joins.size() + " secondar" + (joins.size() == 1 ? "y joins" : "ies join")
+                        + " once checked"));
+                for (var join : joins.entrySet()) {
+                    Thread.ofVirtual().name("kwik-primary-check").start(() -> {
+                        try {
+                            String pathId = usable(join.getKey(), join.getValue(), path, entry);
+                            if (pathId != null) transfer.addPath(pathId);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                }
+                transfer.run();
+                StringBuilder shares = new StringBuilder();
+                for (MultiSourceTransfer.PathShare share : transfer.shares()) {
+                    shares.append(shares.isEmpty() ? "" : ", ").append(share.pathId()).append(' ').append(Sizes.bytes(share.bytes()));
+                    if (share.goodput() > 0) shares.append(" at ").append(Sizes.bytes(share.goodput())).append("/s");
+                }
+                log(session, "sent " + path + ": " + shares);
+                for (MultiSourceTransfer.PathShare share : transfer.shares()) {
+                    if (share.copied() > 0) {
+                        log(session, "end game: " + share.pathId() + " also wrote " + Sizes.bytes(share.copied())
+                                + " of late ranges");
+                    }
+                    if (share.failed()) {
+                        log(session, "path " + share.pathId() + " failed; refilled " + Sizes.bytes(share.lost())
+                                + " that it did not deliver");
+                    }
+                }
             }
         }
 
@@ -303,75 +348,78 @@ final class FileServer implements AutoCloseable {
             stream.write(ByteBuffer.wrap(AppProtocol.line(AppProtocol.ERR + " " + code + " " + message.replace('\n', ' '))));
         }
 
-        /** The secondaries that joined and serve {@code entry} as it is here; the others are left out. */
-        private List<String> helpers(String path, FileCatalog.Entry entry) throws InterruptedException {
+        /**
+         * Waits for the secondary at {@code address} to join and checks that it serves
+         * {@code entry} as it is here; returns its path, or {@code null} when it is left out.
+         * One check per path and file, shared by the requests that need it.
+         */
+        private String usable(InetSocketAddress address, CompletableFuture<PathInfo> join, String path, FileCatalog.Entry entry)
+                throws InterruptedException {
             Duration joinWait = settings.config().handshakeTimeout().multipliedBy(2).plusSeconds(10);
-            Map<String, InetSocketAddress> joined = new LinkedHashMap<>();
-            for (var join : joins.entrySet()) {
-                try {
-                    PathInfo path0 = join.getValue().get(joinWait.toMillis(), TimeUnit.MILLISECONDS);
-                    joined.put(path0.id(), join.getKey());
-                } catch (ExecutionException e) {
-                    log(session, "secondary " + format(join.getKey()) + " did not join: " + reason(e));
-                } catch (TimeoutException e) {
-                    log(session, "secondary " + format(join.getKey()) + " did not join within " + joinWait.toSeconds() + " s");
-                }
+            String pathId;
+            try {
+                pathId = join.get(joinWait.toMillis(), TimeUnit.MILLISECONDS).id();
+            } catch (ExecutionException e) {
+                log(session, "secondary " + format(address) + " did not join: " + reason(e));
+                return null;
+            } catch (TimeoutException e) {
+                log(session, "secondary " + format(address) + " did not join within " + joinWait.toSeconds() + " s");
+                return null;
             }
-            Map<String, CompletableFuture<String>> answers = new HashMap<>();
-            for (var join : joined.entrySet()) {
-                String pathId = join.getKey();
-                if (checked.containsKey(pathId + " " + path)) continue;
-                if (!active(pathId)) {
-                    log(session, "secondary " + pathId + " (" + format(join.getValue()) + ") left out: the path is "
-                            + status(pathId));
-                    checked.put(pathId + " " + path, false);
-                    continue;
-                }
-                long id = nextCheck.incrementAndGet();
-                CompletableFuture<String> answer = new CompletableFuture<>();
-                checks.put(id, answer);
-                try {
-                    session.sendRawData(pathId, AppProtocol.message(AppProtocol.CHECK + " " + id + " " + path));
-                    answers.put(pathId, answer);
-                } catch (IOException e) {
-                    checks.remove(id);
-                    log(session, "cannot ask " + pathId + " about " + path + ": " + e.getMessage());
-                    checked.put(pathId + " " + path, false);
-                }
+            CompletableFuture<Boolean> mine = new CompletableFuture<>();
+            CompletableFuture<Boolean> verdict = checked.putIfAbsent(pathId + " " + path, mine);
+            if (verdict == null) {
+                verdict = mine;
+                mine.complete(check(pathId, address, path, entry));
             }
-            long deadline = System.nanoTime() + settings.checkTimeout().toNanos();
-            for (var answer : answers.entrySet()) {
-                String pathId = answer.getKey();
-                String address = format(joined.get(pathId));
-                boolean usable = false;
-                try {
-                    String text = answer.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    String[] words = text.split(" ", 4);
-                    String expected = entry.size() + " " + entry.sha256();
-                    if (words[0].equals(AppProtocol.HAVE) && words.length == 4 && (words[2] + " " + words[3]).equals(expected)) {
-                        usable = true;
-                        log(session, "secondary " + pathId + " (" + address + ") has " + path + ": same size and SHA-256");
-                    } else if (words[0].equals(AppProtocol.HAVE) && words.length == 4) {
-                        log(session, "secondary " + pathId + " (" + address + ") left out: its " + path + " has "
-                                + words[2] + " bytes, sha256 " + words[3] + "; expected " + expected.replace(" ", " bytes, sha256 "));
-                    } else {
-                        String[] none = text.split(" ", 3);
-                        log(session, "secondary " + pathId + " (" + address + ") left out: " + (none.length > 2 ? none[2] : text));
-                    }
-                } catch (ExecutionException e) {
-                    log(session, "secondary " + pathId + " (" + address + ") left out: " + reason(e));
-                } catch (TimeoutException e) {
-                    log(session, "secondary " + pathId + " (" + address + ") left out: no answer within "
-                            + settings.checkTimeout().toSeconds() + " s");
+            try {
+                return verdict.get() && active(pathId) ? pathId : null;
+            } catch (ExecutionException e) {
+                return null;
+            }
+        }
+
+        private boolean check(String pathId, InetSocketAddress joinedAt, String path, FileCatalog.Entry entry)
+                throws InterruptedException {
+            String address = format(joinedAt);
+            if (!active(pathId)) {
+                log(session, "secondary " + pathId + " (" + address + ") left out: the path is " + status(pathId));
+                return false;
+            }
+            long id = nextCheck.incrementAndGet();
+            CompletableFuture<String> answer = new CompletableFuture<>();
+            checks.put(id, answer);
+            try {
+                session.sendRawData(pathId, AppProtocol.message(AppProtocol.CHECK + " " + id + " " + path));
+            } catch (IOException e) {
+                checks.remove(id);
+                log(session, "cannot ask " + pathId + " about " + path + ": " + e.getMessage());
+                return false;
+            }
+            boolean usable = false;
+            try {
+                String text = answer.get(settings.checkTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                String[] words = text.split(" ", 4);
+                String expected = entry.size() + " " + entry.sha256();
+                if (words[0].equals(AppProtocol.HAVE) && words.length == 4 && (words[2] + " " + words[3]).equals(expected)) {
+                    usable = true;
+                    log(session, "secondary " + pathId + " (" + address + ") has " + path + ": same size and SHA-256");
+                } else if (words[0].equals(AppProtocol.HAVE) && words.length == 4) {
+                    log(session, "secondary " + pathId + " (" + address + ") left out: its " + path + " has "
+                            + words[2] + " bytes, sha256 " + words[3] + "; expected " + expected.replace(" ", " bytes, sha256 "));
+                } else {
+                    String[] none = text.split(" ", 3);
+                    log(session, "secondary " + pathId + " (" + address + ") left out: " + (none.length > 2 ? none[2] : text));
                 }
-                checked.put(pathId + " " + path, usable);
-                if (!usable) removeQuietly(pathId);
+            } catch (ExecutionException e) {
+                log(session, "secondary " + pathId + " (" + address + ") left out: " + reason(e));
+            } catch (TimeoutException e) {
+                checks.remove(id);
+                log(session, "secondary " + pathId + " (" + address + ") left out: no answer within "
+                        + settings.checkTimeout().toSeconds() + " s");
             }
-            List<String> helpers = new ArrayList<>();
-            for (String pathId : joined.keySet()) {
-                if (checked.getOrDefault(pathId + " " + path, false) && active(pathId)) helpers.add(pathId);
-            }
-            return helpers;
+            if (!usable) removeQuietly(pathId);
+            return usable;
         }
 
         private String status(String pathId) {

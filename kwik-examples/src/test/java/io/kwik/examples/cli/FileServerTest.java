@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -53,8 +54,9 @@ final class FileServerTest {
     void aSecondaryWithAnotherCopyOfTheFileIsLeftOut() throws Exception {
         Path good = Files.createDirectories(dir.resolve("good"));
         Path bad = Files.createDirectories(dir.resolve("bad"));
-        DemoCommand.generate(good.resolve("f.bin"), 6 << 20);
-        DemoCommand.generate(bad.resolve("f.bin"), 6 << 20);   // same size, other bytes
+        int size = 48 << 20;   // three client windows: most of it is left when the secondaries have answered
+        DemoCommand.generate(good.resolve("f.bin"), size);
+        DemoCommand.generate(bad.resolve("f.bin"), size);   // same size, other bytes
         SelfSigned certificate = SelfSigned.generate(Duration.ofDays(1));
         ServerConfig config = ServerConfig.builder().certificateChain(List.of(certificate.certificate()))
                 .privateKey(certificate.privateKey()).handshakeTimeout(Duration.ofSeconds(30))
@@ -67,18 +69,37 @@ final class FileServerTest {
 
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Path output = dir.resolve("out.bin");
+        // the primary starts alone and adds each secondary once it has answered its check: the
+        // client holds its reads until both answers are in, so that p1 still finds bytes to carry
+        CountDownLatch answered = new CountDownLatch(1);
+        Thread.ofVirtual().start(() -> {
+            while (!(log.stream().anyMatch(l -> l.contains("secondary p1 (localhost:") && l.contains("has /f.bin"))
+                    && log.stream().anyMatch(l -> l.contains("secondary p2 (localhost:") && l.contains("left out")))) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            answered.countDown();
+        });
         Fetcher.Result result = new Fetcher(new Fetcher.Target("localhost", primary.localAddress().getPort(), "/f.bin"), output,
                 ClientConfig.builder().trustedCertificates(List.of(certificate.certificate()))
                         .handshakeTimeout(Duration.ofSeconds(30)).pathTimeout(Duration.ofSeconds(5))
                         .streamReceiveWindow(16 << 20).build(),
-                Progress.Mode.NONE, new PrintStream(printed, true, StandardCharsets.UTF_8), bytes -> {},
-                Fetcher.DEFAULT_STALL_TIMEOUT).fetch();
+                Progress.Mode.NONE, new PrintStream(printed, true, StandardCharsets.UTF_8), bytes -> {
+                    try {
+                        if (!answered.await(60, TimeUnit.SECONDS)) throw new AssertionError("no answers from the secondaries: " + log);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, Fetcher.DEFAULT_STALL_TIMEOUT).fetch();
 
         String report = "log:\n" + String.join("\n", log) + "\nprinted:\n" + printed.toString(StandardCharsets.UTF_8);
         assertThat(sha256(output)).as(report).isEqualTo(sha256(good.resolve("f.bin")));
         assertThat(log).as(report).anyMatch(line -> line.matches(".*secondary p2 \\(localhost:\\d+\\) left out: its /f.bin has "
-                + (6 << 20) + " bytes, sha256 [0-9a-f]{64}; expected " + (6 << 20) + " bytes, sha256 [0-9a-f]{64}"));
-        assertThat(log).as(report).anyMatch(line -> line.endsWith("sending /f.bin over 2 path(s): p0 + p1"));
+                + size + " bytes, sha256 [0-9a-f]{64}; expected " + size + " bytes, sha256 [0-9a-f]{64}"));
+        assertThat(log).as(report).anyMatch(line -> line.matches(".*sent /f.bin: p0 [^,]+, p1 [^,]+"));
         List<PathTable.Row> rows = result.table().rows();
         assertThat(rows).extracting(PathTable.Row::id).as(report).containsExactly("p0", "p1", "p2");
         assertThat(rows.get(2).bytes()).as("bytes on the left-out path\n%s", report).isZero();
