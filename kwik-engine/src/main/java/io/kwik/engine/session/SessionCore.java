@@ -115,6 +115,11 @@ final class SessionCore implements StreamContext, PathHandler {
     }
 
     @Override
+    public void refuse(String pathId, KwikException failure) {
+        role.refuse(pathId, failure);
+    }
+
+    @Override
     public DataChannel dataChannel(LogicalStream stream) throws IOException {
         return path.dataChannel();
     }

@@ -49,6 +49,10 @@ interface SessionRole {
         return false;
     }
 
+    /** Client only: see {@link io.kwik.engine.stream.StreamContext#refuse}. */
+    default void refuse(String pathId, io.kwik.api.KwikException failure) {
+    }
+
     /** Primary only: see {@link io.kwik.engine.stream.StreamContext#delegate}. */
     default CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction, byte[] sha256) {
         throw new UnsupportedOperationException("only the primary delegates ranges");

@@ -146,6 +146,7 @@ public final class LogicalStream implements KwikStream {
         if (frame.getFin() && !fromOwner) {
             throw new KwikException(ErrorCode.INVALID_FRAME, "stream " + id + ": FIN from a server that does not own the stream");
         }
+        List<DigestRanges.Refusal> refusals = List.of();
         lock.lock();
         try {
             // an empty FIN only states the final size: it holds no bytes, so the window does not apply
@@ -170,6 +171,7 @@ public final class LogicalStream implements KwikStream {
             try {
                 if (fromOwner) {
                     buffer.insert(offset, data);
+                    refusals = digests.ownerWrote(offset, end, buffer);
                 } else {
                     digests.take(offset, data, buffer);
                 }
@@ -179,10 +181,12 @@ public final class LogicalStream implements KwikStream {
         } finally {
             lock.unlock();
         }
+        // a secondary whose range the owner's bytes completed, and which did not match
+        for (DigestRanges.Refusal refusal : refusals) context.refuse(refusal.pathId(), refusal.failure());
     }
 
     /**
-     * Client only: the secondaries' bytes of {@code [offset, offset + length)} must match
+     * Client only: the bytes {@code pathId} writes of {@code [offset, offset + length)} must match
      * {@code sha256} before the reader sees them, or the receipts confirm them (see
      * {@link DigestRanges}). Recorded when the client relays the delegation, before the
      * secondary can learn of it.
@@ -191,7 +195,7 @@ public final class LogicalStream implements KwikStream {
      *                       the range is larger than half this stream's window (the reader
      *                       could never pass it), or it overlaps a range expected already
      */
-    public void expectDigest(long offset, long length, byte[] sha256) throws KwikException {
+    public void expectDigest(String pathId, long offset, long length, byte[] sha256) throws KwikException {
         if (sha256.length != DigestRanges.SHA256_LENGTH) {
             throw new KwikException(ErrorCode.INVALID_FRAME, "stream " + id + ": a delegation's SHA-256 has "
                     + sha256.length + " bytes");
@@ -202,7 +206,7 @@ public final class LogicalStream implements KwikStream {
         }
         lock.lock();
         try {
-            if (!digests.expect(offset, length, sha256)) {
+            if (!digests.expect(pathId, offset, length, sha256)) {
                 throw new KwikException(ErrorCode.INVALID_FRAME, "stream " + id + ": the range [" + offset + ", "
                         + (offset + length) + ") with a SHA-256 overlaps another");
             }

@@ -47,6 +47,14 @@ public interface StreamContext {
         throw new UnsupportedOperationException("only the primary delegates ranges");
     }
 
+    /**
+     * Client only: closes the secondary path {@code pathId}, whose delegated range failed its
+     * SHA-256 when the owner's bytes completed it, so that its delegations fail and the
+     * primary refills them. Called with no lock held.
+     */
+    default void refuse(String pathId, KwikException failure) {
+    }
+
     /** The channel that carries this stream's outgoing data frames (the multiplexing seam). */
     DataChannel dataChannel(LogicalStream stream) throws IOException;
 

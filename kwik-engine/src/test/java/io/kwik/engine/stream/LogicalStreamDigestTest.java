@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +30,8 @@ import io.kwik.proto.DataFrame;
 class LogicalStreamDigestTest {
 
     private static final class ReceiveOnly implements StreamContext {
+        final List<String> refused = new ArrayList<>();
+        @Override public void refuse(String pathId, KwikException failure) { refused.add(pathId + ": " + failure.getMessage()); }
         @Override public String sessionId() { return "s"; }
         @Override public String pathId() { return "p0"; }
         @Override public int maxFrameData(long streamId, long offset) { return 1000; }
@@ -38,12 +42,13 @@ class LogicalStreamDigestTest {
     }
 
     private static final int WINDOW = 1 << 16;
-    private final LogicalStream stream = new LogicalStream(1, new ReceiveOnly(), WINDOW, WINDOW, Duration.ofMillis(50));
+    private final ReceiveOnly context = new ReceiveOnly();
+    private final LogicalStream stream = new LogicalStream(1, context, WINDOW, WINDOW, Duration.ofMillis(50));
     private final byte[] whole = bytes(3000);
 
     @Test
     void aSecondarysRangeIsHeldBackUntilItIsWholeAndMatches() throws Exception {
-        stream.expectDigest(1000, 1000, sha256(whole, 1000, 2000));
+        stream.expectDigest("p1", 1000, 1000, sha256(whole, 1000, 2000));
         stream.onFrameFromPeer(frame(0, 0, 1000, false), true);
         stream.onFrameFromPeer(frame(1000, 1000, 1600, false), false);
 
@@ -58,7 +63,7 @@ class LogicalStreamDigestTest {
 
     @Test
     void aMismatchDropsTheRangeIsAnInvalidFrameAndTheOwnerRefillsIt() throws Exception {
-        stream.expectDigest(1000, 1000, sha256(whole, 1000, 2000));
+        stream.expectDigest("p1", 1000, 1000, sha256(whole, 1000, 2000));
         stream.onFrameFromPeer(frame(0, 0, 1000, false), true);
         byte[] lie = whole.clone();
         lie[1500] ^= 1;
@@ -80,7 +85,7 @@ class LogicalStreamDigestTest {
     @Test
     void bytesOutsideEveryDigestRangePassAtOnceWhileTheRangeWaits() throws Exception {
         // one secondary frame spans a plain delegated range [500, 1000) and a verified one [1000, 2000)
-        stream.expectDigest(1000, 1000, sha256(whole, 1000, 2000));
+        stream.expectDigest("p1", 1000, 1000, sha256(whole, 1000, 2000));
         stream.onFrameFromPeer(frame(0, 0, 500, false), true);
         stream.onFrameFromPeer(frame(500, 500, 1500, false), false);
         assertThat(readAvailable()).isEqualTo(Arrays.copyOfRange(whole, 0, 1000));
@@ -90,25 +95,53 @@ class LogicalStreamDigestTest {
 
     @Test
     void theOwnersBytesAreTrustedInsideARange() throws Exception {
-        stream.expectDigest(0, 1000, sha256(whole, 0, 1000));
+        stream.expectDigest("p1", 0, 1000, sha256(whole, 0, 1000));
         stream.onFrameFromPeer(frame(0, 0, 1000, false), true);
         assertThat(readAvailable()).isEqualTo(Arrays.copyOfRange(whole, 0, 1000));
     }
 
     @Test
+    void theOwnersCopyOfALateRangesTailCompletesItWithTheSecondarysHead() throws Exception {
+        stream.expectDigest("p1", 1000, 1000, sha256(whole, 1000, 2000));
+        stream.onFrameFromPeer(frame(0, 0, 1000, false), true);
+        stream.onFrameFromPeer(frame(1000, 1000, 1400, false), false);
+        // the end game: the primary copies from the secondary's estimated position, which is a little behind
+        stream.onFrameFromPeer(frame(1300, 1300, 1700, false), true);
+        assertThat(readAvailable()).as("still a gap at 1700").hasSize(1000);
+        stream.onFrameFromPeer(frame(1700, 1700, 2000, false), true);
+        assertThat(readAvailable()).isEqualTo(Arrays.copyOfRange(whole, 1000, 2000));
+        assertThat(context.refused).isEmpty();
+    }
+
+    @Test
+    void aLyingHeadThatTheOwnersTailCompletesClosesTheSecondary() throws Exception {
+        stream.expectDigest("p1", 1000, 1000, sha256(whole, 1000, 2000));
+        stream.onFrameFromPeer(frame(0, 0, 1000, false), true);
+        byte[] lie = whole.clone();
+        lie[1100] ^= 1;
+        stream.onFrameFromPeer(DataFrame.newBuilder().setOffset(1000).setData(ByteString.copyFrom(lie, 1000, 400)).build(), false);
+        stream.onFrameFromPeer(frame(1400, 1400, 2000, false), true);
+        assertThat(context.refused).singleElement().asString().startsWith("p1: ").contains("SHA-256");
+        assertThat(stream.receivedRanges()).as("the lying head is dropped")
+                .containsExactly(new ByteRange(0, 1000), new ByteRange(1400, 2000));
+        stream.onFrameFromPeer(frame(1000, 1000, 1400, false), true);
+        assertThat(readAvailable()).isEqualTo(Arrays.copyOfRange(whole, 0, 2000));
+    }
+
+    @Test
     void aRangeTheReaderCouldNeverPassOrABadDigestIsRefused() {
-        assertThatThrownBy(() -> stream.expectDigest(0, WINDOW / 2 + 1, new byte[32])).isInstanceOf(KwikException.class)
+        assertThatThrownBy(() -> stream.expectDigest("p1", 0, WINDOW / 2 + 1, new byte[32])).isInstanceOf(KwikException.class)
                 .satisfies(e -> assertThat(((KwikException) e).code()).isEqualTo(ErrorCode.INVALID_FRAME));
-        assertThatThrownBy(() -> stream.expectDigest(0, 10, new byte[31])).isInstanceOf(KwikException.class);
+        assertThatThrownBy(() -> stream.expectDigest("p1", 0, 10, new byte[31])).isInstanceOf(KwikException.class);
     }
 
     @Test
     void overlappingRangesAreRefused() throws Exception {
-        stream.expectDigest(100, 100, new byte[32]);
-        assertThatThrownBy(() -> stream.expectDigest(150, 100, new byte[32])).isInstanceOf(KwikException.class);
-        assertThatThrownBy(() -> stream.expectDigest(50, 51, new byte[32])).isInstanceOf(KwikException.class);
-        stream.expectDigest(200, 10, new byte[32]);
-        stream.expectDigest(0, 100, new byte[32]);
+        stream.expectDigest("p1", 100, 100, new byte[32]);
+        assertThatThrownBy(() -> stream.expectDigest("p1", 150, 100, new byte[32])).isInstanceOf(KwikException.class);
+        assertThatThrownBy(() -> stream.expectDigest("p1", 50, 51, new byte[32])).isInstanceOf(KwikException.class);
+        stream.expectDigest("p1", 200, 10, new byte[32]);
+        stream.expectDigest("p1", 0, 100, new byte[32]);
     }
 
     /** Reads what is readable now: the read timeout ends the read at the first held-back byte. */
