@@ -187,6 +187,52 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         assertThat(session.client().closed().toCompletableFuture().isDone()).as("the session is still open").isFalse();
     }
 
+    /**
+     * Verified ranges and the end game: p2 writes its first range, then only the first half
+     * of its second and stops without dying. The client holds that half back, unverified; the
+     * primary's copy of the range must still complete it, and the stream must be byte-exact.
+     */
+    @Test
+    void aSecondaryThatStopsMidRangeIsTakenOverInTheEndGameWhenRangesAreVerified() throws Exception {
+        int size = 32 << 20;
+        byte[] source = Digests.payload(1460, size);
+        SessionCluster.Session session = cluster().open(ProtocolSuite.WAIT);
+        CompletableFuture<Void> p2Wrote = new CompletableFuture<>();
+        CompletableFuture<Void> p2Stopped = new CompletableFuture<>();
+        h.background(() -> serve(session.server("p1"), source, false, null, null));
+        h.background(() -> {
+            KwikSession p2 = session.server("p2");
+            for (int ranges = 0; ; ranges++) {
+                Delegation range;
+                try {
+                    range = p2.receiveRawData().delegated().orElseThrow();
+                } catch (IOException e) {
+                    return null;   // the session ended
+                }
+                if (ranges > 1) continue;
+                int from = Math.toIntExact(range.offset());
+                int length = Math.toIntExact(range.length());
+                try {
+                    p2.stream(range.streamId()).writeAt(from, ByteBuffer.wrap(source, from, ranges == 0 ? length : length / 2));
+                } catch (IOException e) {
+                    return null;
+                }
+                (ranges == 0 ? p2Wrote : p2Stopped).complete(null);
+            }
+        });
+        // the client reads only once p2 has written a range: p2 is measured, and gets a second one
+        CompletableFuture<Digest> received = read(session.client(), p2Wrote);
+
+        List<PathShare> shares = send(session, source, true, true, "p1", "p2");
+
+        assertThat(awaitFor(received)).as("what the client read").isEqualTo(Digest.of(source));
+        awaitFor(p2Stopped);
+        Map<String, PathShare> byPath = byPath(shares);
+        assertThat(byPath.get("p2").failed()).as("p2 never lied nor died: %s", shares).isFalse();
+        assertThat(byPath.get("p0").copied()).as("bytes the primary copied: %s", shares).isPositive();
+        assertThat(session.client().activePaths()).extracting(PathInfo::id).contains("p2");
+    }
+
     // ---------------------------------------------------------------- fixtures
 
     private SessionCluster cluster() throws IOException {
