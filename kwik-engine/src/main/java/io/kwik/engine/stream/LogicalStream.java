@@ -451,7 +451,6 @@ public final class LogicalStream implements KwikStream {
                 // a peer whose FIN arrived has nothing more to send: telling it to stop is moot
                 tellPeer = finalSize < 0;
                 buffer.clear();
-            digests.clear();
                 digests.clear();
                 readable.signalAll();
             }
