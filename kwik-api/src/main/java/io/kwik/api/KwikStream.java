@@ -140,4 +140,28 @@ public interface KwikStream extends AutoCloseable {
      * @throws UnsupportedOperationException on the client and on secondaries
      */
     CompletableFuture<Delegation> delegate(String pathId, long length, ByteBuffer instruction);
+
+    /**
+     * Primary only: as {@link #delegate(String, long, ByteBuffer)}, with the SHA-256 of the
+     * range's bytes, so that the secondary cannot lie inside its range. The client holds the
+     * secondary's bytes of the range back from its reader until all of them have arrived and
+     * their SHA-256 equals {@code sha256}. On a mismatch it drops them and closes that
+     * secondary's path with {@link ErrorCode#INVALID_FRAME}: the returned future then fails
+     * with {@link PathDeadException} naming the whole range, and the primary writes it itself
+     * (see {@link Refill}); bytes the primary writes are trusted. The client confirms the range
+     * only once it is verified.
+     *
+     * <p>The client must hold the whole range at once before its reader may pass it, so the
+     * range may be at most half of the client's stream receive window (the window re-opens
+     * once half of it is consumed).
+     *
+     * @param sha256 the SHA-256 of bytes {@code [offset, offset + length)} the secondary
+     *               must write, 32 bytes
+     * @throws IllegalArgumentException when {@code sha256} is not 32 bytes, or {@code length}
+     *         is below 1 or above half the client's stream receive window
+     * @throws UnsupportedOperationException on the client and on secondaries
+     */
+    default CompletableFuture<Delegation> delegate(String pathId, long length, ByteBuffer instruction, byte[] sha256) {
+        throw new UnsupportedOperationException("only the primary delegates ranges");
+    }
 }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,6 +49,10 @@ import io.kwik.api.RangePlanner.Assignment;
  *       range. The primary's own goodput is what its session measures from the client's
  *       acknowledgements ({@link PathStats#goodputBytesPerSecond()}).</li>
  *   <li>When a path dies, the bytes the client lacks of its ranges are written by the primary.</li>
+ *   <li>With {@link Builder#verifyRanges(boolean)}, each delegation carries the SHA-256 of its
+ *       range, read from the source and hashed before the range is delegated: the client
+ *       refuses a range a secondary got wrong, closes that path, and the primary refills it
+ *       (see {@link KwikStream#delegate(String, long, ByteBuffer, byte[])}).</li>
  *   <li>End game: when no new range may go, the primary also writes the tail of a range whose
  *       holder is late; the first copy to reach the client wins, the client drops the other.
  *       The primary writes these copies itself, which needs no delegation the client must
@@ -137,6 +143,7 @@ public final class MultiSourceTransfer {
     private final Instruction instruction;
     private final RangePlanner.Builder plan;
     private final int maxChunk;
+    private final boolean verify;
     private final String own;
     // one event per outstanding range, copy or refill (bounded by the window) and per added path
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -146,6 +153,7 @@ public final class MultiSourceTransfer {
     private final List<String> failedPaths = new ArrayList<>();
     private volatile boolean over;
     private RangePlanner planner;
+    private ByteBuffer hashBuffer;    // the loop's, for verifyRanges
     private long base;
     private boolean started;
 
@@ -156,6 +164,7 @@ public final class MultiSourceTransfer {
         this.length = builder.length;
         this.instruction = builder.instruction;
         this.maxChunk = (int) builder.maxChunk;
+        this.verify = builder.verify;
         this.own = stream.pathId();
         this.plan = RangePlanner.builder(0, builder.length).window(builder.window).chunkSizes(builder.minChunk, builder.maxChunk)
                 .rescueGrace(builder.rescueGrace).endgame(builder.endgame).refillPath(own).observedOnly(own);
@@ -315,7 +324,9 @@ public final class MultiSourceTransfer {
             ownRanges.add(Optional.of(a));
             return;
         }
-        stream.delegate(a.pathId(), a.length(), instruction.forRange(a.pathId(), a.offset(), a.length()))
+        ByteBuffer message = instruction.forRange(a.pathId(), a.offset(), a.length());
+        (verify ? stream.delegate(a.pathId(), a.length(), message, sha256(a.offset(), a.length()))
+                : stream.delegate(a.pathId(), a.length(), message))
                 .whenComplete((Delegation done, Throwable failure) -> {
                     if (failure != null) {
                         events.add(new Failed(a, failure));
@@ -364,6 +375,27 @@ public final class MultiSourceTransfer {
         }
     }
 
+    /**
+     * The SHA-256 of source bytes {@code [offset, offset + length)}, read in steps on the
+     * loop's thread (its cost is the price of {@link Builder#verifyRanges(boolean)}).
+     */
+    private byte[] sha256(long offset, long length) throws IOException {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+        if (hashBuffer == null) hashBuffer = ByteBuffer.allocate(COPY_STEP);
+        for (long at = offset; at < offset + length; ) {
+            int n = (int) Math.min(hashBuffer.capacity(), offset + length - at);
+            read(at, hashBuffer, n);
+            sha256.update(hashBuffer);
+            at += n;
+        }
+        return sha256.digest();
+    }
+
     /** Fills {@code buffer} with exactly {@code n} bytes from {@code offset} and flips it. */
     private void read(long offset, ByteBuffer buffer, int n) throws IOException {
         buffer.clear().limit(n);
@@ -388,6 +420,7 @@ public final class MultiSourceTransfer {
         private long maxChunk = RangePlanner.DEFAULT_MAX_CHUNK;
         private Duration rescueGrace = RangePlanner.DEFAULT_RESCUE_GRACE;
         private boolean endgame = true;
+        private boolean verify;
 
         private Builder(KwikSession session, KwikStream stream, Source source, long length) {
             this.session = Objects.requireNonNull(session, "session");
@@ -432,14 +465,29 @@ public final class MultiSourceTransfer {
             return this;
         }
 
+        /**
+         * Whether each delegation carries the SHA-256 of its range, so that the client
+         * verifies a secondary's bytes before its reader sees them; default {@code false}.
+         * Costs one read and hash of every delegated byte on the primary, and cuts the
+         * largest range to a quarter of the {@link #window} and the smallest to an eighth, so
+         * that every range, the plan's longer last one included, fits in half the client's
+         * stream receive window, as a range with a digest must (the window must then be at
+         * most the client's).
+         */
+        public Builder verifyRanges(boolean enabled) {
+            this.verify = enabled;
+            return this;
+        }
+
         /** @throws IllegalArgumentException when a value is out of range */
         public MultiSourceTransfer build() {
             if (window < 1) throw new IllegalArgumentException("window must be positive: " + window);
             if (minChunk < 1 || maxChunk < minChunk || maxChunk > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("chunk sizes must satisfy 1 <= min <= max <= 2^31-1: " + minChunk + ", " + maxChunk);
             }
-            minChunk = Math.min(minChunk, Math.max(1, window / 4));
-            maxChunk = Math.max(minChunk, Math.min(maxChunk, Math.max(1, window / 2)));
+            // verified: the last range may reach maxChunk + minChunk, which must stay within half the client's window
+            minChunk = Math.min(minChunk, Math.max(1, window / (verify ? 8 : 4)));
+            maxChunk = Math.max(minChunk, Math.min(maxChunk, Math.max(1, window / (verify ? 4 : 2))));
             if (instruction == null) {
                 instruction = (pathId, offset, n) -> {
                     throw new IllegalStateException("no instruction was given: path " + pathId + " cannot be delegated a range");

@@ -3,12 +3,14 @@ package io.kwik.tck;
 import static io.kwik.tck.ProtocolSuite.WAIT;
 import static io.kwik.tck.ProtocolSuite.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,6 +135,93 @@ public abstract class HostileServerSuite extends BackendSuite {
         assertThat(dead.reason()).contains("outside the ranges delegated");
         assertSecondaryClosedWith(secondary, ErrorCode.INVALID_FRAME);
         assertOnlyTheSecondaryEnded(session);
+    }
+
+    /**
+     * Issue 18 #7, inside the range: a secondary delegated [1 MiB, 2 MiB) of a 3 MiB stream
+     * with the range's SHA-256 writes bytes of the right length, one of them wrong. The client
+     * must not deliver them: it closes the secondary's path with INVALID_FRAME, the delegation
+     * fails naming the range, the primary refills it and the stream is byte-exact.
+     */
+    @Test
+    void required_R4_aSecondaryLyingInsideARangeWithADigestIsRefusedAndThePrimaryRefillsIt() throws Exception {
+        SessionCluster.Session session = cluster(1, servers -> {}).open(WAIT);
+        KwikSession client = session.client();
+        KwikSession primary = session.primary();
+        KwikSession secondary = session.server("p1");
+        PathEvents clientEvents = listen(client);
+        byte[] whole = Digests.payload(1812, 3 * MIB);
+
+        CompletableFuture<Digest> received = async(() -> Digest.of(client.acceptStream().inputStream()));
+        CompletableFuture<Delegation> liar = async(() -> {
+            RawData raw = secondary.receiveRawData();
+            Delegation range = raw.delegated().orElseThrow();
+            byte[] lie = Arrays.copyOfRange(whole, (int) range.offset(), (int) range.end());
+            lie[lie.length / 2] ^= 0x5a;
+            writeIgnoringTheClose(secondary.stream(range.streamId()), range.offset(), lie);
+            return range;
+        });
+
+        KwikStream stream = primary.openStreamSync();
+        stream.write(ByteBuffer.wrap(whole, 0, MIB));
+        AtomicInteger refilled = new AtomicInteger();
+        CompletableFuture<Delegation> delegated = stream.delegate("p1", MIB, ByteBuffer.wrap(new byte[] {1}), sha256(whole, MIB, MIB))
+                .exceptionallyCompose(Refill.from(stream, (offset, length) -> {
+                    refilled.addAndGet(length);
+                    return ByteBuffer.wrap(whole, (int) offset, length);
+                }));
+        stream.write(ByteBuffer.wrap(whole, 2 * MIB, MIB));
+        assertThat(await(liar)).isEqualTo(new Delegation("p1", stream.id(), MIB, MIB));
+        await(delegated);
+        stream.close();
+
+        assertThat(await(received)).as("the client's stream").isEqualTo(Digest.of(whole));
+        assertThat(refilled.get()).as("bytes the primary refilled").isEqualTo(MIB);
+        assertThat(clientEvents.await(PathEvent.Dead.class, "p1").reason()).contains("SHA-256");
+        assertSecondaryClosedWith(secondary, ErrorCode.INVALID_FRAME);
+        assertOnlyTheSecondaryEnded(session);
+    }
+
+    /**
+     * An honest secondary delegated two ranges with their SHA-256, written in pieces and out
+     * of order: both delegations complete, the stream is byte-exact and the path stays. A
+     * range the client could not hold whole within its window is refused at the primary.
+     */
+    @Test
+    void required_R4_anHonestSecondaryWithDigestsDeliversByteExact() throws Exception {
+        SessionCluster.Session session = cluster(1, servers -> {}).open(WAIT);
+        KwikSession client = session.client();
+        KwikSession primary = session.primary();
+        KwikSession secondary = session.server("p1");
+        byte[] whole = Digests.payload(1813, 4 * MIB);
+
+        CompletableFuture<Digest> received = async(() -> Digest.of(client.acceptStream().inputStream()));
+        CompletableFuture<Void> honest = async(() -> {
+            for (int i = 0; i < 2; i++) {
+                Delegation range = secondary.receiveRawData().delegated().orElseThrow();
+                KwikStream stream = secondary.stream(range.streamId());
+                int half = (int) range.length() / 2;
+                stream.writeAt(range.offset() + half, ByteBuffer.wrap(whole, (int) range.offset() + half, (int) range.length() - half));
+                stream.writeAt(range.offset(), ByteBuffer.wrap(whole, (int) range.offset(), half));
+            }
+            return null;
+        });
+
+        KwikStream stream = primary.openStreamSync();
+        assertThatThrownBy(() -> stream.delegate("p1", WINDOW / 2 + 1, ByteBuffer.wrap(new byte[] {1}), new byte[32]))
+                .as("a range larger than half the client's window").isInstanceOf(IllegalArgumentException.class);
+        stream.write(ByteBuffer.wrap(whole, 0, MIB));
+        CompletableFuture<Delegation> first = stream.delegate("p1", MIB, ByteBuffer.wrap(new byte[] {1}), sha256(whole, MIB, MIB));
+        CompletableFuture<Delegation> second = stream.delegate("p1", MIB, ByteBuffer.wrap(new byte[] {2}), sha256(whole, 2 * MIB, MIB));
+        stream.write(ByteBuffer.wrap(whole, 3 * MIB, MIB));
+        await(honest);
+        assertThat(await(first)).isEqualTo(new Delegation("p1", stream.id(), MIB, MIB));
+        assertThat(await(second)).isEqualTo(new Delegation("p1", stream.id(), 2L * MIB, MIB));
+        stream.close();
+
+        assertThat(await(received)).as("the client's stream").isEqualTo(Digest.of(whole));
+        assertThat(client.activePaths()).extracting(PathInfo::id).containsExactlyInAnyOrder("p0", "p1");
+        assertThat(client.closed().toCompletableFuture().isDone()).as("the session is still open").isFalse();
     }
 
     /**
@@ -341,6 +430,12 @@ public abstract class HostileServerSuite extends BackendSuite {
             return null;
         });
         return result;
+    }
+
+    private static byte[] sha256(byte[] bytes, int offset, int length) {
+        MessageDigest sha = Digests.sha256();
+        sha.update(bytes, offset, length);
+        return sha.digest();
     }
 
     private static byte[] randomBytes(int length) {

@@ -158,6 +158,81 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         assertThat(shares.stream().mapToLong(PathShare::bytes).sum()).as("the parts add up: %s", shares).isEqualTo(size);
     }
 
+    /**
+     * Verified ranges (issue 18 #7): p2 serves a copy of the source with one byte wrong in
+     * every 64 KiB. Each delegation carries its range's SHA-256, so the client refuses p2's
+     * first range, closes p2, and the primary writes what p2 was given; the client never reads
+     * a wrong byte. p1 is honest and keeps its share.
+     */
+    @Test
+    void aSecondaryServingWrongBytesIsRefusedWhenRangesAreVerified() throws Exception {
+        int size = 16 << 20;
+        byte[] source = Digests.payload(1450, size);
+        byte[] corrupt = source.clone();
+        for (int i = 1000; i < size; i += 64 << 10) corrupt[i] ^= 0x21;
+        SessionCluster.Session session = cluster().open(ProtocolSuite.WAIT);
+        h.background(() -> serve(session.server("p1"), source, false, null, null));
+        h.background(() -> serve(session.server("p2"), corrupt, false, null, null));
+        CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
+
+        List<PathShare> shares = send(session, source, false, true, "p1", "p2");
+
+        assertThat(awaitFor(received)).as("what the client read").isEqualTo(Digest.of(source));
+        Map<String, PathShare> byPath = byPath(shares);
+        assertThat(byPath.get("p2").failed()).as("p2 was refused: %s", shares).isTrue();
+        assertThat(byPath.get("p2").lost()).as("bytes of p2's ranges the primary wrote: %s", shares).isPositive();
+        assertThat(byPath.get("p1").failed()).as("p1: %s", shares).isFalse();
+        assertThat(shares.stream().mapToLong(PathShare::bytes).sum()).as("the parts add up: %s", shares).isEqualTo(size);
+        assertThat(session.client().deadPaths()).extracting(PathInfo::id).containsExactly("p2");
+        assertThat(session.client().closed().toCompletableFuture().isDone()).as("the session is still open").isFalse();
+    }
+
+    /**
+     * Verified ranges and the end game: p2 writes its first range, then only the first half
+     * of its second and stops without dying. The client holds that half back, unverified; the
+     * primary's copy of the range must still complete it, and the stream must be byte-exact.
+     */
+    @Test
+    void aSecondaryThatStopsMidRangeIsTakenOverInTheEndGameWhenRangesAreVerified() throws Exception {
+        int size = 32 << 20;
+        byte[] source = Digests.payload(1460, size);
+        SessionCluster.Session session = cluster().open(ProtocolSuite.WAIT);
+        CompletableFuture<Void> p2Wrote = new CompletableFuture<>();
+        CompletableFuture<Void> p2Stopped = new CompletableFuture<>();
+        h.background(() -> serve(session.server("p1"), source, false, null, null));
+        h.background(() -> {
+            KwikSession p2 = session.server("p2");
+            for (int ranges = 0; ; ranges++) {
+                Delegation range;
+                try {
+                    range = p2.receiveRawData().delegated().orElseThrow();
+                } catch (IOException e) {
+                    return null;   // the session ended
+                }
+                if (ranges > 1) continue;
+                int from = Math.toIntExact(range.offset());
+                int length = Math.toIntExact(range.length());
+                try {
+                    p2.stream(range.streamId()).writeAt(from, ByteBuffer.wrap(source, from, ranges == 0 ? length : length / 2));
+                } catch (IOException e) {
+                    return null;
+                }
+                (ranges == 0 ? p2Wrote : p2Stopped).complete(null);
+            }
+        });
+        // the client reads only once p2 has written a range: p2 is measured, and gets a second one
+        CompletableFuture<Digest> received = read(session.client(), p2Wrote);
+
+        List<PathShare> shares = send(session, source, true, true, "p1", "p2");
+
+        assertThat(awaitFor(received)).as("what the client read").isEqualTo(Digest.of(source));
+        awaitFor(p2Stopped);
+        Map<String, PathShare> byPath = byPath(shares);
+        assertThat(byPath.get("p2").failed()).as("p2 never lied nor died: %s", shares).isFalse();
+        assertThat(byPath.get("p0").copied()).as("bytes the primary copied: %s", shares).isPositive();
+        assertThat(session.client().activePaths()).extracting(PathInfo::id).contains("p2");
+    }
+
     // ---------------------------------------------------------------- fixtures
 
     private SessionCluster cluster() throws IOException {
@@ -176,6 +251,12 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
     /** The primary opens a stream, adds the paths, sends {@code source} and finishes the stream. */
     private List<PathShare> send(SessionCluster.Session session, byte[] source, boolean endgame, String... secondaries)
             throws Exception {
+        return send(session, source, endgame, false, secondaries);
+    }
+
+    /** As above; {@code verify} turns on {@link MultiSourceTransfer.Builder#verifyRanges}. */
+    private List<PathShare> send(SessionCluster.Session session, byte[] source, boolean endgame, boolean verify,
+                                 String... secondaries) throws Exception {
         KwikSession primary = session.primary();
         KwikStream stream = primary.openStreamSync();
         MultiSourceTransfer transfer = MultiSourceTransfer.builder(primary, stream, (offset, dst) -> {
@@ -185,6 +266,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
                 }, source.length)
                 .instruction((pathId, offset, length) -> ByteBuffer.wrap(("range " + offset).getBytes(StandardCharsets.US_ASCII)))
                 .endgame(endgame)
+                .verifyRanges(verify)
                 .build();
         for (String path : secondaries) transfer.addPath(path);
         Future<Void> run = h.background(() -> {

@@ -399,6 +399,12 @@ final class ClientRole implements SessionRole {
                         + Long.toUnsignedString(range.getLogicalStreamId()) + " to " + target);
             }
             // recorded before the secondary can learn of it, so its bytes never arrive first
+            if (!range.getSha256().isEmpty()) {
+                // the stream's creation came earlier on this same control stream; a stream
+                // already gone needs no verifying
+                LogicalStream stream = core.registry().get(range.getLogicalStreamId());
+                if (stream != null) stream.expectDigest(target, range.getOffset(), range.getLength(), range.getSha256().toByteArray());
+            }
             if (!delegated.record(target, range.getLogicalStreamId(), range.getOffset(), range.getLength())) {
                 connection.fail(new KwikException(ErrorCode.INVALID_FRAME, "path " + target + " was delegated more than "
                         + config.maxDelegatedRangesPerPath() + " separate ranges"));
@@ -412,6 +418,12 @@ final class ClientRole implements SessionRole {
             LOG.log(Level.DEBUG, "relay from {0} to {1} failed: {2}", sourcePathId, target, e);
         }
         if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
+    }
+
+    @Override
+    public void refuse(String pathId, KwikException failure) {
+        PathConnection connection = connectionOf(pathId);
+        if (connection != null) connection.fail(failure);
     }
 
     private PathConnection connectionOf(String pathId) {

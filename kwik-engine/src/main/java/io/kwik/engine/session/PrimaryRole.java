@@ -216,11 +216,13 @@ final class PrimaryRole extends ServerRole {
     }
 
     @Override
-    public CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction) {
+    public CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction, byte[] sha256) {
         CompletableFuture<Delegation> future = delegations.track(range);
         try {
-            send(range.pathId(), instruction, DelegatedRange.newBuilder().setLogicalStreamId(range.streamId())
-                    .setOffset(range.offset()).setLength(range.length()).build());
+            DelegatedRange.Builder wire = DelegatedRange.newBuilder().setLogicalStreamId(range.streamId())
+                    .setOffset(range.offset()).setLength(range.length());
+            if (sha256 != null) wire.setSha256(ByteString.copyFrom(sha256));
+            send(range.pathId(), instruction, wire.build());
         } catch (PathDeadException e) {
             // nothing of the range was sent: all of it is missing
             delegations.abandon(range, new PathDeadException(range.pathId(), "path " + range.pathId() + " is dead",

@@ -110,8 +110,13 @@ final class SessionCore implements StreamContext, PathHandler {
     }
 
     @Override
-    public CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction) {
-        return role.delegate(range, instruction);
+    public CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction, byte[] sha256) {
+        return role.delegate(range, instruction, sha256);
+    }
+
+    @Override
+    public void refuse(String pathId, KwikException failure) {
+        role.refuse(pathId, failure);
     }
 
     @Override

@@ -49,7 +49,12 @@ interface SessionRole {
         return false;
     }
 
-    default CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction) {
+    /** Client only: see {@link io.kwik.engine.stream.StreamContext#refuse}. */
+    default void refuse(String pathId, io.kwik.api.KwikException failure) {
+    }
+
+    /** Primary only: see {@link io.kwik.engine.stream.StreamContext#delegate}. */
+    default CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction, byte[] sha256) {
         throw new UnsupportedOperationException("only the primary delegates ranges");
     }
 

@@ -50,6 +50,7 @@ public final class LogicalStream implements KwikStream {
     private final long id;
     private final StreamContext context;
     private final long receiveWindow;
+    private final long peerWindow;    // the peer's initial window for this stream
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition readable = lock.newCondition();
@@ -57,6 +58,7 @@ public final class LogicalStream implements KwikStream {
 
     // receiving half
     private final ReassemblyBuffer buffer = new ReassemblyBuffer();
+    private final DigestRanges digests = new DigestRanges();   // a secondary's bytes held until verified
     private long receiveLimit;
     private long finalSize = -1;
     private long highestReceived;
@@ -87,6 +89,7 @@ public final class LogicalStream implements KwikStream {
         this.receiveWindow = receiveWindow;
         this.receiveLimit = receiveWindow;
         this.sendLimit = sendWindow;
+        this.peerWindow = sendWindow;
     }
 
     @Override
@@ -143,6 +146,7 @@ public final class LogicalStream implements KwikStream {
         if (frame.getFin() && !fromOwner) {
             throw new KwikException(ErrorCode.INVALID_FRAME, "stream " + id + ": FIN from a server that does not own the stream");
         }
+        List<DigestRanges.Refusal> refusals = List.of();
         lock.lock();
         try {
             // an empty FIN only states the final size: it holds no bytes, so the window does not apply
@@ -164,8 +168,48 @@ public final class LogicalStream implements KwikStream {
             }
             highestReceived = Math.max(highestReceived, end);
             if (receiveReset != null || endDelivered || inputShut) return;
-            buffer.insert(offset, data);
-            readable.signalAll();
+            try {
+                if (fromOwner) {
+                    buffer.insert(offset, data);
+                    refusals = digests.ownerWrote(offset, end, buffer);
+                } else {
+                    digests.take(offset, data, buffer);
+                }
+            } finally {
+                readable.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        // a secondary whose range the owner's bytes completed, and which did not match
+        for (DigestRanges.Refusal refusal : refusals) context.refuse(refusal.pathId(), refusal.failure());
+    }
+
+    /**
+     * Client only: the bytes {@code pathId} writes of {@code [offset, offset + length)} must match
+     * {@code sha256} before the reader sees them, or the receipts confirm them (see
+     * {@link DigestRanges}). Recorded when the client relays the delegation, before the
+     * secondary can learn of it.
+     *
+     * @throws KwikException {@link ErrorCode#INVALID_FRAME} when the digest is not 32 bytes,
+     *                       the range is larger than half this stream's window (the reader
+     *                       could never pass it), or it overlaps a range expected already
+     */
+    public void expectDigest(String pathId, long offset, long length, byte[] sha256) throws KwikException {
+        if (sha256.length != DigestRanges.SHA256_LENGTH) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "stream " + id + ": a delegation's SHA-256 has "
+                    + sha256.length + " bytes");
+        }
+        if (offset < 0 || length < 1 || offset + length < offset || length > receiveWindow / 2) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "stream " + id + ": a range of " + length
+                    + " bytes with a SHA-256 cannot be verified within half the stream window " + receiveWindow);
+        }
+        lock.lock();
+        try {
+            if (!digests.expect(pathId, offset, length, sha256)) {
+                throw new KwikException(ErrorCode.INVALID_FRAME, "stream " + id + ": the range [" + offset + ", "
+                        + (offset + length) + ") with a SHA-256 overlaps another");
+            }
         } finally {
             lock.unlock();
         }
@@ -251,6 +295,7 @@ public final class LogicalStream implements KwikStream {
                 n = -1;
             } else {
                 n = dst != null ? buffer.read(dst) : buffer.read(array, off, len);
+                digests.passed(buffer.readOffset());
                 // re-open the window once half of it has been consumed; a known final size does
                 // not end this while it lies past the window: the owner may finish a stream whose
                 // delegated ranges other servers have yet to write, and they need the window
@@ -406,6 +451,7 @@ public final class LogicalStream implements KwikStream {
                 // a peer whose FIN arrived has nothing more to send: telling it to stop is moot
                 tellPeer = finalSize < 0;
                 buffer.clear();
+                digests.clear();
                 readable.signalAll();
             }
         } finally {
@@ -516,9 +562,30 @@ public final class LogicalStream implements KwikStream {
 
     @Override
     public CompletableFuture<Delegation> delegate(String pathId, long length, ByteBuffer instruction) {
+        return delegate(pathId, length, instruction, null, false);
+    }
+
+    @Override
+    public CompletableFuture<Delegation> delegate(String pathId, long length, ByteBuffer instruction, byte[] sha256) {
+        Objects.requireNonNull(sha256, "sha256");
+        return delegate(pathId, length, instruction, sha256.clone(), true);
+    }
+
+    private CompletableFuture<Delegation> delegate(String pathId, long length, ByteBuffer instruction, byte[] sha256,
+                                                   boolean verified) {
         Objects.requireNonNull(pathId, "pathId");
         Objects.requireNonNull(instruction, "instruction");
         if (length < 1) throw new IllegalArgumentException("length must be at least 1: " + length);
+        if (verified) {
+            if (sha256.length != DigestRanges.SHA256_LENGTH) {
+                throw new IllegalArgumentException("sha256 must be " + DigestRanges.SHA256_LENGTH + " bytes: " + sha256.length);
+            }
+            // the client holds a verified range whole before its reader passes it (DigestRanges)
+            if (length > peerWindow / 2) {
+                throw new IllegalArgumentException("a range with a digest may be at most half the client's stream window ("
+                        + peerWindow / 2 + " bytes): " + length);
+            }
+        }
         if (!context.ownsServerWrites()) throw new UnsupportedOperationException("only the primary delegates ranges");
         long offset;
         try {
@@ -526,7 +593,7 @@ public final class LogicalStream implements KwikStream {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return context.delegate(new Delegation(pathId, id, offset, length), instruction);
+        return context.delegate(new Delegation(pathId, id, offset, length), instruction, sha256);
     }
 
     // ---------------------------------------------------------------- reset and failure
@@ -565,6 +632,7 @@ public final class LogicalStream implements KwikStream {
             if (sendReset == null) sendReset = cause;
             if (receiveReset == null) receiveReset = cause;
             buffer.clear();
+            digests.clear();
             out = channel;
             readable.signalAll();
             credit.signalAll();

@@ -71,6 +71,11 @@ final class ReassemblyBuffer {
         return ranges;
     }
 
+    /** The held segments by offset, in order; a read-only view. */
+    java.util.NavigableMap<Long, ByteString> held() {
+        return java.util.Collections.unmodifiableNavigableMap(segments);
+    }
+
     /** Contiguous bytes readable at the cursor. */
     boolean hasReadable() {
         return !segments.isEmpty() && segments.firstKey() == readOffset;

@@ -39,9 +39,20 @@ public interface StreamContext {
     /**
      * Relays a delegation's instruction to the server on {@code pathId} (primary only); the
      * future completes when the client confirms the range.
+     *
+     * @param sha256 the SHA-256 of the range's bytes, which the client verifies before its
+     *               reader sees them; null for none
      */
-    default CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction) {
+    default CompletableFuture<Delegation> delegate(Delegation range, ByteBuffer instruction, byte[] sha256) {
         throw new UnsupportedOperationException("only the primary delegates ranges");
+    }
+
+    /**
+     * Client only: closes the secondary path {@code pathId}, whose delegated range failed its
+     * SHA-256 when the owner's bytes completed it, so that its delegations fail and the
+     * primary refills them. Called with no lock held.
+     */
+    default void refuse(String pathId, KwikException failure) {
     }
 
     /** The channel that carries this stream's outgoing data frames (the multiplexing seam). */

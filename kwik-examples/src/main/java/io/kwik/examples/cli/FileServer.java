@@ -265,6 +265,8 @@ final class FileServer implements AutoCloseable {
                 MultiSourceTransfer transfer = MultiSourceTransfer.builder(session, stream, MultiSourceTransfer.Source.of(channel),
                                 entry.size())
                         .window(Math.max(1024, (long) (clientWindow * WINDOW_USE)))
+                        // the client refuses a secondary's range whose bytes do not hash to what this server read
+                        .verifyRanges(true)
                         .instruction((pathId, offset, length) -> AppProtocol.message(AppProtocol.RANGE + " " + offset + " " + path))
                         .build();
                 log(session, "sending " + path + " from " + session.pathId()
