@@ -155,12 +155,21 @@ public abstract class MultiPathSuite extends BackendSuite {
         KwikSession primary = session.primary();
         h.echoEverything(primary);
         InetSocketAddress nowhere = new InetSocketAddress(SessionCluster.HOST, freeUdpPort());
+        PathEvents clientEvents = new PathEvents();
+        PathEvents primaryEvents = new PathEvents();
+        client.addPathListener(clientEvents);
+        primary.addPathListener(primaryEvents);
 
         CompletableFuture<PathInfo> added = primary.addPath(nowhere);
 
         assertThatThrownBy(() -> await(added))
                 .isInstanceOfSatisfying(KwikException.class,
                         e -> assertThat(e.code()).isIn(ErrorCode.PATH_DEAD, ErrorCode.AUTH_FAILED));
+        for (PathEvents events : List.of(clientEvents, primaryEvents)) {
+            PathEvent.Failed failed = events.await(PathEvent.Failed.class, "p1");
+            assertThat(failed.path().stats()).as("the stats of a path that never came up").isNotNull()
+                    .isEqualTo(PathStats.unmeasured(PathStatus.DEAD));
+        }
         assertThat(primary.activePaths()).extracting(PathInfo::id).as("primary's active paths").containsExactly("p0");
         assertThat(client.activePaths()).extracting(PathInfo::id).as("client's active paths").containsExactly("p0");
         assertThat(client.closed().toCompletableFuture().isDone()).as("the session is still open").isFalse();
@@ -346,6 +355,12 @@ public abstract class MultiPathSuite extends BackendSuite {
         }
         await(removed.closed().toCompletableFuture());
         assertThat(kept.closed().toCompletableFuture().isDone()).as("p2 is still open").isFalse();
+        assertThatThrownBy(() -> primary.sendRawData("p1", ByteBuffer.wrap(new byte[] {1})))
+                .as("a relay to the removed p1").isInstanceOfSatisfying(KwikException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.PATH_REMOVED));
+        assertThatThrownBy(() -> primary.removePath("p1"))
+                .as("removing p1 again").isInstanceOfSatisfying(KwikException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.PATH_REMOVED));
         assertThat(client.closed().toCompletableFuture().isDone()).as("the session is still open").isFalse();
 
         byte[] payload = Digests.payload(140, 64 * 1024);
@@ -708,6 +723,12 @@ public abstract class MultiPathSuite extends BackendSuite {
             }
             assertThat(sender.stats().paths().get(sender.pathId()).bytesInFlight()).as("%s: in flight at the end",
                     sender.pathId()).isZero();
+        }
+        // the receiving direction: the client measures each server's share of the download itself
+        for (String path : List.of("p0", "p1")) {
+            PathStats received = session.client().stats().paths().get(path);
+            assertThat(received.receivedGoodputBytesPerSecond()).as("client: received goodput on %s", path).isPositive();
+            assertThat(received.bytesReceived()).as("client: bytes received on %s", path).isPositive();
         }
     }
 

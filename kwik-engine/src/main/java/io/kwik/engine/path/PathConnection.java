@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.engine.ack.AckTracker;
+import io.kwik.engine.ack.ReceiveRate;
 import io.kwik.engine.ack.SendWindow;
 import io.kwik.engine.packet.OffsetManager;
 import io.kwik.engine.packet.PacketSizeCalculator;
@@ -69,6 +70,7 @@ public final class PathConnection {
     private final KwikException closedLocally = new KwikException(ErrorCode.SESSION_CLOSED, "session closed locally");
     private volatile PathHandler handler;
     private final SendWindow sendWindow = new SendWindow(System::nanoTime);
+    private final ReceiveRate receiveRate = new ReceiveRate(System::nanoTime);
     private final Liveness liveness = new Liveness(System::nanoTime);
     private static final long TRANSPORT_RTT_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private volatile Duration cachedTransportRtt;
@@ -256,6 +258,11 @@ public final class PathConnection {
         return bytesSent.sum();
     }
 
+    /** Bytes of data packets received per second on this path, recently; -1 before any. */
+    public long receivedBytesPerSecond() {
+        return receiveRate.bytesPerSecond();
+    }
+
     public long bytesReceived() {
         return bytesReceived.sum();
     }
@@ -278,7 +285,7 @@ public final class PathConnection {
         if (!failure.compareAndSet(null, error)) return;
         LOG.log(Level.DEBUG, "closing path {0} to {1}: {2}", pathId, quic.remoteAddress(), error.getMessage());
         stopSending();
-        quic.close(error.code().code(), error.getMessage());
+        quic.close(error.wireCode(), error.getMessage());
         reportClosed(error, true);
     }
 
@@ -304,8 +311,8 @@ public final class PathConnection {
             case LOCAL -> throw new IllegalStateException("handled above");
             case PEER -> close.errorCode() == ErrorCode.NONE.code()
                     ? null
-                    : new KwikException(ErrorCode.fromCode(close.errorCode()),
-                            "the peer closed path " + pathId + ": " + close.reason());
+                    : new KwikException(close.errorCode(),
+                            "the peer closed path " + pathId + ": " + close.reason(), null);
             case IDLE_TIMEOUT -> new KwikException(ErrorCode.PATH_DEAD, "path " + pathId + " timed out (idle)");
             case TRANSPORT_ERROR -> new KwikException(ErrorCode.PATH_DEAD,
                     "path " + pathId + " failed: transport error " + close.errorCode() + " " + close.reason());
@@ -406,6 +413,7 @@ public final class PathConnection {
                 acks.onPacket(packet.getPacketNumber());
                 packetsReceived.increment();
                 bytesReceived.add(message.length);
+                receiveRate.received(message.length);
                 for (var frame : packet.getFramesList()) handler.onDataFrame(frame);
             }
         } catch (KwikException e) {

@@ -32,9 +32,8 @@ public final class PathDirectory {
     /** Paths a session may have, the primary included; path numbers must fit a stream id's 8 bits. */
     public static final int MAX_PATHS = 64;
 
-    /** Stats for a path this end has no connection to: nothing measured. */
     private static PathStats unmeasured(PathStatus status) {
-        return new PathStats(Duration.ZERO, -1, 0, 0, 0, 0, 0, -1, 0, 0, status);
+        return PathStats.unmeasured(status);
     }
 
     private final String sessionId;

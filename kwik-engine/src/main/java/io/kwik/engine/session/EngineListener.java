@@ -276,7 +276,7 @@ public final class EngineListener implements KwikListener {
 
     private void reject(QuicConnection quic, KwikException error) {
         LOG.log(Level.DEBUG, "rejecting connection from {0}: {1}", quic.remoteAddress(), error.getMessage());
-        quic.close(error.code().code(), error.getMessage());
+        quic.close(error.wireCode(), error.getMessage());
         reportError(error);
     }
 

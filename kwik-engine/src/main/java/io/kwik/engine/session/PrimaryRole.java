@@ -27,6 +27,7 @@ import io.kwik.api.KwikStream;
 import io.kwik.api.PathDeadException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
+import io.kwik.api.PathStats;
 import io.kwik.api.PathStatus;
 import io.kwik.api.ServerConfig;
 import io.kwik.engine.auth.JoinTokens;
@@ -100,7 +101,7 @@ final class PrimaryRole extends ServerRole {
         if (failure != null) return CompletableFuture.failedFuture(failure);
         int number = nextPath.getAndIncrement();
         if (number >= PathDirectory.MAX_PATHS) {
-            return CompletableFuture.failedFuture(new KwikException(ErrorCode.PATH_NOT_FOUND,
+            return CompletableFuture.failedFuture(new KwikException(ErrorCode.TOO_MANY_PATHS,
                     "a session has at most " + PathDirectory.MAX_PATHS + " paths"));
         }
         String pathId = "p" + number;
@@ -140,11 +141,12 @@ final class PrimaryRole extends ServerRole {
         ErrorCode code = ErrorCode.fromCode(response.getErrorCodeValue());
         KwikException failure = code == ErrorCode.AUTH_FAILED
                 ? new AuthenticationException("path " + response.getPathId() + ": " + response.getError())
-                : new KwikException(code == ErrorCode.NONE ? ErrorCode.PATH_DEAD : code,
-                        "path " + response.getPathId() + ": " + response.getError());
+                : code == ErrorCode.NONE
+                ? new KwikException(ErrorCode.PATH_DEAD, "path " + response.getPathId() + ": " + response.getError())
+                : new KwikException(response.getErrorCodeValue(), "path " + response.getPathId() + ": " + response.getError(), null);
         pending.future.completeExceptionally(failure);
         directory.fire(new PathEvent.Failed(new PathInfo(response.getPathId(), pending.address, false, PathStatus.DEAD,
-                java.time.Instant.now(), java.time.Instant.now(), null), response.getError()));
+                java.time.Instant.now(), java.time.Instant.now(), PathStats.unmeasured(PathStatus.DEAD)), response.getError()));
     }
 
     @Override
@@ -156,7 +158,7 @@ final class PrimaryRole extends ServerRole {
         checkTarget(pathId);
         CompletableFuture<Void> answered = new CompletableFuture<>();
         if (removals.putIfAbsent(pathId, answered) != null) {
-            throw new KwikException(ErrorCode.PATH_NOT_FOUND, "path " + pathId + " is being removed already");
+            throw new KwikException(ErrorCode.PATH_REMOVED, "path " + pathId + " is being removed already");
         }
         try {
             core.sendControl(ControlFrame.newBuilder().setRemovePathRequest(RemovePathRequest.newBuilder().setPathId(pathId)).build());
