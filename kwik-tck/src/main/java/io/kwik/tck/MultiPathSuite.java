@@ -49,6 +49,7 @@ import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
+import io.kwik.api.KwikSubscription;
 import io.kwik.api.PathDeadException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
@@ -278,6 +279,11 @@ public abstract class MultiPathSuite extends BackendSuite {
         SessionCluster.Session session = cluster.connect(WAIT);
         KwikSession client = session.client();
         KwikSession primary = session.primary();
+        // registered first, so that it would be called before the listeners the test waits on
+        PathEvents unsubscribed = new PathEvents();
+        KwikSubscription subscription = client.addPathListener(unsubscribed);
+        subscription.close();
+        subscription.close();
         PathEvents clientEvents = new PathEvents();
         PathEvents primaryEvents = new PathEvents();
         client.addPathListener(clientEvents);
@@ -297,6 +303,7 @@ public abstract class MultiPathSuite extends BackendSuite {
             PathEvent.Added first = events.await(PathEvent.Added.class, "p1");
             PathEvent.Added second = events.await(PathEvent.Added.class, "p2");
             assertThat(events.indexOf(first)).as("%s: p1 added before p2", end.role()).isLessThan(events.indexOf(second));
+            assertThat(unsubscribed.events()).as("events seen by a listener whose subscription was closed").isEmpty();
 
             assertThat(end.allPaths()).extracting(PathInfo::id).as("%s all paths", end.role())
                     .containsExactlyInAnyOrder("p0", "p1", "p2");
@@ -1133,6 +1140,10 @@ public abstract class MultiPathSuite extends BackendSuite {
         }
 
         /** The first event of {@code type} about {@code pathId}, waiting at most {@link ProtocolSuite#WAIT}. */
+        synchronized List<PathEvent> events() {
+            return List.copyOf(events);
+        }
+
         synchronized <T extends PathEvent> T await(Class<T> type, String pathId) throws InterruptedException, TimeoutException {
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (true) {

@@ -16,6 +16,7 @@ import io.kwik.api.KwikException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathStats;
+import io.kwik.api.SessionClose;
 import io.kwik.api.PathStatus;
 import io.kwik.engine.ack.AckTracker;
 import io.kwik.engine.path.Liveness;
@@ -120,8 +121,8 @@ final class ClientRole implements SessionRole {
         }
 
         @Override
-        public void onPathClosed(KwikException failure, boolean detectedHere) {
-            secondaryEnded(this, failure);
+        public void onPathClosed(SessionClose close, boolean detectedHere) {
+            secondaryEnded(this, close.cause().orElse(null));
         }
     }
 
