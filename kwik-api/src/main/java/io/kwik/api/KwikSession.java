@@ -59,7 +59,10 @@ public interface KwikSession extends AutoCloseable {
      * @return completes with the new path, or fails with a {@link KwikException} that says why:
      *         {@link AuthenticationException} when the secondary refused the token, a
      *         {@link ErrorCode#PATH_DEAD} code when the client could not connect, or
-     *         {@link ErrorCode#SESSION_CLOSED} when the session ends first
+     *         {@link ErrorCode#SESSION_CLOSED} when the session ends first, or
+     *         {@link ErrorCode#TOO_MANY_PATHS} past the session's path limit. Cancelling it
+     *         cancels the join: should the client still join, the path is removed again and
+     *         never appears in this end's path lists
      * @throws UnsupportedOperationException on the client and on secondaries
      */
     CompletableFuture<PathInfo> addPath(InetSocketAddress secondary);

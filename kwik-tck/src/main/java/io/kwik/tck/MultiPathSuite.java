@@ -149,6 +149,30 @@ public abstract class MultiPathSuite extends BackendSuite {
     }
 
     @Test
+    void required_R3_5_cancellingAnAddPathCancelsTheJoin() throws Exception {
+        SessionCluster cluster = cluster(1);
+        SessionCluster.Session session = cluster.connect(WAIT);
+        KwikSession client = session.client();
+        KwikSession primary = session.primary();
+        h.echoEverything(primary);
+        LoopbackServer secondaryServer = cluster.secondary(0);
+
+        CompletableFuture<PathInfo> added = primary.addPath(SessionCluster.addressOf(secondaryServer));
+        // the client's answer needs a QUIC handshake with the secondary: it cannot have arrived yet
+        assertThat(added.cancel(true)).as("cancelled before the client answered").isTrue();
+
+        // the client joins all the same (nothing told it in time), and the primary has it close the path again
+        KwikSession secondary = secondaryServer.accept(WAIT);
+        await(secondary.closed().toCompletableFuture());
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (client.activePaths().size() > 1 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertThat(client.activePaths()).extracting(PathInfo::id).as("client's active paths").containsExactly("p0");
+        assertThat(primary.allPaths()).extracting(PathInfo::id).as("primary's paths").containsExactly("p0");
+        byte[] payload = Digests.payload(115, 256 * 1024);
+        assertThat(h.echoThrough(client, payload)).as("echo after the cancelled join").isEqualTo(Digest.of(payload));
+    }
+
+    @Test
     void required_R3_5_addPathWhereNothingListensFailsAndTheSessionGoesOn() throws Exception {
         SessionCluster cluster = cluster(0, servers -> {}, clients -> clients.handshakeTimeout(Duration.ofSeconds(5)));
         SessionCluster.Session session = cluster.connect(WAIT);
