@@ -21,7 +21,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.kwik.api.KwikException;
 import io.kwik.api.ClientConfig;
 import io.kwik.api.Delegation;
 import io.kwik.api.KwikSession;
