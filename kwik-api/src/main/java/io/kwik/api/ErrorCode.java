@@ -33,7 +33,19 @@ public enum ErrorCode {
      * An operation waited longer than its timeout ({@link KwikTimeoutException} says which).
      * Reported locally; this end does not close a connection with it.
      */
-    TIMEOUT(12);
+    TIMEOUT(12),
+    /** A session already has the most paths it may have ({@code addPath} past the limit). */
+    TOO_MANY_PATHS(13),
+    /**
+     * The named path is being removed, or was removed: {@code removePath} on a path whose
+     * removal is under way, or an operation aimed at a path that was removed.
+     */
+    PATH_REMOVED(14),
+    /**
+     * A number this version does not know, received from a newer peer. Never sent: the number
+     * itself is kept in {@link KwikException#wireCode()}.
+     */
+    UNKNOWN(-1);
 
     private final int code;
 
@@ -41,16 +53,20 @@ public enum ErrorCode {
         this.code = code;
     }
 
-    /** The number on the wire and in QUIC close frames. */
+    /** The number on the wire and in QUIC close frames; -1 for {@link #UNKNOWN}, which is never sent. */
     public int code() {
         return code;
     }
 
-    /** The error code for a wire number; {@link #INTERNAL} for a number this version does not know. */
+    /**
+     * The error code for a wire number; {@link #UNKNOWN} for a number this version does not
+     * know (build the exception with {@link KwikException#KwikException(long, String, Throwable)}
+     * to keep the number).
+     */
     public static ErrorCode fromCode(long code) {
         for (ErrorCode value : values()) {
-            if (value.code == code) return value;
+            if (value != UNKNOWN && value.code == code) return value;
         }
-        return INTERNAL;
+        return UNKNOWN;
     }
 }

@@ -53,6 +53,31 @@ public final class Kwik {
             throw new IllegalStateException("No KWIK engine found: add io.kwik:kwik-engine and a transport backend "
                     + "(io.kwik:kwik-backend-kwik or io.kwik:kwik-backend-netty) to the class path or module path");
         }
-        return engines.next();
+        return checked(engines.next());
+    }
+
+    /**
+     * {@code engine}, when it was built for this API's {@link KwikProvider#API_VERSION}.
+     *
+     * @throws IllegalStateException naming both versions otherwise
+     */
+    static KwikProvider checked(KwikProvider engine) {
+        int version;
+        try {
+            version = engine.apiVersion();
+        } catch (AbstractMethodError e) {
+            // an engine older than the version check does not implement it
+            throw mismatch(engine, "an io.kwik.api older than version " + KwikProvider.API_VERSION);
+        }
+        if (version != KwikProvider.API_VERSION) {
+            throw mismatch(engine, "io.kwik.api version " + version);
+        }
+        return engine;
+    }
+
+    private static IllegalStateException mismatch(KwikProvider engine, String builtFor) {
+        return new IllegalStateException("The KWIK engine " + engine.getClass().getName() + " was built for " + builtFor
+                + ", but this io.kwik.api is version " + KwikProvider.API_VERSION
+                + ": use the same release of io.kwik:kwik-api and io.kwik:kwik-engine (import io.kwik:kwik-bom)");
     }
 }

@@ -22,8 +22,10 @@ public interface KwikListener extends AutoCloseable {
      * Registers a listener for every connection this server closes because of a protocol
      * error (a malformed frame, a failed authentication, a flow-control violation, ...), before
      * or after its session was accepted. Called on an engine thread; it must not block.
+     *
+     * @return the registration: closing it removes the listener
      */
-    void addErrorListener(Consumer<KwikException> listener);
+    KwikSubscription addErrorListener(Consumer<KwikException> listener);
 
     /** Stops accepting and closes every session of this listener. Idempotent. */
     @Override

@@ -59,7 +59,10 @@ public interface KwikSession extends AutoCloseable {
      * @return completes with the new path, or fails with a {@link KwikException} that says why:
      *         {@link AuthenticationException} when the secondary refused the token, a
      *         {@link ErrorCode#PATH_DEAD} code when the client could not connect, or
-     *         {@link ErrorCode#SESSION_CLOSED} when the session ends first
+     *         {@link ErrorCode#SESSION_CLOSED} when the session ends first, or
+     *         {@link ErrorCode#TOO_MANY_PATHS} past the session's path limit. Cancelling it
+     *         cancels the join: should the client still join, the path is removed again and
+     *         never appears in this end's path lists
      * @throws UnsupportedOperationException on the client and on secondaries
      */
     CompletableFuture<PathInfo> addPath(InetSocketAddress secondary);
@@ -114,19 +117,40 @@ public interface KwikSession extends AutoCloseable {
     /** Every path since the session began, whatever its status. */
     List<PathInfo> allPaths();
 
-    /** Registers a listener for path events; called on an engine thread, it must not block. */
-    void addPathListener(Consumer<PathEvent> listener);
+    /**
+     * Registers a listener for path events; called on an engine thread, it must not block.
+     *
+     * @return the registration: closing it removes the listener
+     */
+    KwikSubscription addPathListener(Consumer<PathEvent> listener);
 
     /** A snapshot of the session's figures. */
     SessionStats stats();
 
     /**
-     * Completes when the session ends, with {@code null} after a graceful close, or with the
-     * {@link KwikException} that ended it. Never completes exceptionally.
+     * Completes when the session ends, with who ended it, the code and the reason: after
+     * {@link #close(ErrorCode, String)} at the peer it reports {@link SessionClose.Origin#PEER}
+     * with the peer's code and reason. Never completes exceptionally.
      */
-    CompletionStage<KwikException> closed();
+    CompletionStage<SessionClose> closed();
 
-    /** Closes every path of the session gracefully. Idempotent. */
+    /**
+     * Closes the session with {@code code} and {@code reason}, which reach the peer's
+     * {@link #closed()}. The connection to the peer closes with the code as its QUIC
+     * application error code; the rest of the session's paths close as with {@link #close()}.
+     * Only the first close counts. Blocked and later calls fail with
+     * {@link ErrorCode#SESSION_CLOSED}.
+     *
+     * @param code   {@link ErrorCode#NONE} for a graceful close, or why the application gives up
+     * @param reason a short text for the peer, at most {@link #MAX_CLOSE_REASON_BYTES} in UTF-8
+     * @throws IllegalArgumentException for {@link ErrorCode#UNKNOWN}, or a reason that is too long
+     */
+    void close(ErrorCode code, String reason);
+
+    /** The longest reason {@link #close(ErrorCode, String)} takes, in UTF-8 bytes; it must fit a close frame. */
+    int MAX_CLOSE_REASON_BYTES = 256;
+
+    /** Closes every path of the session gracefully ({@link ErrorCode#NONE}). Idempotent. */
     @Override
     void close();
 }

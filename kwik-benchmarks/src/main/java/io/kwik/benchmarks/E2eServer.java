@@ -184,7 +184,7 @@ public final class E2eServer {
         if (session.role() != io.kwik.api.Role.PRIMARY_SERVER || VERBOSE) {
             log(session.role() + " session " + session.id() + " path " + session.pathId() + " accepted");
             session.closed().thenAccept(reason -> log(session.role() + " session " + session.id() + " path " + session.pathId()
-                    + " ended: " + (reason == null ? "closed" : reason)));
+                    + " ended: " + reason));
         }
         switch (session.role()) {
             case PRIMARY_SERVER -> {

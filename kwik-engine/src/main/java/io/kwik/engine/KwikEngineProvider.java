@@ -15,6 +15,11 @@ import io.kwik.engine.session.EngineListener;
 public final class KwikEngineProvider implements KwikProvider {
 
     @Override
+    public int apiVersion() {
+        return API_VERSION;
+    }
+
+    @Override
     public String name() {
         return "kwik-engine";
     }

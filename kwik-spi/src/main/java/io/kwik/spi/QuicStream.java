@@ -7,7 +7,7 @@ import java.io.OutputStream;
  * A bidirectional QUIC stream with blocking {@code java.io} semantics.
  *
  * <ul>
- *   <li>{@link #input()} returns -1 at the peer's FIN and throws {@link StreamResetException}
+ *   <li>{@link #input()} returns -1 at the peer's FIN and throws {@link StreamResetByPeerException}
  *       after the peer's RESET_STREAM.</li>
  *   <li>{@link #output()}'s {@code write} blocks while flow control or the library's
  *       buffer is full (bounded back-pressure); its {@code close()} sends FIN after every

@@ -21,13 +21,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.kwik.api.KwikException;
 import io.kwik.api.ClientConfig;
 import io.kwik.api.Delegation;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
 import io.kwik.api.RawData;
 import io.kwik.api.PathEvent;
+import io.kwik.api.ErrorCode;
+import io.kwik.api.SessionClose;
 import io.kwik.tck.ProtocolSuite.Digest;
 import io.kwik.tck.ProtocolSuite.Harness;
 import io.kwik.tck.tools.Digests;
@@ -92,7 +93,7 @@ public abstract class EdgeSuite extends BackendSuite {
             long closing = System.nanoTime();
             client.close();
             ends.add(accepted.closed().toCompletableFuture()
-                    .thenApply(failure -> new Ended(failure, Duration.ofNanos(System.nanoTime() - closing))));
+                    .thenApply(close -> new Ended(close, Duration.ofNanos(System.nanoTime() - closing))));
         }
         List<Ended> ended = new ArrayList<>();
         for (CompletableFuture<Ended> end : ends) ended.add(end.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
@@ -100,8 +101,9 @@ public abstract class EdgeSuite extends BackendSuite {
         LOG.log(System.Logger.Level.INFO, () -> provider().name() + " server, " + clientProvider().name()
                 + " client: " + withinTwoSeconds + " of " + SESSIONS + " server sessions ended within 2 s of the client's close: "
                 + ended);
-        assertThat(ended).as("how each server session ended (null: the client's close arrived)")
-                .extracting(Ended::failure).containsOnlyNulls();
+        assertThat(ended).as("how each server session ended: the client's graceful close arrived")
+                .extracting(end -> end.close().origin(), end -> end.close().code())
+                .containsOnly(org.assertj.core.groups.Tuple.tuple(SessionClose.Origin.PEER, ErrorCode.NONE));
     }
 
     /**
@@ -311,10 +313,10 @@ public abstract class EdgeSuite extends BackendSuite {
     }
 
     /** How a server session ended, and how long after the client's close. */
-    private record Ended(KwikException failure, Duration after) {
+    private record Ended(SessionClose close, Duration after) {
         @Override
         public String toString() {
-            return (failure == null ? "closed by the client" : failure.code()) + " after " + after.toMillis() + " ms";
+            return close.origin() + " " + close.code() + " after " + after.toMillis() + " ms";
         }
     }
 }

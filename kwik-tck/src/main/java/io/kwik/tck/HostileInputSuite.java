@@ -15,6 +15,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 
@@ -29,7 +32,9 @@ import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
+import io.kwik.api.KwikSubscription;
 import io.kwik.api.Role;
+import io.kwik.api.SessionClose;
 import io.kwik.proto.AuthenticationRequest;
 import io.kwik.proto.AuthenticationResponse;
 import io.kwik.proto.ControlFrame;
@@ -206,6 +211,30 @@ public abstract class HostileInputSuite extends BackendSuite {
         raw.sendControlBytes(new byte[] {0x05, 0x0A, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
 
         assertOnlyThatConnectionClosed(server, raw, null, good, ErrorCode.INVALID_FRAME);
+    }
+
+    /** An error listener whose subscription was closed hears of no later error; one still subscribed does. */
+    @Test
+    void required_R12_aClosedErrorSubscriptionIsNotCalled() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession good = goodSession(server);
+        // registered first, so that it would be called before the listener the test waits on
+        List<KwikException> unsubscribed = new CopyOnWriteArrayList<>();
+        KwikSubscription dropped = server.listener().addErrorListener(unsubscribed::add);
+        BlockingQueue<KwikException> subscribed = new LinkedBlockingQueue<>();
+        KwikSubscription kept = server.listener().addErrorListener(subscribed::add);
+        dropped.close();
+        dropped.close();
+
+        RawConnection raw = connect(server);
+        raw.sendControlBytes(new byte[] {0x05, 0x0A, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
+
+        assertOnlyThatConnectionClosed(server, raw, null, good, ErrorCode.INVALID_FRAME);
+        KwikException heard = subscribed.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(heard).as("the subscribed listener hears of the error").isNotNull();
+        assertThat(heard.code()).isEqualTo(ErrorCode.INVALID_FRAME);
+        assertThat(unsubscribed).as("errors heard after the subscription was closed").isEmpty();
+        kept.close();
     }
 
     @Test
@@ -450,9 +479,11 @@ public abstract class HostileInputSuite extends BackendSuite {
         assertThat(close.errorCode()).as("application error code: %s", close).isEqualTo(expected.code());
 
         if (hostileAtServer != null) {
-            KwikException ended = await(hostileAtServer.closed().toCompletableFuture());
-            assertThat(ended).as("how the server's session of the hostile connection ended").isNotNull();
+            SessionClose ended = await(hostileAtServer.closed().toCompletableFuture());
+            assertThat(ended.origin()).as("how the server's session of the hostile connection ended: %s", ended)
+                    .isEqualTo(SessionClose.Origin.LOCAL);
             assertThat(ended.code()).isEqualTo(expected);
+            assertThat(ended.cause()).get().extracting(KwikException::code).isEqualTo(expected);
         }
 
         KwikException reported = server.awaitError(expected, WAIT);

@@ -43,6 +43,7 @@ import io.kwik.api.PathInfo;
 import io.kwik.api.RawData;
 import io.kwik.api.Refill;
 import io.kwik.api.ServerConfig;
+import io.kwik.api.SessionClose;
 import io.kwik.proto.AuthenticationResponse;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.RemovePathRequest;
@@ -359,9 +360,10 @@ public abstract class HostileServerSuite extends BackendSuite {
         assertThat(close.origin()).isEqualTo(ConnectionClose.Origin.PEER);
         assertThat(close.errorCode()).isEqualTo(ErrorCode.FLOW_CONTROL.code());
         assertThat(most.get() - before).as("threads added during a flood of %d requests", sent.get()).isLessThan(200);
-        KwikException ended = client.closed().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        assertThat(ended).isNotNull();
+        SessionClose ended = client.closed().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(ended.origin()).as("this end found the flood").isEqualTo(SessionClose.Origin.LOCAL);
         assertThat(ended.code()).isEqualTo(ErrorCode.FLOW_CONTROL);
+        assertThat(ended.cause()).get().extracting(KwikException::code).isEqualTo(ErrorCode.FLOW_CONTROL);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -377,8 +379,8 @@ public abstract class HostileServerSuite extends BackendSuite {
     }
 
     private static void assertSecondaryClosedWith(KwikSession secondary, ErrorCode code) throws Exception {
-        KwikException closed = secondary.closed().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        assertThat(closed).as("why the secondary's session ended").isNotNull();
+        SessionClose closed = secondary.closed().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(closed.origin()).as("who ended the secondary's session: %s", closed).isEqualTo(SessionClose.Origin.PEER);
         assertThat(closed.code()).as("the code the client closed the secondary with").isEqualTo(code);
     }
 

@@ -49,6 +49,7 @@ import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
+import io.kwik.api.KwikSubscription;
 import io.kwik.api.PathDeadException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
@@ -148,6 +149,30 @@ public abstract class MultiPathSuite extends BackendSuite {
     }
 
     @Test
+    void required_R3_5_cancellingAnAddPathCancelsTheJoin() throws Exception {
+        SessionCluster cluster = cluster(1);
+        SessionCluster.Session session = cluster.connect(WAIT);
+        KwikSession client = session.client();
+        KwikSession primary = session.primary();
+        h.echoEverything(primary);
+        LoopbackServer secondaryServer = cluster.secondary(0);
+
+        CompletableFuture<PathInfo> added = primary.addPath(SessionCluster.addressOf(secondaryServer));
+        // the client's answer needs a QUIC handshake with the secondary: it cannot have arrived yet
+        assertThat(added.cancel(true)).as("cancelled before the client answered").isTrue();
+
+        // the client joins all the same (nothing told it in time), and the primary has it close the path again
+        KwikSession secondary = secondaryServer.accept(WAIT);
+        await(secondary.closed().toCompletableFuture());
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (client.activePaths().size() > 1 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertThat(client.activePaths()).extracting(PathInfo::id).as("client's active paths").containsExactly("p0");
+        assertThat(primary.allPaths()).extracting(PathInfo::id).as("primary's paths").containsExactly("p0");
+        byte[] payload = Digests.payload(115, 256 * 1024);
+        assertThat(h.echoThrough(client, payload)).as("echo after the cancelled join").isEqualTo(Digest.of(payload));
+    }
+
+    @Test
     void required_R3_5_addPathWhereNothingListensFailsAndTheSessionGoesOn() throws Exception {
         SessionCluster cluster = cluster(0, servers -> {}, clients -> clients.handshakeTimeout(Duration.ofSeconds(5)));
         SessionCluster.Session session = cluster.connect(WAIT);
@@ -155,12 +180,21 @@ public abstract class MultiPathSuite extends BackendSuite {
         KwikSession primary = session.primary();
         h.echoEverything(primary);
         InetSocketAddress nowhere = new InetSocketAddress(SessionCluster.HOST, freeUdpPort());
+        PathEvents clientEvents = new PathEvents();
+        PathEvents primaryEvents = new PathEvents();
+        client.addPathListener(clientEvents);
+        primary.addPathListener(primaryEvents);
 
         CompletableFuture<PathInfo> added = primary.addPath(nowhere);
 
         assertThatThrownBy(() -> await(added))
                 .isInstanceOfSatisfying(KwikException.class,
                         e -> assertThat(e.code()).isIn(ErrorCode.PATH_DEAD, ErrorCode.AUTH_FAILED));
+        for (PathEvents events : List.of(clientEvents, primaryEvents)) {
+            PathEvent.Failed failed = events.await(PathEvent.Failed.class, "p1");
+            assertThat(failed.path().stats()).as("the stats of a path that never came up").isNotNull()
+                    .isEqualTo(PathStats.unmeasured(PathStatus.DEAD));
+        }
         assertThat(primary.activePaths()).extracting(PathInfo::id).as("primary's active paths").containsExactly("p0");
         assertThat(client.activePaths()).extracting(PathInfo::id).as("client's active paths").containsExactly("p0");
         assertThat(client.closed().toCompletableFuture().isDone()).as("the session is still open").isFalse();
@@ -269,6 +303,11 @@ public abstract class MultiPathSuite extends BackendSuite {
         SessionCluster.Session session = cluster.connect(WAIT);
         KwikSession client = session.client();
         KwikSession primary = session.primary();
+        // registered first, so that it would be called before the listeners the test waits on
+        PathEvents unsubscribed = new PathEvents();
+        KwikSubscription subscription = client.addPathListener(unsubscribed);
+        subscription.close();
+        subscription.close();
         PathEvents clientEvents = new PathEvents();
         PathEvents primaryEvents = new PathEvents();
         client.addPathListener(clientEvents);
@@ -288,6 +327,7 @@ public abstract class MultiPathSuite extends BackendSuite {
             PathEvent.Added first = events.await(PathEvent.Added.class, "p1");
             PathEvent.Added second = events.await(PathEvent.Added.class, "p2");
             assertThat(events.indexOf(first)).as("%s: p1 added before p2", end.role()).isLessThan(events.indexOf(second));
+            assertThat(unsubscribed.events()).as("events seen by a listener whose subscription was closed").isEmpty();
 
             assertThat(end.allPaths()).extracting(PathInfo::id).as("%s all paths", end.role())
                     .containsExactlyInAnyOrder("p0", "p1", "p2");
@@ -346,6 +386,12 @@ public abstract class MultiPathSuite extends BackendSuite {
         }
         await(removed.closed().toCompletableFuture());
         assertThat(kept.closed().toCompletableFuture().isDone()).as("p2 is still open").isFalse();
+        assertThatThrownBy(() -> primary.sendRawData("p1", ByteBuffer.wrap(new byte[] {1})))
+                .as("a relay to the removed p1").isInstanceOfSatisfying(KwikException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.PATH_REMOVED));
+        assertThatThrownBy(() -> primary.removePath("p1"))
+                .as("removing p1 again").isInstanceOfSatisfying(KwikException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.PATH_REMOVED));
         assertThat(client.closed().toCompletableFuture().isDone()).as("the session is still open").isFalse();
 
         byte[] payload = Digests.payload(140, 64 * 1024);
@@ -708,6 +754,12 @@ public abstract class MultiPathSuite extends BackendSuite {
             }
             assertThat(sender.stats().paths().get(sender.pathId()).bytesInFlight()).as("%s: in flight at the end",
                     sender.pathId()).isZero();
+        }
+        // the receiving direction: the client measures each server's share of the download itself
+        for (String path : List.of("p0", "p1")) {
+            PathStats received = session.client().stats().paths().get(path);
+            assertThat(received.receivedGoodputBytesPerSecond()).as("client: received goodput on %s", path).isPositive();
+            assertThat(received.bytesReceived()).as("client: bytes received on %s", path).isPositive();
         }
     }
 
@@ -1112,6 +1164,10 @@ public abstract class MultiPathSuite extends BackendSuite {
         }
 
         /** The first event of {@code type} about {@code pathId}, waiting at most {@link ProtocolSuite#WAIT}. */
+        synchronized List<PathEvent> events() {
+            return List.copyOf(events);
+        }
+
         synchronized <T extends PathEvent> T await(Class<T> type, String pathId) throws InterruptedException, TimeoutException {
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (true) {

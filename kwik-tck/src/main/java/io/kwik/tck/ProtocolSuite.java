@@ -50,6 +50,7 @@ import io.kwik.api.PathInfo;
 import io.kwik.api.PathStatus;
 import io.kwik.api.Role;
 import io.kwik.api.ServerConfig;
+import io.kwik.api.SessionClose;
 import io.kwik.api.StreamResetException;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
@@ -319,8 +320,14 @@ public abstract class ProtocolSuite extends BackendSuite {
         client.close();
         client.close();
 
-        assertThat(await(client.closed().toCompletableFuture())).as("a graceful close ends with null").isNull();
-        assertThat(await(accepted.closed().toCompletableFuture())).as("the peer sees a graceful close").isNull();
+        SessionClose local = await(client.closed().toCompletableFuture());
+        assertThat(local.origin()).as("who closed it, locally: %s", local).isEqualTo(SessionClose.Origin.LOCAL);
+        assertThat(local.graceful()).as("a graceful close: %s", local).isTrue();
+        assertThat(local.cause()).isEmpty();
+        SessionClose remote = await(accepted.closed().toCompletableFuture());
+        assertThat(remote.origin()).as("the peer sees who closed it: %s", remote).isEqualTo(SessionClose.Origin.PEER);
+        assertThat(remote.code()).as("the peer sees a graceful close").isEqualTo(ErrorCode.NONE);
+        assertThat(remote.cause()).isEmpty();
         assertThatThrownBy(() -> await(blockedAccept)).isInstanceOf(KwikException.class);
         assertThatThrownBy(client::openStream)
                 .isInstanceOfSatisfying(KwikException.class,
@@ -336,9 +343,56 @@ public abstract class ProtocolSuite extends BackendSuite {
 
         accepted.close();
 
-        assertThat(await(accepted.closed().toCompletableFuture())).isNull();
-        assertThat(await(client.closed().toCompletableFuture())).as("the client sees a graceful close").isNull();
+        assertThat(await(accepted.closed().toCompletableFuture()).origin()).isEqualTo(SessionClose.Origin.LOCAL);
+        SessionClose seen = await(client.closed().toCompletableFuture());
+        assertThat(seen.origin()).as("the client sees the server's close: %s", seen).isEqualTo(SessionClose.Origin.PEER);
+        assertThat(seen.graceful()).as("the client sees a graceful close: %s", seen).isTrue();
         assertThatThrownBy(() -> await(blockedAccept)).isInstanceOf(KwikException.class);
+    }
+
+    @Test
+    void required_R2_aClientsCloseCodeAndReasonReachThePrimary() throws Exception {
+        closeWithCodeAndReason(true);
+    }
+
+    @Test
+    void required_R2_aPrimarysCloseCodeAndReasonReachTheClient() throws Exception {
+        closeWithCodeAndReason(false);
+    }
+
+    /** One end closes with a code and a reason after a byte-exact echo; the other end's {@code closed()} reports both. */
+    private void closeWithCodeAndReason(boolean clientCloses) throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession client = server.dial();
+        KwikSession accepted = server.accept(WAIT);
+        Future<KwikStream> blockedAccept = h.background(() -> client.acceptStream());
+        h.echoEverything(accepted);
+        byte[] payload = Digests.payload(clientCloses ? 1201 : 1202, 128 * 1024);
+        assertThat(h.echoThrough(client, payload)).as("echo before the close").isEqualTo(Digest.of(payload));
+        KwikSession closing = clientCloses ? client : accepted;
+        KwikSession peer = clientCloses ? accepted : client;
+        ErrorCode code = clientCloses ? ErrorCode.INTERNAL : ErrorCode.SESSION_CLOSED;
+        String reason = (clientCloses ? "the client" : "the primary") + " gives up: shutting down for maintenance";
+
+        assertThatThrownBy(() -> closing.close(ErrorCode.INTERNAL, "x".repeat(KwikSession.MAX_CLOSE_REASON_BYTES + 1)))
+                .as("a reason too long for a close frame").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> closing.close(ErrorCode.UNKNOWN, "")).isInstanceOf(IllegalArgumentException.class);
+        closing.close(code, reason);
+        closing.close(ErrorCode.NONE, "a second close does not count");
+
+        SessionClose local = await(closing.closed().toCompletableFuture());
+        assertThat(local.origin()).as("at the closing end: %s", local).isEqualTo(SessionClose.Origin.LOCAL);
+        assertThat(local.code()).isEqualTo(code);
+        assertThat(local.reason()).isEqualTo(reason);
+        SessionClose remote = await(peer.closed().toCompletableFuture());
+        assertThat(remote.origin()).as("at the peer: %s", remote).isEqualTo(SessionClose.Origin.PEER);
+        assertThat(remote.code()).as("the code at the peer").isEqualTo(code);
+        assertThat(remote.reason()).as("the reason at the peer").isEqualTo(reason);
+        assertThat(remote.cause()).get().extracting(KwikException::code).isEqualTo(code);
+        if (!clientCloses) {
+            assertThatThrownBy(() -> await(blockedAccept)).as("the client's blocked accept")
+                    .isInstanceOfSatisfying(KwikException.class, e -> assertThat(e.code()).isEqualTo(code));
+        }
     }
 
     // ---------------------------------------------------------------- R4: byte-exact transfers

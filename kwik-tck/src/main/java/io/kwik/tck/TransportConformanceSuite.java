@@ -31,7 +31,7 @@ import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
 import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransportProvider;
-import io.kwik.spi.StreamResetException;
+import io.kwik.spi.StreamResetByPeerException;
 import io.kwik.spi.TransportLimits;
 import io.kwik.tck.tools.SelfSignedCertificate;
 import io.kwik.tck.transport.StreamHandler;
@@ -261,9 +261,9 @@ public abstract class TransportConformanceSuite extends BackendSuite {
         stream.reset(CODE);
 
         Throwable failure = Waits.await(serverSaw, STEP, "server's read after the reset");
-        assertThat(failure).isInstanceOf(StreamResetException.class);
+        assertThat(failure).isInstanceOf(StreamResetByPeerException.class);
         assume(TransportCapability.RESET_ERROR_CODE);
-        assertThat(((StreamResetException) failure).errorCode()).isEqualTo(CODE);
+        assertThat(((StreamResetByPeerException) failure).errorCode()).isEqualTo(CODE);
     }
 
     @Test
@@ -282,9 +282,9 @@ public abstract class TransportConformanceSuite extends BackendSuite {
         Throwable failure = Waits.within(STEP, "client read until the reset",
                 () -> catchThrowable(() -> StreamIo.readAll(stream.input())));
 
-        assertThat(failure).isInstanceOf(StreamResetException.class);
+        assertThat(failure).isInstanceOf(StreamResetByPeerException.class);
         assume(TransportCapability.RESET_ERROR_CODE);
-        assertThat(((StreamResetException) failure).errorCode()).isEqualTo(CODE + 1);
+        assertThat(((StreamResetByPeerException) failure).errorCode()).isEqualTo(CODE + 1);
     }
 
     @Test
@@ -308,8 +308,8 @@ public abstract class TransportConformanceSuite extends BackendSuite {
         stream.stopSending(CODE + 2);
 
         Throwable failure = Waits.await(writerSaw, STEP, "server's writes after STOP_SENDING");
-        assertThat(failure).isInstanceOf(StreamResetException.class);
-        assertThat(((StreamResetException) failure).errorCode()).isEqualTo(CODE + 2);
+        assertThat(failure).isInstanceOf(StreamResetByPeerException.class);
+        assertThat(((StreamResetByPeerException) failure).errorCode()).isEqualTo(CODE + 2);
     }
 
     @Test

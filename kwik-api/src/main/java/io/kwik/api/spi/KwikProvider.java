@@ -8,8 +8,28 @@ import io.kwik.api.KwikListener;
 import io.kwik.api.KwikSession;
 import io.kwik.api.ServerConfig;
 
-/** An engine, found with {@link java.util.ServiceLoader} by {@link io.kwik.api.Kwik}. */
+/**
+ * An engine, found with {@link java.util.ServiceLoader} by {@link io.kwik.api.Kwik}.
+ *
+ * <p>{@link io.kwik.api.Kwik} uses an engine only when its {@link #apiVersion()} is this API's
+ * {@link #API_VERSION}, as SLF4J checks its providers: a mismatched engine fails with a clear
+ * {@link IllegalStateException} at the first {@code dial} or {@code listen}, instead of a
+ * {@link NoSuchMethodError} somewhere later.
+ */
 public interface KwikProvider {
+
+    /**
+     * The version of the contract between {@code io.kwik.api} and an engine. It changes when
+     * an engine built against the old contract would not work with this API.
+     */
+    int API_VERSION = 1;
+
+    /**
+     * The {@link #API_VERSION} this engine was built against. Implement it as
+     * {@code return API_VERSION;}: the compiler copies the constant into the engine, so the
+     * method reports the version the engine was compiled with.
+     */
+    int apiVersion();
 
     /** A short name for diagnostics. */
     String name();

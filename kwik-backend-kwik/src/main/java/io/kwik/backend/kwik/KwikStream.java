@@ -10,7 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.kwik.spi.ConnectionClosedException;
 import io.kwik.spi.QuicStream;
-import io.kwik.spi.StreamResetException;
+import io.kwik.spi.StreamResetByPeerException;
 import tech.kwik.core.StreamClosedException;
 
 /**
@@ -19,10 +19,10 @@ import tech.kwik.core.StreamClosedException;
  * kwik 0.10.8's lost send wake-up ({@link SendRearmer}). Only the failures are translated:
  *
  * <ul>
- *   <li>kwik's "Stream reset by peer" becomes {@link StreamResetException} with the code the
+ *   <li>kwik's "Stream reset by peer" becomes {@link StreamResetByPeerException} with the code the
  *       peer's RESET_STREAM carried (captured by {@link KwikLogBridge}).</li>
  *   <li>A write on a stream kwik reset because the peer sent STOP_SENDING becomes
- *       {@link StreamResetException} with the STOP_SENDING code.</li>
+ *       {@link StreamResetByPeerException} with the STOP_SENDING code.</li>
  *   <li>Any failure once the connection is gone becomes {@link ConnectionClosedException}.</li>
  * </ul>
  */
@@ -91,7 +91,7 @@ final class KwikStream implements QuicStream {
             Thread.interrupted();
         }
         if (failure instanceof StreamClosedException && message.contains("reset by peer")) {
-            StreamResetException reset = new StreamResetException(connection.takeResetCode(id()));
+            StreamResetByPeerException reset = new StreamResetByPeerException(connection.takeResetCode(id()));
             reset.initCause(failure);
             return reset;
         }
@@ -105,7 +105,7 @@ final class KwikStream implements QuicStream {
         long code = stopSendingCode >= 0 ? stopSendingCode : connection.takeStopSendingCode(id());
         if (code >= 0) {
             stopSendingCode = code;
-            StreamResetException reset = new StreamResetException(code);
+            StreamResetByPeerException reset = new StreamResetByPeerException(code);
             reset.initCause(failure);
             return reset;
         }

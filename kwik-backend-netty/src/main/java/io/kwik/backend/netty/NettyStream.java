@@ -16,7 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import io.kwik.spi.ConnectionClose;
 import io.kwik.spi.ConnectionClosedException;
 import io.kwik.spi.QuicStream;
-import io.kwik.spi.StreamResetException;
+import io.kwik.spi.StreamResetByPeerException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -243,7 +243,7 @@ final class NettyStream implements QuicStream {
 
     private IOException writeFailure(Throwable cause) {
         if (cause instanceof ChannelOutputShutdownException && String.valueOf(cause.getMessage()).contains("STOP_SENDING"))
-            return new StreamResetException(UNKNOWN_ERROR_CODE);
+            return new StreamResetByPeerException(UNKNOWN_ERROR_CODE);
         if (cause instanceof ClosedChannelException) return closedException();
         if (cause instanceof IOException io) return io;
         return new IOException("write on stream " + channel.streamId() + " failed: " + cause, cause);
@@ -386,7 +386,7 @@ final class NettyStream implements QuicStream {
             lock.lock();
             try {
                 while (true) {
-                    if (resetReceived) throw new StreamResetException(resetCode);
+                    if (resetReceived) throw new StreamResetByPeerException(resetCode);
                     if (!inbound.isEmpty()) break;
                     if (finReceived || inputStopped) return -1;
                     if (inboundFailure != null) throw inboundFailure;

@@ -27,7 +27,7 @@ import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
 import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransportProvider;
-import io.kwik.spi.StreamResetException;
+import io.kwik.spi.StreamResetByPeerException;
 import io.kwik.spi.TransportLimits;
 import io.kwik.tck.transport.CountingOutputStream;
 import io.kwik.tck.transport.StreamHandler;
@@ -213,8 +213,8 @@ class NettyTransportTest {
         stream.reset(1234);
 
         Throwable failure = Waits.await(serverSaw, STEP, "read after reset");
-        assertThat(failure).isInstanceOf(StreamResetException.class);
-        assertThat(((StreamResetException) failure).errorCode()).isEqualTo(1234);
+        assertThat(failure).isInstanceOf(StreamResetByPeerException.class);
+        assertThat(((StreamResetByPeerException) failure).errorCode()).isEqualTo(1234);
         assertThat(catchThrowable(() -> stream.output().write(1))).isInstanceOf(IOException.class);
     }
 
@@ -236,8 +236,8 @@ class NettyTransportTest {
         stream.stopSending(5);
 
         Throwable failure = Waits.await(writerSaw, STEP, "writes after STOP_SENDING");
-        assertThat(failure).isInstanceOf(StreamResetException.class);
-        assertThat(((StreamResetException) failure).errorCode()).isEqualTo(NettyStream.UNKNOWN_ERROR_CODE);
+        assertThat(failure).isInstanceOf(StreamResetByPeerException.class);
+        assertThat(((StreamResetByPeerException) failure).errorCode()).isEqualTo(NettyStream.UNKNOWN_ERROR_CODE);
     }
 
     @Test

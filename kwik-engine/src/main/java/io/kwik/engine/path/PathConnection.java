@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -17,7 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
+import io.kwik.api.SessionClose;
 import io.kwik.engine.ack.AckTracker;
+import io.kwik.engine.ack.ReceiveRate;
 import io.kwik.engine.ack.SendWindow;
 import io.kwik.engine.packet.OffsetManager;
 import io.kwik.engine.packet.PacketSizeCalculator;
@@ -65,10 +68,13 @@ public final class PathConnection {
     private final LongAdder bytesReceived = new LongAdder();
     private final LongAdder bytesSent = new LongAdder();
     private final AtomicReference<KwikException> failure = new AtomicReference<>();
+    /** How this end closed the path, once it did; set before the transport is told. */
+    private final AtomicReference<SessionClose> localClose = new AtomicReference<>();
     private final AtomicBoolean closedReported = new AtomicBoolean();
     private final KwikException closedLocally = new KwikException(ErrorCode.SESSION_CLOSED, "session closed locally");
     private volatile PathHandler handler;
     private final SendWindow sendWindow = new SendWindow(System::nanoTime);
+    private final ReceiveRate receiveRate = new ReceiveRate(System::nanoTime);
     private final Liveness liveness = new Liveness(System::nanoTime);
     private static final long TRANSPORT_RTT_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private volatile Duration cachedTransportRtt;
@@ -256,6 +262,11 @@ public final class PathConnection {
         return bytesSent.sum();
     }
 
+    /** Bytes of data packets received per second on this path, recently; -1 before any. */
+    public long receivedBytesPerSecond() {
+        return receiveRate.bytesPerSecond();
+    }
+
     public long bytesReceived() {
         return bytesReceived.sum();
     }
@@ -276,18 +287,39 @@ public final class PathConnection {
      */
     public void fail(KwikException error) {
         if (!failure.compareAndSet(null, error)) return;
+        SessionClose close = ended(SessionClose.Origin.LOCAL, error.getMessage(), error);
+        localClose.set(close);
         LOG.log(Level.DEBUG, "closing path {0} to {1}: {2}", pathId, quic.remoteAddress(), error.getMessage());
         stopSending();
-        quic.close(error.code().code(), error.getMessage());
-        reportClosed(error, true);
+        quic.close(error.wireCode(), error.getMessage());
+        reportClosed(close, true);
     }
 
     /** Closes the path gracefully (application error code 0). */
     public void close() {
+        close(ErrorCode.NONE, "session closed");
+    }
+
+    /**
+     * Closes the path at the application's request: the peer sees {@code code} as the QUIC
+     * application error code and {@code reason} as the reason phrase. Only the first close counts.
+     */
+    public void close(ErrorCode code, String reason) {
         if (!failure.compareAndSet(null, closedLocally)) return;
+        SessionClose close = code == ErrorCode.NONE
+                ? new SessionClose(SessionClose.Origin.LOCAL, ErrorCode.NONE, reason, Optional.empty())
+                : ended(SessionClose.Origin.LOCAL, reason, new KwikException(code, "closed locally: " + reason));
+        localClose.set(close);
         stopSending();
-        quic.close(ErrorCode.NONE.code(), "session closed");
-        reportClosed(null, false);
+        quic.close(code.code(), reason);
+        reportClosed(close, false);
+    }
+
+    /** How a path ended with {@code cause}; a cause with code 0 is a graceful end. */
+    private static SessionClose ended(SessionClose.Origin origin, String reason, KwikException cause) {
+        return cause.code() == ErrorCode.NONE
+                ? new SessionClose(origin, ErrorCode.NONE, reason, Optional.empty())
+                : new SessionClose(origin, cause.code(), reason, Optional.of(cause));
     }
 
     private void onConnectionClosed(ConnectionClose close) {
@@ -295,17 +327,19 @@ public final class PathConnection {
             // fail() or close() (or the transport's owner) closed it; a transport may report
             // that before they return, so the recorded failure is what counts
             failure.compareAndSet(null, closedLocally);
-            KwikException local = failure.get();
+            boolean detectedHere = failure.get() != closedLocally;
+            SessionClose local = localClose.get();
             stopSending();
-            reportClosed(local == closedLocally ? null : local, local != closedLocally);
+            reportClosed(local != null ? local
+                    : new SessionClose(SessionClose.Origin.LOCAL, ErrorCode.NONE, close.reason(), Optional.empty()), detectedHere);
             return;
         }
         KwikException cause = switch (close.origin()) {
             case LOCAL -> throw new IllegalStateException("handled above");
             case PEER -> close.errorCode() == ErrorCode.NONE.code()
                     ? null
-                    : new KwikException(ErrorCode.fromCode(close.errorCode()),
-                            "the peer closed path " + pathId + ": " + close.reason());
+                    : new KwikException(close.errorCode(),
+                            "the peer closed path " + pathId + ": " + close.reason(), null);
             case IDLE_TIMEOUT -> new KwikException(ErrorCode.PATH_DEAD, "path " + pathId + " timed out (idle)");
             case TRANSPORT_ERROR -> new KwikException(ErrorCode.PATH_DEAD,
                     "path " + pathId + " failed: transport error " + close.errorCode() + " " + close.reason());
@@ -313,7 +347,9 @@ public final class PathConnection {
         KwikException recorded = cause != null ? cause : new KwikException(ErrorCode.SESSION_CLOSED, "the peer closed the session");
         failure.compareAndSet(null, recorded);
         stopSending();
-        reportClosed(cause, false);
+        SessionClose.Origin origin = close.origin() == ConnectionClose.Origin.PEER ? SessionClose.Origin.PEER : SessionClose.Origin.TRANSPORT;
+        reportClosed(cause == null ? new SessionClose(origin, ErrorCode.NONE, close.reason(), Optional.empty())
+                : ended(origin, origin == SessionClose.Origin.PEER ? close.reason() : cause.getMessage(), cause), false);
     }
 
     private void stopSending() {
@@ -327,9 +363,9 @@ public final class PathConnection {
         if (task != null) task.cancel(false);
     }
 
-    private void reportClosed(KwikException cause, boolean detectedHere) {
+    private void reportClosed(SessionClose close, boolean detectedHere) {
         PathHandler current = handler;
-        if (current != null && closedReported.compareAndSet(false, true)) current.onPathClosed(cause, detectedHere);
+        if (current != null && closedReported.compareAndSet(false, true)) current.onPathClosed(close, detectedHere);
     }
 
     private void readControl() {
@@ -406,6 +442,7 @@ public final class PathConnection {
                 acks.onPacket(packet.getPacketNumber());
                 packetsReceived.increment();
                 bytesReceived.add(message.length);
+                receiveRate.received(message.length);
                 for (var frame : packet.getFramesList()) handler.onDataFrame(frame);
             }
         } catch (KwikException e) {

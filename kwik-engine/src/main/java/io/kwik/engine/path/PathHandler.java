@@ -1,6 +1,7 @@
 package io.kwik.engine.path;
 
 import io.kwik.api.KwikException;
+import io.kwik.api.SessionClose;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataFrame;
 import io.kwik.proto.RawPacket;
@@ -18,9 +19,10 @@ public interface PathHandler {
     void onRawPacket(RawPacket packet) throws KwikException, InterruptedException;
 
     /**
-     * The path ended: {@code failure} says why, or is null after a graceful close by either
-     * end; {@code detectedHere} tells whether this end found the fault (the peer broke the
-     * protocol) rather than learning it from the peer or the transport. Called once.
+     * The path ended: {@code close} says who ended it, with which code and reason (its cause is
+     * empty after a graceful close by either end); {@code detectedHere} tells whether this end
+     * found the fault (the peer broke the protocol) rather than learning it from the peer or
+     * the transport, or closing at the application's request. Called once.
      */
-    void onPathClosed(KwikException failure, boolean detectedHere);
+    void onPathClosed(SessionClose close, boolean detectedHere);
 }

@@ -9,16 +9,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import io.kwik.api.KwikSubscription;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathStats;
 import io.kwik.api.PathStatus;
+import io.kwik.engine.events.Listeners;
 import io.kwik.engine.events.PathLifecycleEvent;
 
 /**
@@ -32,14 +33,13 @@ public final class PathDirectory {
     /** Paths a session may have, the primary included; path numbers must fit a stream id's 8 bits. */
     public static final int MAX_PATHS = 64;
 
-    /** Stats for a path this end has no connection to: nothing measured. */
     private static PathStats unmeasured(PathStatus status) {
-        return new PathStats(Duration.ZERO, -1, 0, 0, 0, 0, 0, -1, 0, 0, status);
+        return PathStats.unmeasured(status);
     }
 
     private final String sessionId;
     private final Map<String, Entry> paths = new ConcurrentHashMap<>();
-    private final List<Consumer<PathEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners<PathEvent> listeners = new Listeners<>("path");
     private final ReentrantLock added = new ReentrantLock();
     private final Condition pathAdded = added.newCondition();
 
@@ -192,19 +192,14 @@ public final class PathDirectory {
         return stats;
     }
 
-    public void addListener(Consumer<PathEvent> listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+    /** Registers a listener for path events; closing the result removes it. */
+    public KwikSubscription addListener(Consumer<PathEvent> listener) {
+        return listeners.add(listener);
     }
 
     /** Tells every listener; a listener that throws is logged and skipped. */
     public void fire(PathEvent event) {
-        for (Consumer<PathEvent> listener : listeners) {
-            try {
-                listener.accept(event);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "path listener failed", e);
-            }
-        }
+        listeners.fire(event);
     }
 
     private static PathInfo snapshot(Entry entry) {

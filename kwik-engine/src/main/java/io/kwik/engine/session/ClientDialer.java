@@ -167,7 +167,7 @@ public final class ClientDialer {
         if (close.origin() == ConnectionClose.Origin.PEER) {
             ErrorCode code = ErrorCode.fromCode(close.errorCode());
             if (code == ErrorCode.AUTH_FAILED) return new AuthenticationException("the server refused: " + close.reason());
-            return new KwikException(code, "the server closed the connection during authentication: " + close.reason(), closed);
+            return new KwikException(close.errorCode(), "the server closed the connection during authentication: " + close.reason(), closed);
         }
         return new KwikException(ErrorCode.AUTH_FAILED, "authentication did not complete: " + closed.getMessage(), closed);
     }

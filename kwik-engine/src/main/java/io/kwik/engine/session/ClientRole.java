@@ -15,6 +15,8 @@ import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
+import io.kwik.api.PathStats;
+import io.kwik.api.SessionClose;
 import io.kwik.api.PathStatus;
 import io.kwik.engine.ack.AckTracker;
 import io.kwik.engine.path.Liveness;
@@ -119,8 +121,8 @@ final class ClientRole implements SessionRole {
         }
 
         @Override
-        public void onPathClosed(KwikException failure, boolean detectedHere) {
-            secondaryEnded(this, failure);
+        public void onPathClosed(SessionClose close, boolean detectedHere) {
+            secondaryEnded(this, close.cause().orElse(null));
         }
     }
 
@@ -274,7 +276,7 @@ final class ClientRole implements SessionRole {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             answerAdd(pathId, code, "cannot join " + target + ": " + reason);
             directory.fire(new PathEvent.Failed(new PathInfo(pathId, address, false, PathStatus.DEAD,
-                    java.time.Instant.now(), java.time.Instant.now(), null), reason));
+                    java.time.Instant.now(), java.time.Instant.now(), PathStats.unmeasured(PathStatus.DEAD)), reason));
             return;
         }
         PathConnection connection = new PathConnection(pathId, handshake.quic(), handshake.reader(), handshake.control(),

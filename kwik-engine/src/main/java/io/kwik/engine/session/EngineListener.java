@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,11 +23,13 @@ import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikListener;
 import io.kwik.api.KwikSession;
+import io.kwik.api.KwikSubscription;
 import io.kwik.api.PathStatus;
 import io.kwik.api.Role;
 import io.kwik.api.ServerConfig;
 import io.kwik.engine.path.PathConnection;
 import io.kwik.engine.auth.JoinTokens;
+import io.kwik.engine.events.Listeners;
 import io.kwik.engine.path.PathSettings;
 import io.kwik.engine.paths.PathDirectory;
 import io.kwik.engine.stream.StreamRegistry;
@@ -70,7 +71,7 @@ public final class EngineListener implements KwikListener {
     private final ThreadFactory threads;
     private final BoundedQueue<KwikSession> backlog;
     private final Set<KwikSession> sessions = ConcurrentHashMap.newKeySet();
-    private final List<Consumer<KwikException>> errorListeners = new CopyOnWriteArrayList<>();
+    private final Listeners<KwikException> errorListeners = new Listeners<>("error");
     private volatile QuicServer server;
 
     private EngineListener(ServerConfig config, QuicTransport transport, ThreadFactory threads) {
@@ -110,8 +111,8 @@ public final class EngineListener implements KwikListener {
     }
 
     @Override
-    public void addErrorListener(Consumer<KwikException> listener) {
-        errorListeners.add(listener);
+    public KwikSubscription addErrorListener(Consumer<KwikException> listener) {
+        return errorListeners.add(listener);
     }
 
     @Override
@@ -276,17 +277,11 @@ public final class EngineListener implements KwikListener {
 
     private void reject(QuicConnection quic, KwikException error) {
         LOG.log(Level.DEBUG, "rejecting connection from {0}: {1}", quic.remoteAddress(), error.getMessage());
-        quic.close(error.code().code(), error.getMessage());
+        quic.close(error.wireCode(), error.getMessage());
         reportError(error);
     }
 
     private void reportError(KwikException error) {
-        for (Consumer<KwikException> listener : errorListeners) {
-            try {
-                listener.accept(error);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "error listener failed", e);
-            }
-        }
+        errorListeners.fire(error);
     }
 }

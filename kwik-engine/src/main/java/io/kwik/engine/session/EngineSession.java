@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -11,14 +12,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
+import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
+import io.kwik.api.KwikSubscription;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathStatus;
 import io.kwik.api.RawData;
 import io.kwik.api.Role;
+import io.kwik.api.SessionClose;
 import io.kwik.api.SessionStats;
 import io.kwik.engine.events.PathStatsSampler;
 
@@ -45,7 +49,7 @@ final class EngineSession implements KwikSession {
         this.peer = peer;
         this.onClose = onClose;
         PathStatsSampler.watch(this);
-        core.closed().whenComplete((failure, ignored) -> ended(failure));
+        core.closed().whenComplete((close, ignored) -> ended(close));
     }
 
     @Override
@@ -143,8 +147,8 @@ final class EngineSession implements KwikSession {
     }
 
     @Override
-    public void addPathListener(Consumer<PathEvent> listener) {
-        core.role().directory().addListener(listener);
+    public KwikSubscription addPathListener(Consumer<PathEvent> listener) {
+        return core.role().directory().addListener(listener);
     }
 
     @Override
@@ -153,7 +157,7 @@ final class EngineSession implements KwikSession {
     }
 
     @Override
-    public CompletionStage<KwikException> closed() {
+    public CompletionStage<SessionClose> closed() {
         return core.closed().minimalCompletionStage();
     }
 
@@ -162,14 +166,26 @@ final class EngineSession implements KwikSession {
         core.path().close();
     }
 
-    private void ended(KwikException failure) {
+    @Override
+    public void close(ErrorCode code, String reason) {
+        Objects.requireNonNull(code, "code");
+        Objects.requireNonNull(reason, "reason");
+        if (code == ErrorCode.UNKNOWN) throw new IllegalArgumentException("UNKNOWN is never sent");
+        int length = reason.getBytes(StandardCharsets.UTF_8).length;
+        if (length > MAX_CLOSE_REASON_BYTES) {
+            throw new IllegalArgumentException("a close reason of " + length + " bytes; at most " + MAX_CLOSE_REASON_BYTES);
+        }
+        core.path().close(code, reason);
+    }
+
+    private void ended(SessionClose close) {
         PathStatsSampler.unwatch(this);
         try {
             // the role has already moved every path to DEAD or CLOSED
             PathInfo path = core.role().directory().info(core.pathId());
             if (path != null) {
                 core.role().directory().fire(path.status() == PathStatus.DEAD
-                        ? new PathEvent.Dead(path, failure == null ? "closed" : failure.getMessage())
+                        ? new PathEvent.Dead(path, close.cause().map(Throwable::getMessage).orElse("closed"))
                         : new PathEvent.Removed(path));
             }
         } finally {

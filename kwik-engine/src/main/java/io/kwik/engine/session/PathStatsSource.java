@@ -15,7 +15,7 @@ final class PathStatsSource {
     static Function<PathStatus, PathStats> of(PathConnection path, IntSupplier openLogicalStreams) {
         return status -> {
             var window = path.sendWindow();
-            return new PathStats(path.rtt(), window.goodput(), path.bytesSent(), path.bytesReceived(),
+            return new PathStats(path.rtt(), window.goodput(), path.receivedBytesPerSecond(), path.bytesSent(), path.bytesReceived(),
                     path.packetsSent(), path.packetsReceived(), window.bytesInFlight(), window.window(),
                     openLogicalStreams.getAsInt(), path.openRealStreams(), status);
         };

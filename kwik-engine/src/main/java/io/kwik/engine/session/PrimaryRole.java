@@ -1,6 +1,7 @@
 package io.kwik.engine.session;
 
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -27,6 +29,7 @@ import io.kwik.api.KwikStream;
 import io.kwik.api.PathDeadException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
+import io.kwik.api.PathStats;
 import io.kwik.api.PathStatus;
 import io.kwik.api.ServerConfig;
 import io.kwik.engine.auth.JoinTokens;
@@ -49,10 +52,13 @@ import io.kwik.proto.StreamReceipt;
  * (4.4), and keeps the path list the client reports.
  */
 final class PrimaryRole extends ServerRole {
+    private static final System.Logger LOG = System.getLogger(PrimaryRole.class.getName());
     private final ServerConfig config;
     private final JoinTokens tokens;
     private final DelegationTracker delegations = new DelegationTracker(core.sessionId());
     private final Map<String, PendingAdd> adds = new ConcurrentHashMap<>();
+    /** Paths whose add the application cancelled before the client answered; at most MAX_PATHS ids, never reused. */
+    private final Set<String> cancelledAdds = ConcurrentHashMap.newKeySet();
     private final Map<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
     private final AtomicInteger nextPath = new AtomicInteger(1);
     private final Duration answerTimeout;
@@ -100,7 +106,7 @@ final class PrimaryRole extends ServerRole {
         if (failure != null) return CompletableFuture.failedFuture(failure);
         int number = nextPath.getAndIncrement();
         if (number >= PathDirectory.MAX_PATHS) {
-            return CompletableFuture.failedFuture(new KwikException(ErrorCode.PATH_NOT_FOUND,
+            return CompletableFuture.failedFuture(new KwikException(ErrorCode.TOO_MANY_PATHS,
                     "a session has at most " + PathDirectory.MAX_PATHS + " paths"));
         }
         String pathId = "p" + number;
@@ -109,6 +115,10 @@ final class PrimaryRole extends ServerRole {
         byte[] token = tokens == null ? new byte[0] : tokens.mint(core.sessionId(), pathId, target, expiry);
         CompletableFuture<PathInfo> future = new CompletableFuture<>();
         adds.put(pathId, new PendingAdd(secondary, future));
+        // the client cannot be stopped in time; if its join succeeds, the answer removes the path again
+        future.whenComplete((ignored, cancelled) -> {
+            if (future.isCancelled() && adds.remove(pathId) != null) cancelledAdds.add(pathId);
+        });
         try {
             core.sendControl(ControlFrame.newBuilder().setAddPathRequest(AddPathRequest.newBuilder()
                     .setPathId(pathId).setTargetHost(secondary.getHostString()).setTargetPort(secondary.getPort())
@@ -129,7 +139,10 @@ final class PrimaryRole extends ServerRole {
 
     private void onAddPathResponse(AddPathResponse response) {
         PendingAdd pending = adds.remove(response.getPathId());
-        if (pending == null) return;
+        if (pending == null) {
+            if (cancelledAdds.contains(response.getPathId()) && response.getSuccess()) undoCancelledJoin(response.getPathId());
+            return;
+        }
         if (response.getSuccess()) {
             directory.put(response.getPathId(), pending.address, false, PathStatus.ACTIVE, null);
             PathInfo info = directory.info(response.getPathId());
@@ -140,11 +153,21 @@ final class PrimaryRole extends ServerRole {
         ErrorCode code = ErrorCode.fromCode(response.getErrorCodeValue());
         KwikException failure = code == ErrorCode.AUTH_FAILED
                 ? new AuthenticationException("path " + response.getPathId() + ": " + response.getError())
-                : new KwikException(code == ErrorCode.NONE ? ErrorCode.PATH_DEAD : code,
-                        "path " + response.getPathId() + ": " + response.getError());
+                : code == ErrorCode.NONE
+                ? new KwikException(ErrorCode.PATH_DEAD, "path " + response.getPathId() + ": " + response.getError())
+                : new KwikException(response.getErrorCodeValue(), "path " + response.getPathId() + ": " + response.getError(), null);
         pending.future.completeExceptionally(failure);
         directory.fire(new PathEvent.Failed(new PathInfo(response.getPathId(), pending.address, false, PathStatus.DEAD,
-                java.time.Instant.now(), java.time.Instant.now(), null), response.getError()));
+                java.time.Instant.now(), java.time.Instant.now(), PathStats.unmeasured(PathStatus.DEAD)), response.getError()));
+    }
+
+    /** The client joined a path whose add was cancelled: it is asked to close it, without waiting for its answer. */
+    private void undoCancelledJoin(String pathId) {
+        try {
+            core.sendControl(ControlFrame.newBuilder().setRemovePathRequest(RemovePathRequest.newBuilder().setPathId(pathId)).build());
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "cannot remove {0}, whose add was cancelled: {1}", pathId, e.toString());
+        }
     }
 
     @Override
@@ -156,7 +179,7 @@ final class PrimaryRole extends ServerRole {
         checkTarget(pathId);
         CompletableFuture<Void> answered = new CompletableFuture<>();
         if (removals.putIfAbsent(pathId, answered) != null) {
-            throw new KwikException(ErrorCode.PATH_NOT_FOUND, "path " + pathId + " is being removed already");
+            throw new KwikException(ErrorCode.PATH_REMOVED, "path " + pathId + " is being removed already");
         }
         try {
             core.sendControl(ControlFrame.newBuilder().setRemovePathRequest(RemovePathRequest.newBuilder().setPathId(pathId)).build());
@@ -190,6 +213,8 @@ final class PrimaryRole extends ServerRole {
         String id = notification.getPathId();
         // a path being added enters the list with the client's answer, under the address the application gave
         if (adds.containsKey(id)) return;
+        // a path whose add was cancelled never enters this end's lists, whatever the client reports of it
+        if (cancelledAdds.contains(id)) return;
         if ((status == PathStatus.DEAD || status == PathStatus.CLOSED) && directory.contains(id)) {
             for (StreamReceipt receipt : notification.getReceiptsList()) onReceipt(receipt);
             markGone(id, status, notification.getReason());

@@ -106,7 +106,7 @@ abstract class ServerRole implements SessionRole {
             }
             throw new PathDeadException(targetPathId, "path " + targetPathId + " is dead");
         }
-        if (status == PathStatus.CLOSED) throw new KwikException(ErrorCode.PATH_NOT_FOUND, "path " + targetPathId + " was removed");
+        if (status == PathStatus.CLOSED) throw new KwikException(ErrorCode.PATH_REMOVED, "path " + targetPathId + " was removed");
     }
 
     /** Whether this end learns of new paths from the client (secondaries), rather than adding them. */

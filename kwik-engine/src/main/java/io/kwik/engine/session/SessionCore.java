@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import io.kwik.api.Delegation;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
+import io.kwik.api.SessionClose;
 import io.kwik.engine.path.PathConnection;
 import io.kwik.engine.path.PathHandler;
 import io.kwik.engine.stream.DataChannel;
@@ -33,7 +34,7 @@ final class SessionCore implements StreamContext, PathHandler {
     private final PathConnection path;
     private final StreamRegistry registry;
     private final AtomicReference<KwikException> ended = new AtomicReference<>();
-    private final CompletableFuture<KwikException> closed = new CompletableFuture<>();
+    private final CompletableFuture<SessionClose> closed = new CompletableFuture<>();
     private final Consumer<KwikException> onFailure;
     private volatile SessionRole role;
 
@@ -69,7 +70,7 @@ final class SessionCore implements StreamContext, PathHandler {
         return path;
     }
 
-    CompletableFuture<KwikException> closed() {
+    CompletableFuture<SessionClose> closed() {
         return closed;
     }
 
@@ -192,7 +193,8 @@ final class SessionCore implements StreamContext, PathHandler {
     }
 
     @Override
-    public void onPathClosed(KwikException failure, boolean detectedHere) {
+    public void onPathClosed(SessionClose close, boolean detectedHere) {
+        KwikException failure = close.cause().orElse(null);
         KwikException reason = failure != null ? failure : new KwikException(ErrorCode.SESSION_CLOSED, "session closed");
         if (!ended.compareAndSet(null, reason)) return;
         registry.fail();
@@ -201,7 +203,7 @@ final class SessionCore implements StreamContext, PathHandler {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "the role failed to end the session", e);
         }
-        closed.complete(failure);
+        closed.complete(close);
         if (failure != null && detectedHere) onFailure.accept(failure);
     }
 }

@@ -5,9 +5,9 @@ package io.kwik.tck.transport;
  * cannot do; the suite skips those checks with the reason instead of passing them silently.
  */
 public enum TransportCapability {
-    /** The peer's RESET_STREAM application error code reaches {@code StreamResetException.errorCode()}. */
+    /** The peer's RESET_STREAM application error code reaches {@code StreamResetByPeerException.errorCode()}. */
     RESET_ERROR_CODE,
-    /** STOP_SENDING from the peer makes the local output fail with {@code StreamResetException}. */
+    /** STOP_SENDING from the peer makes the local output fail with {@code StreamResetByPeerException}. */
     STOP_SENDING,
     /** The reason phrase of the peer's CONNECTION_CLOSE reaches {@code ConnectionClose.reason()}. */
     CLOSE_REASON_PHRASE,

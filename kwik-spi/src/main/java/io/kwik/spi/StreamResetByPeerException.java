@@ -3,7 +3,7 @@ package io.kwik.spi;
 import java.io.IOException;
 
 /** Thrown by a stream's input when the peer reset the stream, or by its output after STOP_SENDING. */
-public final class StreamResetException extends IOException {
+public final class StreamResetByPeerException extends IOException {
     private static final long serialVersionUID = 1L;
     /** The peer's application error code. */
     private final long errorCode;
@@ -13,7 +13,7 @@ public final class StreamResetException extends IOException {
      *
      * @param errorCode the peer's application error code
      */
-    public StreamResetException(long errorCode) {
+    public StreamResetByPeerException(long errorCode) {
         super("stream reset by peer with error code " + errorCode);
         this.errorCode = errorCode;
     }
