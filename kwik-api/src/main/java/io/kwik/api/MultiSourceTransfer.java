@@ -23,7 +23,7 @@ import io.kwik.api.RangePlanner.Assignment;
 
 /**
  * Sends the bytes of one source as one stream, written by several servers at once: the
- * primary's side of a multi-source download (DESIGN.md 4.4, 4.5).
+ * primary's side of a multi-source download (docs/PROTOCOL.md 4.4, 4.5).
  *
  * <pre>{@code
  * MultiSourceTransfer transfer = MultiSourceTransfer.builder(session, stream, Source.of(channel), size)
