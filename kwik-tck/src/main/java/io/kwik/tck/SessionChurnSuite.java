@@ -13,8 +13,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.kwik.api.KwikException;
+import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikSession;
+import io.kwik.api.SessionClose;
 import io.kwik.tck.ProtocolSuite.Digest;
 import io.kwik.tck.ProtocolSuite.Harness;
 import io.kwik.tck.tools.Digests;
@@ -76,8 +77,9 @@ public abstract class SessionChurnSuite extends BackendSuite {
             if (i % 10 == 9) most = Math.max(most, ThreadCensus.liveThreads());
         }
         for (KwikSession session : accepted) {
-            KwikException failure = session.closed().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            assertThat(failure).as("how a server session ended (null: the client's close arrived)").isNull();
+            SessionClose close = session.closed().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(close.code()).as("how a server session ended (%s; NONE: the client's close arrived)", close)
+                    .isEqualTo(ErrorCode.NONE);
         }
         int after = settledThreads(baseline + SLACK);
         int peak = most;

@@ -35,7 +35,7 @@ class PathStatsSamplerTest {
         paths.put("p0", stats(Duration.ofMillis(3), 16 << 20, PathStatus.ACTIVE));
         paths.put("p1", stats(Duration.ofMillis(5), 1 << 20, PathStatus.DEAD));
         // what the primary knows of a secondary: no connection, no figures
-        paths.put("p2", new PathStats(Duration.ZERO, -1, 0, 0, 0, 0, 0, -1, 0, 0, PathStatus.ACTIVE));
+        paths.put("p2", new PathStats(Duration.ZERO, -1, 0, 0, 0, 0, 0, 0, -1, 0, 0, PathStatus.ACTIVE));
         KwikSession session = standIn(new SessionStats(sessionId, paths));
 
         try (Recording recording = new Recording()) {
@@ -71,7 +71,7 @@ class PathStatsSamplerTest {
     }
 
     private static PathStats stats(Duration rtt, long window, PathStatus status) {
-        return new PathStats(rtt, 1000, 2000, 3000, 4, 5, 500, window, 1, 2, status);
+        return new PathStats(rtt, 1000, 1500, 2000, 3000, 4, 5, 500, window, 1, 2, status);
     }
 
     private static KwikSession standIn(SessionStats stats) {
