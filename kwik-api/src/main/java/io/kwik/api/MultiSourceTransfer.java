@@ -76,7 +76,12 @@ import io.kwik.api.RangePlanner.Assignment;
 public final class MultiSourceTransfer {
     private static final System.Logger LOG = System.getLogger(MultiSourceTransfer.class.getName());
 
-    /** Default {@link Builder#window}: 12 MiB, three quarters of the default stream window. */
+    /**
+     * Default {@link Builder#window}: 12 MiB, three quarters of the 16 MiB window the {@code kwik}
+     * command line gives its clients. It is larger than three quarters of the library's default
+     * {@link KwikConfig#DEFAULT_STREAM_RECEIVE_WINDOW} (1 MiB): set {@link Builder#window} from the
+     * window the client actually uses.
+     */
     public static final long DEFAULT_WINDOW = 12L << 20;
     /** How often the loop looks at the clock when nothing happens: the end game acts on time passing. */
     private static final long TICK_MILLIS = 50;
@@ -438,8 +443,10 @@ public final class MultiSourceTransfer {
 
         /**
          * The most bytes outstanding past the lowest one the client lacks: a little less than the
-         * client's stream receive window, as completions lag. Default {@link #DEFAULT_WINDOW}.
-         * The largest range is cut to half of it and the smallest to a quarter when needed.
+         * client's stream receive window, as completions lag: about three quarters of it. Default
+         * {@link #DEFAULT_WINDOW}. The largest range is cut to half of it and the smallest to a
+         * quarter when needed. A window past the client's makes writers wait for its credit, and
+         * with {@link #verifyRanges} a range over half the client's window is refused.
          */
         public Builder window(long bytes) {
             this.window = bytes;
