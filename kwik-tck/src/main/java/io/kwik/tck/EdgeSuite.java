@@ -77,7 +77,7 @@ public abstract class EdgeSuite extends BackendSuite {
     /**
      * Ten sessions in a row, each a 64 KiB echo and then the client's {@code close()}: every
      * server session must end by the client's CONNECTION_CLOSE (its {@code closed()} completes
-     * with null), not by its idle timeout. A client whose transport stopped before its close
+     * with origin {@code PEER} and code {@code NONE}), not by its idle timeout. A client whose transport stopped before its close
      * was sent fails this.
      */
     @Test
