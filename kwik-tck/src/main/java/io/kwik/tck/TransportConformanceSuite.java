@@ -319,11 +319,23 @@ public abstract class TransportConformanceSuite extends BackendSuite {
         QuicConnection client = fixture.connect(server, idle, STEP);
         QuicConnection accepted = fixture.acceptedConnection(STEP);
 
-        ConnectionClose clientClose = Waits.await(client.closed(), STEP, "client idle timeout");
-        ConnectionClose serverClose = Waits.await(accepted.closed(), STEP, "server idle timeout");
+        ConnectionClose clientClose = Waits.await(client.closed(), STEP,
+                () -> "client idle timeout; " + idleState(client, accepted));
+        ConnectionClose serverClose = Waits.await(accepted.closed(), STEP,
+                () -> "server idle timeout; " + idleState(client, accepted));
 
         assertThat(clientClose.origin()).isEqualTo(ConnectionClose.Origin.IDLE_TIMEOUT);
         assertThat(serverClose.origin()).isEqualTo(ConnectionClose.Origin.IDLE_TIMEOUT);
+    }
+
+    /**
+     * What an idle-timeout failure needs to be diagnosed: RFC 9000 §10.1 stretches the idle
+     * period to three probe timeouts, so the RTT estimates matter, and whether the other end
+     * closed tells a silent timer from packets that kept arriving.
+     */
+    private static String idleState(QuicConnection client, QuicConnection server) {
+        return "client closed=" + client.closed().isDone() + " stats=" + client.stats()
+                + "; server closed=" + server.closed().getNow(null) + " stats=" + server.stats();
     }
 
     @Test

@@ -38,7 +38,7 @@ import tech.kwik.core.Statistics;
  * event (it does that after an internal error), from the first stream operation that
  * observes the abort, after a grace period that lets a late event win.
  */
-final class KwikConnection implements QuicConnection, KwikLogBridge.FrameSink {
+final class KwikConnection implements QuicConnection, KwikLogBridge.FrameSink, IdleBackstop.Watched {
 
     /** RESET_STREAM / STOP_SENDING code for a peer stream that found the accept queue full. */
     static final long REFUSED_STREAM_CODE = 0x5;
@@ -70,6 +70,7 @@ final class KwikConnection implements QuicConnection, KwikLogBridge.FrameSink {
     private final Map<Long, Long> resetCodes = new ConcurrentHashMap<>();
     private final Map<Long, Long> stopSendingCodes = new ConcurrentHashMap<>();
     private final Consumer<KwikConnection> onGone;
+    private volatile long lastReceivedNanos = System.nanoTime();
 
     KwikConnection(tech.kwik.core.QuicConnection connection, String label, InetSocketAddress localAddress,
                    InetSocketAddress remoteAddress, ThreadFactory threadFactory, int maxIncomingStreams,
@@ -218,6 +219,38 @@ final class KwikConnection implements QuicConnection, KwikLogBridge.FrameSink {
     long takeStopSendingCode(long streamId) {
         Long code = stopSendingCodes.remove(streamId);
         return code == null ? -1 : code;
+    }
+
+    @Override
+    public void packetReceived() {
+        lastReceivedNanos = System.nanoTime();
+    }
+
+    @Override
+    public long lastReceivedNanos() {
+        return lastReceivedNanos;
+    }
+
+    @Override
+    public boolean ended() {
+        return closed.isDone();
+    }
+
+    /**
+     * Ends the connection as an idle timeout, then closes kwik's side off the backstop's thread
+     * (the close sends CONNECTION_CLOSE and must not hold up other connections' checks).
+     */
+    @Override
+    public void idleBackstopFired(Duration quietFor) {
+        terminated(new ConnectionClose(ConnectionClose.Origin.IDLE_TIMEOUT, 0,
+                "idle timeout: nothing received for " + quietFor.toMillis() + " ms"));
+        threadFactory.newThread(() -> {
+            try {
+                connection.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, () -> label + ": kwik close after the idle backstop failed", e);
+            }
+        }).start();
     }
 
     @Override

@@ -41,6 +41,9 @@ final class KwikLogBridge implements InvocationHandler {
          */
         boolean wantsFrameCodes();
 
+        /** kwik received and parsed a packet of this connection (for {@link IdleBackstop}). */
+        void packetReceived();
+
         void resetReceived(long streamId, long errorCode);
 
         void stopSendingReceived(long streamId, long errorCode);
@@ -139,7 +142,11 @@ final class KwikLogBridge implements InvocationHandler {
      */
     private void received(Object packetObject) {
         FrameSink sink = sinkForThread.apply(Thread.currentThread());
-        if (sink == null || !sink.wantsFrameCodes()) {
+        if (sink == null) {
+            return;
+        }
+        sink.packetReceived();
+        if (!sink.wantsFrameCodes()) {
             return;
         }
         String packet = String.valueOf(packetObject);

@@ -133,6 +133,7 @@ final class KwikServer implements QuicServer {
                 }
                 accepted.add(connection);
                 transportConnections.add(connection);
+                IdleBackstop.watch(connection, limits.idleTimeout());
                 if (closed.get()) {
                     connection.close(0, "server closed");
                     return null;

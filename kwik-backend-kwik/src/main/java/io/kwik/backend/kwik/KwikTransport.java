@@ -134,6 +134,7 @@ final class KwikTransport implements QuicTransport {
             kwik.keepAlive((int) Math.max(1, ceilSeconds(limits.keepAliveInterval())));
         }
         connections.add(connection);
+        IdleBackstop.watch(connection, limits.idleTimeout());
         if (connection.closed().isDone()) {
             connections.remove(connection);
         }

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * Bounded waits. Every blocking step of the suite goes through one of these, so a backend that
@@ -24,6 +25,23 @@ public final class Waits {
         } catch (TimeoutException e) {
             future.cancel(true);
             throw new AssertionError("timed out after " + timeout + ": " + what, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Like {@link #await(Future, Duration, String)}, with the step's description built only on
+     * timeout, so it can report the state the step was waiting on at that moment.
+     */
+    public static <T> T await(Future<T> future, Duration timeout, Supplier<String> what) throws Exception {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("timed out after " + timeout + ": " + what.get(), e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof Exception cause) {
                 throw cause;
