@@ -1,7 +1,6 @@
 package io.kwik.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -99,21 +97,9 @@ public abstract class ImpairedTransportSuite extends BackendSuite {
      * The limits both ends use: the defaults with a 30 s idle timeout, well above the
      * blackhole, and no keep-alive. Backends may override.
      */
+    @Override
     protected TransportLimits limits() {
         return TransportLimits.DEFAULTS.withIdleTimeout(Duration.ofSeconds(30)).withKeepAliveInterval(Duration.ZERO);
-    }
-
-    /**
-     * The optional behaviours the backend lacks; the checks that need one are skipped with
-     * the reason. None by default. See {@link TransportCapability}.
-     */
-    protected Set<TransportCapability> unsupportedCapabilities() {
-        return Set.of();
-    }
-
-    private void assume(TransportCapability capability) {
-        assumeFalse(unsupportedCapabilities().contains(capability),
-                () -> provider().name() + " declares it lacks " + capability);
     }
 
     @BeforeEach

@@ -55,6 +55,7 @@ import io.kwik.api.StreamResetException;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SelfSignedCertificate;
+import io.kwik.tck.tools.TimeoutScale;
 import io.kwik.spi.QuicTransportProvider;
 
 /**
@@ -68,7 +69,7 @@ import io.kwik.spi.QuicTransportProvider;
 public abstract class ProtocolSuite extends BackendSuite {
 
     /** The bound on every single wait of the suite. */
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = TimeoutScale.scaled(Duration.ofSeconds(30));
 
     private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{32}");
     static final int CHUNK = 64 * 1024;

@@ -3,7 +3,6 @@ package io.kwik.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -68,16 +66,6 @@ public abstract class TransportConformanceSuite extends BackendSuite {
 
     private TransportFixture fixture;
 
-    /** The limits both ends use unless a test needs others; backends may override. */
-    protected TransportLimits limits() {
-        return TransportLimits.DEFAULTS;
-    }
-
-    /** The optional capabilities the backend's library lacks; none by default. */
-    protected Set<TransportCapability> unsupportedCapabilities() {
-        return Set.of();
-    }
-
     @BeforeEach
     void createFixture() {
         fixture = TransportFixture.create(provider());
@@ -88,11 +76,6 @@ public abstract class TransportConformanceSuite extends BackendSuite {
         if (fixture != null) {
             fixture.close();
         }
-    }
-
-    private void assume(TransportCapability capability) {
-        assumeFalse(unsupportedCapabilities().contains(capability),
-                () -> provider().name() + " declares it lacks " + capability);
     }
 
     private void assertNoHandlerFailures() {
