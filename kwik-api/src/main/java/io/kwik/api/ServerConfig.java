@@ -16,6 +16,7 @@ public final class ServerConfig extends KwikConfig {
     private final List<X509Certificate> certificateChain;
     private final PrivateKey privateKey;
     private final SecretKey pathTokenKey;
+    private final boolean insecureAcceptUnauthenticatedJoins;
     private final int acceptBacklog;
 
     // ---- limits against hostile peers (docs/ENGINE.md, "Security")
@@ -37,6 +38,11 @@ public final class ServerConfig extends KwikConfig {
         if (builder.privateKey == null) throw new IllegalArgumentException("privateKey is required");
         this.privateKey = builder.privateKey;
         this.pathTokenKey = builder.pathTokenKey;
+        if (pathTokenKey != null && builder.insecureAcceptUnauthenticatedJoins) {
+            throw new IllegalArgumentException(
+                    "pathTokenKey and insecureAcceptUnauthenticatedJoins exclude each other: a key checks every join");
+        }
+        this.insecureAcceptUnauthenticatedJoins = builder.insecureAcceptUnauthenticatedJoins;
         if (builder.acceptBacklog < 1 || builder.acceptBacklog > 65_536) {
             throw new IllegalArgumentException("acceptBacklog must be in [1, 65536]: " + builder.acceptBacklog);
         }
@@ -66,11 +72,23 @@ public final class ServerConfig extends KwikConfig {
     }
 
     /**
-     * The HMAC key a server group shares to sign and check join tokens for secondary paths.
-     * Default: none, and a secondary then accepts joins unauthenticated (logged once).
+     * The HMAC key a server group shares to sign and check join tokens for secondary paths
+     * (docs/PROTOCOL.md 4.2). Default: none; a listener without a key then refuses every join
+     * with {@link ErrorCode#AUTH_FAILED}, unless {@link #insecureAcceptUnauthenticatedJoins()}.
      */
     public Optional<SecretKey> pathTokenKey() {
         return Optional.ofNullable(pathTokenKey);
+    }
+
+    /**
+     * Whether a listener without a {@link #pathTokenKey()} accepts secondary joins without any
+     * token, as earlier KWIK builds did by default. Anyone who can reach the listener can then join any session
+     * id as a secondary and write the ranges a client delegates to that path (the client still
+     * refuses bytes outside them). Each listener logs a warning once when it accepts such a join.
+     * Default {@code false}; it cannot be combined with a key.
+     */
+    public boolean insecureAcceptUnauthenticatedJoins() {
+        return insecureAcceptUnauthenticatedJoins;
     }
 
     /**
@@ -115,6 +133,7 @@ public final class ServerConfig extends KwikConfig {
         private List<X509Certificate> certificateChain = List.of();
         private PrivateKey privateKey;
         private SecretKey pathTokenKey;
+        private boolean insecureAcceptUnauthenticatedJoins;
         private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
         private boolean addressValidation;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
@@ -142,6 +161,12 @@ public final class ServerConfig extends KwikConfig {
         /** See {@link ServerConfig#pathTokenKey()}. */
         public Builder pathTokenKey(SecretKey key) {
             this.pathTokenKey = key;
+            return this;
+        }
+
+        /** See {@link ServerConfig#insecureAcceptUnauthenticatedJoins()}. */
+        public Builder insecureAcceptUnauthenticatedJoins() {
+            this.insecureAcceptUnauthenticatedJoins = true;
             return this;
         }
 

@@ -419,7 +419,8 @@ public abstract class HostileInputSuite extends BackendSuite {
 
     /**
      * Only a join token can tell a secondary that a session is unknown to its group: one with no
-     * {@code pathTokenKey} accepts every join (and says so in its log), as docs/PROTOCOL.md 4.2 asks.
+     * {@code pathTokenKey} refuses every join, and one built with
+     * {@code insecureAcceptUnauthenticatedJoins} accepts every join (docs/PROTOCOL.md 4.2).
      */
     @Test
     void required_R2_unknownSessionIdIsRefused() throws Exception {

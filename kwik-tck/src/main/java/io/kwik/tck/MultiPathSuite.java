@@ -224,6 +224,45 @@ public abstract class MultiPathSuite extends BackendSuite {
         assertThat(h.echoThrough(client, payload)).as("echo after the refused join").isEqualTo(Digest.of(payload));
     }
 
+    /** A listener with neither a pathTokenKey nor the insecure opt-in refuses every join (docs/PROTOCOL.md 4.2). */
+    @Test
+    void required_R3_5_secondaryWithoutATokenKeyRefusesJoins() throws Exception {
+        SessionCluster cluster = cluster(0);
+        LoopbackServer keyless = cluster.startServer(secondaryProvider().name(), config -> config.pathTokenKey(null));
+        SessionCluster.Session session = cluster.connect(WAIT);
+        KwikSession client = session.client();
+        KwikSession primary = session.primary();
+        h.echoEverything(primary);
+
+        CompletableFuture<PathInfo> added = primary.addPath(SessionCluster.addressOf(keyless));
+
+        assertThatThrownBy(() -> await(added))
+                .isInstanceOfSatisfying(AuthenticationException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.AUTH_FAILED));
+        assertThat(keyless.awaitError(ErrorCode.AUTH_FAILED, WAIT).getMessage())
+                .as("the secondary says why").contains("no pathTokenKey");
+        assertThat(primary.activePaths()).extracting(PathInfo::id).as("primary's active paths").containsExactly("p0");
+        byte[] payload = Digests.payload(121, 256 * 1024);
+        assertThat(h.echoThrough(client, payload)).as("echo after the refused join").isEqualTo(Digest.of(payload));
+    }
+
+    /** The explicit opt-in accepts a join without checking its token, and the path carries bytes. */
+    @Test
+    void required_R3_5_insecureAcceptUnauthenticatedJoinsAcceptsAJoinUnchecked() throws Exception {
+        SessionCluster cluster = cluster(0);
+        LoopbackServer open = cluster.startServer(secondaryProvider().name(),
+                config -> config.pathTokenKey(null).insecureAcceptUnauthenticatedJoins());
+        SessionCluster.Session session = cluster.connect(WAIT);
+
+        CompletableFuture<PathInfo> added = session.primary().addPath(SessionCluster.addressOf(open));
+        KwikSession secondary = open.accept(WAIT);
+        PathInfo path = await(added);
+
+        assertThat(path.id()).isEqualTo("p1");
+        assertThat(secondary.role()).isEqualTo(Role.SECONDARY_SERVER);
+        deliverThrough(session, secondary, "p1", 101);
+    }
+
     @Test
     void required_R3_joinTokensThatAreForgedAbsentOrExpiredAreRefused() throws Exception {
         SessionCluster cluster = cluster(1);

@@ -60,13 +60,14 @@ public final class EngineListener implements KwikListener {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private static final Pattern SECONDARY_PATH = Pattern.compile("p[1-9][0-9]{0,2}");
-    private static final AtomicBoolean UNAUTHENTICATED_WARNING = new AtomicBoolean();
     /** How long {@link #close()} waits for its sessions' close frames to leave. */
     private static final java.time.Duration CLOSE_GRACE = java.time.Duration.ofMillis(500);
 
     private final ServerConfig config;
     private final JoinTokens tokens;
     private final Set<String> joined = ConcurrentHashMap.newKeySet();
+    /** Warned once per listener, on the first join it accepts without a token. */
+    private final AtomicBoolean unauthenticatedWarning = new AtomicBoolean();
     private final QuicTransport transport;
     private final ThreadFactory threads;
     private final BoundedQueue<KwikSession> backlog;
@@ -235,8 +236,11 @@ public final class EngineListener implements KwikListener {
             String refusal = tokens.check(sessionId, request.getPathId(), target, request.getTokenExpiryEpochMillis(),
                     request.getToken().toByteArray());
             if (refusal != null) throw new AuthenticationException(refusal);
-        } else if (UNAUTHENTICATED_WARNING.compareAndSet(false, true)) {
-            LOG.log(Level.WARNING, "no pathTokenKey configured: secondary paths join without authentication");
+        } else if (!config.insecureAcceptUnauthenticatedJoins()) {
+            throw new AuthenticationException("this server has no pathTokenKey and refuses joins"
+                    + " (ServerConfig.insecureAcceptUnauthenticatedJoins accepts them without a token)");
+        } else if (unauthenticatedWarning.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "insecureAcceptUnauthenticatedJoins: secondary paths join this listener without authentication");
         }
         String key = sessionId + "|" + request.getPathId();
         if (!joined.add(key)) throw new AuthenticationException("path " + request.getPathId() + " of that session joined already");

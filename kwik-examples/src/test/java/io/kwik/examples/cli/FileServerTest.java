@@ -11,13 +11,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+
+import javax.crypto.spec.SecretKeySpec;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.spec.SecretKeySpec;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -60,6 +64,7 @@ final class FileServerTest {
         SelfSigned certificate = SelfSigned.generate(Duration.ofDays(1));
         ServerConfig config = ServerConfig.builder().certificateChain(List.of(certificate.certificate()))
                 .privateKey(certificate.privateKey()).handshakeTimeout(Duration.ofSeconds(30))
+                .pathTokenKey(new SecretKeySpec(new SecureRandom().generateSeed(32), "HmacSHA256"))
                 .streamReceiveWindow(16 << 20).build();
         List<String> log = new CopyOnWriteArrayList<>();
 
