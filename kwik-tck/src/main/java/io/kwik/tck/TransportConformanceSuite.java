@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLHandshakeException;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -408,7 +410,7 @@ public abstract class TransportConformanceSuite extends BackendSuite {
 
         Throwable failure = catchThrowable(() -> fixture.connect(server.localAddress(), config, STEP));
 
-        assertThat(failure).isInstanceOf(IOException.class);
+        assertThat(failure).as("a TLS failure is typed").isInstanceOf(SSLHandshakeException.class);
     }
 
     @Test
@@ -419,7 +421,7 @@ public abstract class TransportConformanceSuite extends BackendSuite {
 
         Throwable failure = catchThrowable(() -> fixture.connect(server.localAddress(), config, STEP));
 
-        assertThat(failure).isInstanceOf(IOException.class);
+        assertThat(failure).as("a TLS failure is typed").isInstanceOf(SSLHandshakeException.class);
     }
 
     @Test
