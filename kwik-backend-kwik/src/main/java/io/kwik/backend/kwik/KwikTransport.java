@@ -16,11 +16,11 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLHandshakeException;
 
 import io.kwik.spi.ClientTransportConfig;
-import io.kwik.spi.TlsManagers;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
 import io.kwik.spi.QuicTransport;
 import io.kwik.spi.ServerTransportConfig;
+import io.kwik.spi.TlsManagers;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
 import tech.kwik.core.QuicClientConnection;
@@ -47,7 +47,8 @@ import tech.kwik.core.QuicClientConnection;
  * an IP address, and for a DNS name it falls back to every subject CN, which with no CN at all
  * accepted a certificate for any name; kwik's builder can only replace it through
  * {@code noServerCertificateCheck()}. So the backend calls that and installs its own trust
- * manager, which runs the PKIX check against the trusted certificates and then requires an
+ * manager, which runs the configured chain check (the config's trust manager, or PKIX over its
+ * trusted certificates) and then requires an
  * iPAddress subject alternative name equal to an IP literal, or a DNS identity as RFC 6125
  * says ({@link TlsManagers}, {@link io.kwik.spi.ServerIdentity}). Verification stays on; kwik
  * prints its "SECURITY WARNING" line to standard output for it all the same (unless the
