@@ -5,5 +5,7 @@
  * and also ships a {@code META-INF/services} file so it works on the class path.
  */
 module io.kwik.spi {
+    requires java.naming;
+
     exports io.kwik.spi;
 }

@@ -1,11 +1,16 @@
 package io.kwik.api;
 
 import java.lang.System.Logger.Level;
+import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509TrustManager;
 
 /** How a client dials. Build with {@link #builder()}. */
 public final class ClientConfig extends KwikConfig {
@@ -22,6 +27,8 @@ public final class ClientConfig extends KwikConfig {
     public static final int DEFAULT_CONTROL_BACKLOG_BYTES = 256 << 10;
 
     private final List<X509Certificate> trustedCertificates;
+    private final X509TrustManager trustManager;
+    private final X509ExtendedKeyManager clientKeyManager;
     private final boolean insecureTrustAll;
     private final String serverName;
     private final Duration pathTimeout;
@@ -46,9 +53,17 @@ public final class ClientConfig extends KwikConfig {
         this.trustedCertificates = List.copyOf(builder.trustedCertificates);
         this.insecureTrustAll = builder.insecureTrustAll;
         this.serverName = builder.serverName;
-        if (!insecureTrustAll && trustedCertificates.isEmpty()) {
-            throw new IllegalArgumentException("no trusted certificates: set trustedCertificates(...) or, for tests only, insecureTrustAll()");
+        int trustSources = (trustedCertificates.isEmpty() ? 0 : 1) + (builder.trustStore == null ? 0 : 1)
+                + (builder.trustManager == null ? 0 : 1);
+        if (trustSources > 1) {
+            throw new IllegalArgumentException("set one of trustedCertificates, trustStore and trustManager, not several");
         }
+        if (insecureTrustAll) this.trustManager = null;
+        else if (builder.trustManager != null) this.trustManager = builder.trustManager;
+        else if (builder.trustStore != null) this.trustManager = TlsSupport.pkix(builder.trustStore);
+        else if (!trustedCertificates.isEmpty()) this.trustManager = TlsSupport.pkix(trustedCertificates);
+        else this.trustManager = TlsSupport.pkix((KeyStore) null);
+        this.clientKeyManager = builder.clientKeyManager;
         if (insecureTrustAll) {
             System.getLogger("io.kwik.api").log(Level.WARNING,
                     "insecureTrustAll(): server certificates will NOT be verified; use only for tests and demos");
@@ -60,9 +75,40 @@ public final class ClientConfig extends KwikConfig {
         return new Builder();
     }
 
-    /** The certificates the client trusts (trust anchors). Empty only with {@link #insecureTrustAll()}. */
+    /**
+     * The certificates given to {@link Builder#trustedCertificates(List)}, the only trust anchors
+     * then; empty when the trust came from elsewhere (see {@link #trustManager()}).
+     */
     public List<X509Certificate> trustedCertificates() {
         return trustedCertificates;
+    }
+
+    /**
+     * What decides whether the server's certificate chain is trusted; empty only with
+     * {@link #insecureTrustAll()}. One of, as set on the builder:
+     * <ul>
+     *   <li>{@link Builder#trustManager(X509TrustManager)}: that trust manager;</li>
+     *   <li>{@link Builder#trustStore(KeyStore)}: PKIX over the store's certificate entries;</li>
+     *   <li>{@link Builder#trustedCertificates(List)}: PKIX anchored at those certificates;</li>
+     *   <li>by default, none of them: PKIX over the JDK's default trust store, as
+     *       {@code java.net.http.HttpClient} uses it: the store named by the system property
+     *       {@systemProperty javax.net.ssl.trustStore} when it is set, else the JDK's
+     *       {@code cacerts}. It is read when {@link Builder#build()} runs.</li>
+     * </ul>
+     * Whatever decides the chain, KWIK then checks that the server's certificate is issued for
+     * {@link #serverName()} (RFC 6125; an IP literal needs an iPAddress subject alternative name),
+     * the same way on every backend. A failure is a {@link KwikTlsException}.
+     */
+    public Optional<X509TrustManager> trustManager() {
+        return Optional.ofNullable(trustManager);
+    }
+
+    /**
+     * The certificate and key this client presents to a server that asks for one (mutual TLS,
+     * {@link ServerConfig#clientTrust()}). Default: empty, the client presents none.
+     */
+    public Optional<X509ExtendedKeyManager> clientKeyManager() {
+        return Optional.ofNullable(clientKeyManager);
     }
 
     /** Whether server certificates are accepted unverified. Default false. */
@@ -144,6 +190,9 @@ public final class ClientConfig extends KwikConfig {
     /** Builds a {@link ClientConfig}. */
     public static final class Builder extends KwikConfig.Builder<Builder> {
         private List<X509Certificate> trustedCertificates = List.of();
+        private KeyStore trustStore;
+        private X509TrustManager trustManager;
+        private X509ExtendedKeyManager clientKeyManager;
         private boolean insecureTrustAll;
         private String serverName;
         private Duration pathTimeout = DEFAULT_PATH_TIMEOUT;
@@ -162,6 +211,44 @@ public final class ClientConfig extends KwikConfig {
         /** See {@link ClientConfig#trustedCertificates()}. */
         public Builder trustedCertificates(List<X509Certificate> certificates) {
             this.trustedCertificates = List.copyOf(certificates);
+            return this;
+        }
+
+        /**
+         * Trusts the certificate entries of {@code store} (PKIX), instead of the JDK's default
+         * trust store. See {@link ClientConfig#trustManager()}.
+         */
+        public Builder trustStore(KeyStore store) {
+            this.trustStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * Lets {@code manager} decide whether the server's chain is trusted (its two-argument
+         * {@code checkServerTrusted}); KWIK still checks the server's name. See
+         * {@link ClientConfig#trustManager()}.
+         */
+        public Builder trustManager(X509TrustManager manager) {
+            this.trustManager = Objects.requireNonNull(manager, "manager");
+            return this;
+        }
+
+        /** Presents {@code chain} (leaf first), proved with {@code key}, to servers that ask. See {@link ClientConfig#clientKeyManager()}. */
+        public Builder clientCertificate(List<X509Certificate> chain, PrivateKey key) {
+            if (chain.isEmpty()) throw new IllegalArgumentException("the client certificate chain is empty");
+            this.clientKeyManager = TlsSupport.keyManager(Objects.requireNonNull(key, "key"), List.copyOf(chain));
+            return this;
+        }
+
+        /** Presents a key entry of {@code store} (keys protected by {@code password}) to servers that ask. */
+        public Builder clientKeyStore(KeyStore store, char[] password) {
+            this.clientKeyManager = TlsSupport.keyManager(Objects.requireNonNull(store, "store"), password);
+            return this;
+        }
+
+        /** Presents what {@code manager} chooses to servers that ask. See {@link ClientConfig#clientKeyManager()}. */
+        public Builder clientKeyManager(X509ExtendedKeyManager manager) {
+            this.clientKeyManager = Objects.requireNonNull(manager, "manager");
             return this;
         }
 
@@ -210,7 +297,9 @@ public final class ClientConfig extends KwikConfig {
         /**
          * Builds the configuration.
          *
-         * @throws IllegalArgumentException when a value is out of range or no trust is configured
+         * @throws IllegalArgumentException when a value is out of range, or more than one of
+         *                                  {@code trustedCertificates}, {@code trustStore} and
+         *                                  {@code trustManager} is set
          */
         public ClientConfig build() {
             return new ClientConfig(this);

@@ -42,6 +42,14 @@ public enum ErrorCode {
      */
     PATH_REMOVED(14),
     /**
+     * The TLS handshake failed: the server's certificate is not trusted or not issued for the
+     * name dialed, or the server refused this client's certificate (or wanted one). Reported
+     * locally as a {@link KwikTlsException}, whose cause is the backend's
+     * {@link javax.net.ssl.SSLHandshakeException} when it gave one; never sent, because TLS ends
+     * the connection with its own alert before KWIK speaks.
+     */
+    TLS(15),
+    /**
      * A number this version does not know, received from a newer peer. Never sent: the number
      * itself is kept in {@link KwikException#wireCode()}.
      */

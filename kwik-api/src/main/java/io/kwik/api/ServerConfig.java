@@ -1,11 +1,14 @@
 package io.kwik.api;
 
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 import javax.crypto.SecretKey;
+import javax.net.ssl.X509TrustManager;
 
 /** How a server listens. Build with {@link #builder()}. */
 public final class ServerConfig extends KwikConfig {
@@ -18,6 +21,7 @@ public final class ServerConfig extends KwikConfig {
     private final SecretKey pathTokenKey;
     private final boolean insecureAcceptUnauthenticatedJoins;
     private final int acceptBacklog;
+    private final X509TrustManager clientTrust;
 
     // ---- limits against hostile peers (docs/ENGINE.md, "Security")
 
@@ -33,10 +37,15 @@ public final class ServerConfig extends KwikConfig {
 
     private ServerConfig(Builder builder) {
         super(builder);
-        this.certificateChain = List.copyOf(builder.certificateChain);
-        if (certificateChain.isEmpty()) throw new IllegalArgumentException("certificateChain is required");
-        if (builder.privateKey == null) throw new IllegalArgumentException("privateKey is required");
-        this.privateKey = builder.privateKey;
+        if (builder.keyEntry != null && (!builder.certificateChain.isEmpty() || builder.privateKey != null)) {
+            throw new IllegalArgumentException("set either keyStore(...) or certificateChain(...) and privateKey(...), not both");
+        }
+        this.certificateChain = builder.keyEntry != null ? builder.keyEntry.chain() : List.copyOf(builder.certificateChain);
+        if (certificateChain.isEmpty()) throw new IllegalArgumentException("certificateChain (or keyStore) is required");
+        PrivateKey key = builder.keyEntry != null ? builder.keyEntry.key() : builder.privateKey;
+        if (key == null) throw new IllegalArgumentException("privateKey (or keyStore) is required");
+        this.privateKey = key;
+        this.clientTrust = builder.clientTrust;
         this.pathTokenKey = builder.pathTokenKey;
         if (pathTokenKey != null && builder.insecureAcceptUnauthenticatedJoins) {
             throw new IllegalArgumentException(
@@ -61,7 +70,11 @@ public final class ServerConfig extends KwikConfig {
         return new Builder();
     }
 
-    /** The server's certificate chain, leaf first. Required. */
+    /**
+     * The server's certificate chain, leaf first. Required: set it with {@link Builder#certificateChain(List)}
+     * and {@link Builder#privateKey(PrivateKey)}, or take both from a key store with
+     * {@link Builder#keyStore(KeyStore, String, char[])}.
+     */
     public List<X509Certificate> certificateChain() {
         return certificateChain;
     }
@@ -69,6 +82,18 @@ public final class ServerConfig extends KwikConfig {
     /** The leaf certificate's private key. Required. */
     public PrivateKey privateKey() {
         return privateKey;
+    }
+
+    /**
+     * When present, every client must present a certificate chain that this trust manager accepts
+     * (mutual TLS); a client without one, or with one it does not trust, fails its dial with a
+     * {@link KwikTlsException} and never reaches {@link KwikListener#accept()}. Default: empty,
+     * clients are not asked for certificates. Backends: the Netty backend supports it; the kwik
+     * backend (kwik 0.10.8) cannot ask for client certificates, and {@link Kwik#listen} fails
+     * with an {@link java.io.IOException} rather than serve without them (docs/TLS.md).
+     */
+    public Optional<X509TrustManager> clientTrust() {
+        return Optional.ofNullable(clientTrust);
     }
 
     /**
@@ -132,6 +157,8 @@ public final class ServerConfig extends KwikConfig {
     public static final class Builder extends KwikConfig.Builder<Builder> {
         private List<X509Certificate> certificateChain = List.of();
         private PrivateKey privateKey;
+        private TlsSupport.KeyEntry keyEntry;
+        private X509TrustManager clientTrust;
         private SecretKey pathTokenKey;
         private boolean insecureAcceptUnauthenticatedJoins;
         private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
@@ -155,6 +182,38 @@ public final class ServerConfig extends KwikConfig {
         /** See {@link ServerConfig#privateKey()}. */
         public Builder privateKey(PrivateKey key) {
             this.privateKey = key;
+            return this;
+        }
+
+        /**
+         * Serves the key entry {@code alias} of {@code store} (its private key and certificate
+         * chain), instead of {@link #certificateChain(List)} and {@link #privateKey(PrivateKey)}.
+         * With a null {@code alias} the store must hold exactly one key entry. The entry is read now.
+         *
+         * @throws IllegalArgumentException when the entry is missing, has no private key or no X.509 chain,
+         *                                  or {@code password} does not open it
+         */
+        public Builder keyStore(KeyStore store, String alias, char[] password) {
+            this.keyEntry = TlsSupport.keyEntry(Objects.requireNonNull(store, "store"), alias, password);
+            return this;
+        }
+
+        /** Requires client certificates accepted by {@code trust}. See {@link ServerConfig#clientTrust()}. */
+        public Builder requireClientCertificates(X509TrustManager trust) {
+            this.clientTrust = Objects.requireNonNull(trust, "trust");
+            return this;
+        }
+
+        /** Requires client certificates issued by (or equal to) one of {@code anchors} (PKIX). */
+        public Builder requireClientCertificates(List<X509Certificate> anchors) {
+            if (anchors.isEmpty()) throw new IllegalArgumentException("no trust anchors for client certificates");
+            this.clientTrust = TlsSupport.pkix(List.copyOf(anchors));
+            return this;
+        }
+
+        /** Requires client certificates trusted by the certificate entries of {@code trustStore} (PKIX). */
+        public Builder requireClientCertificates(KeyStore trustStore) {
+            this.clientTrust = TlsSupport.pkix(Objects.requireNonNull(trustStore, "trustStore"));
             return this;
         }
 

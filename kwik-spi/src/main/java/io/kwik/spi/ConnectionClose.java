@@ -18,6 +18,15 @@ public record ConnectionClose(Origin origin, long errorCode, String reason) {
         reason = reason == null ? "" : reason;
     }
 
+    /**
+     * Whether the connection ended with a QUIC crypto error (RFC 9001 section 4.8): a transport
+     * error code from 0x100 to 0x1ff, 0x100 plus the TLS alert, for example 0x12a (bad_certificate)
+     * or 0x174 (certificate_required) when a server refused the client's certificate.
+     */
+    public boolean isTlsAlert() {
+        return origin == Origin.TRANSPORT_ERROR && errorCode >= 0x100 && errorCode <= 0x1ff;
+    }
+
     /** Who ended a connection. */
     public enum Origin {
         /** This side called {@link QuicConnection#close(long, String)}. */

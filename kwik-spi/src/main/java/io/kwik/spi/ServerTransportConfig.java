@@ -5,6 +5,8 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
 
+import javax.net.ssl.X509TrustManager;
+
 /**
  * How to serve.
  *
@@ -18,9 +20,15 @@ import java.util.Objects;
  *                          Initials costing the server no connection state
  * @param maxConnections    how many connections, handshaking or established, the server keeps
  *                          at once; the handshakes past it are refused
+ * @param clientTrust       when not null, every client must present a certificate chain that
+ *                          this trust manager accepts (its two-argument {@code checkClientTrusted}),
+ *                          or its handshake fails (mutual TLS); null asks clients for nothing. A
+ *                          backend that cannot ask for client certificates fails {@code bind}
+ *                          with an {@link java.io.IOException} rather than serve without them
  */
 public record ServerTransportConfig(String alpn, List<X509Certificate> certificateChain, PrivateKey privateKey,
-                                    TransportLimits limits, boolean addressValidation, int maxConnections) {
+                                    TransportLimits limits, boolean addressValidation, int maxConnections,
+                                    X509TrustManager clientTrust) {
 
     /** The default {@link #maxConnections()}: 10,000. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
@@ -39,9 +47,21 @@ public record ServerTransportConfig(String alpn, List<X509Certificate> certifica
         if (maxConnections < 1) throw new IllegalArgumentException("maxConnections must be >= 1: " + maxConnections);
     }
 
-    /** Without address validation, and at most {@link #DEFAULT_MAX_CONNECTIONS} connections. */
+    /** Without client certificates. */
+    public ServerTransportConfig(String alpn, List<X509Certificate> certificateChain, PrivateKey privateKey,
+                                 TransportLimits limits, boolean addressValidation, int maxConnections) {
+        this(alpn, certificateChain, privateKey, limits, addressValidation, maxConnections, null);
+    }
+
+    /** Without address validation, client certificates, and at most {@link #DEFAULT_MAX_CONNECTIONS} connections. */
     public ServerTransportConfig(String alpn, List<X509Certificate> certificateChain, PrivateKey privateKey,
                                  TransportLimits limits) {
-        this(alpn, certificateChain, privateKey, limits, false, DEFAULT_MAX_CONNECTIONS);
+        this(alpn, certificateChain, privateKey, limits, false, DEFAULT_MAX_CONNECTIONS, null);
+    }
+
+    /** This configuration with {@link #clientTrust()} set: clients must present a certificate it accepts. */
+    public ServerTransportConfig withClientTrust(X509TrustManager trust) {
+        return new ServerTransportConfig(alpn, certificateChain, privateKey, limits, addressValidation, maxConnections,
+                Objects.requireNonNull(trust, "trust"));
     }
 }

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLHandshakeException;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -403,7 +405,7 @@ public abstract class TransportConformanceSuite extends BackendSuite {
 
         Throwable failure = catchThrowable(() -> fixture.connect(server.localAddress(), config, STEP));
 
-        assertThat(failure).isInstanceOf(IOException.class);
+        assertThat(failure).as("a TLS failure is typed").isInstanceOf(SSLHandshakeException.class);
     }
 
     @Test
@@ -414,7 +416,7 @@ public abstract class TransportConformanceSuite extends BackendSuite {
 
         Throwable failure = catchThrowable(() -> fixture.connect(server.localAddress(), config, STEP));
 
-        assertThat(failure).isInstanceOf(IOException.class);
+        assertThat(failure).as("a TLS failure is typed").isInstanceOf(SSLHandshakeException.class);
     }
 
     @Test

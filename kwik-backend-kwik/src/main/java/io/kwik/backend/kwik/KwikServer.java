@@ -58,6 +58,12 @@ final class KwikServer implements QuicServer {
     static KwikServer start(InetSocketAddress local, ServerTransportConfig config, Consumer<QuicConnection> onConnection,
                             String label, ThreadFactory threadFactory, Set<KwikConnection> transportConnections,
                             Consumer<KwikServer> onClosed) throws IOException {
+        if (config.clientTrust() != null) {
+            // agent15 3.1's server engine never sends a CertificateRequest: serving without the
+            // client certificates the configuration requires would silently drop the requirement
+            throw new IOException(label + ": the kwik backend (kwik 0.10.8, agent15 3.1) cannot ask clients for "
+                    + "certificates; use the netty backend for servers that require client certificates");
+        }
         TransportLimits limits = config.limits();
         DatagramSocket socket = new DatagramSocket(null);
         KwikServer[] holder = new KwikServer[1];

@@ -13,11 +13,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import javax.net.ssl.SSLHandshakeException;
+
 import io.kwik.spi.ClientTransportConfig;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
 import io.kwik.spi.QuicTransport;
 import io.kwik.spi.ServerTransportConfig;
+import io.kwik.spi.TlsManagers;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
 import tech.kwik.core.QuicClientConnection;
@@ -44,9 +47,10 @@ import tech.kwik.core.QuicClientConnection;
  * an IP address, and for a DNS name it falls back to every subject CN, which with no CN at all
  * accepted a certificate for any name; kwik's builder can only replace it through
  * {@code noServerCertificateCheck()}. So the backend calls that and installs its own trust
- * manager, which runs the PKIX check against the trusted certificates and then requires an
+ * manager, which runs the configured chain check (the config's trust manager, or PKIX over its
+ * trusted certificates) and then requires an
  * iPAddress subject alternative name equal to an IP literal, or a DNS identity as RFC 6125
- * says ({@link TlsMaterial#identityChecking}, {@link DnsIdentity}). Verification stays on; kwik
+ * says ({@link TlsManagers}, {@link io.kwik.spi.ServerIdentity}). Verification stays on; kwik
  * prints its "SECURITY WARNING" line to standard output for it all the same (unless the
  * system property {@code tech.kwik.core.no-security-warnings} is {@code true}). agent15 sends
  * the server name as SNI whatever it is, so an IP literal does go out as SNI.
@@ -97,6 +101,7 @@ final class KwikTransport implements QuicTransport {
         KwikConnection[] holder = new KwikConnection[1];
         long connectionWindow = limits.connectionReceiveWindow();
         long bufferForConnectionWindow = Math.max(1500, (connectionWindow + 9) / 10);
+        TrustRefusal refusal = new TrustRefusal();
         QuicClientConnection.Builder builder = QuicClientConnection.newBuilder()
                 .host(config.serverName())
                 .port(remote.getPort())
@@ -115,8 +120,10 @@ final class KwikTransport implements QuicTransport {
             builder.noServerCertificateCheck();
         } else {
             builder.noServerCertificateCheck();
-            builder.customTrustManager(TlsMaterial.identityChecking(
-                    TlsMaterial.trustManager(config.trustedCertificates()), config.serverName()));
+            builder.customTrustManager(refusal.watching(TlsManagers.clientTrust(config)));
+        }
+        if (config.keyManager() != null) {
+            builder.clientKeyManager(config.keyManager());
         }
         QuicClientConnection kwik = builder.build();
         kwik.setDefaultBidirectionalStreamReceiveBufferSize(limits.streamReceiveWindow());
@@ -128,6 +135,9 @@ final class KwikTransport implements QuicTransport {
             kwik.connect();
         } catch (IOException | RuntimeException e) {
             connection.close(0, "handshake failed");
+            // kwik reports our trust manager's refusal only as a ConnectException's text: type it
+            SSLHandshakeException tls = refusal.asHandshakeFailure(e);
+            if (tls != null) throw tls;
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
         if (!limits.keepAliveInterval().isZero()) {

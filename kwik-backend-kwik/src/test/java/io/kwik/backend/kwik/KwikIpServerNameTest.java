@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import io.kwik.spi.ClientTransportConfig;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
+import io.kwik.spi.ServerIdentity;
 import io.kwik.spi.TransportLimits;
 import io.kwik.tck.transport.TransportFixture;
 
@@ -48,11 +49,11 @@ final class KwikIpServerNameTest {
 
     @Test
     void ipLiteralsAreRecognisedWithoutResolvingNames() {
-        assertThat(TlsMaterial.ipLiteral("127.0.0.1")).isNotNull();
-        assertThat(TlsMaterial.ipLiteral("::1")).isNotNull();
-        assertThat(TlsMaterial.ipLiteral("[::1]")).isNotNull();
-        assertThat(TlsMaterial.ipLiteral("localhost")).isNull();
-        assertThat(TlsMaterial.ipLiteral("1.2.3.example")).isNull();
+        assertThat(ServerIdentity.ipLiteral("127.0.0.1")).isNotNull();
+        assertThat(ServerIdentity.ipLiteral("::1")).isNotNull();
+        assertThat(ServerIdentity.ipLiteral("[::1]")).isNotNull();
+        assertThat(ServerIdentity.ipLiteral("localhost")).isNull();
+        assertThat(ServerIdentity.ipLiteral("1.2.3.example")).isNull();
     }
 
     private ClientTransportConfig config(String serverName) {

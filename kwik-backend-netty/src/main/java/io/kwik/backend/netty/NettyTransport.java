@@ -6,6 +6,7 @@ import java.net.DatagramSocket;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,6 +19,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+
+import javax.net.ssl.SSLHandshakeException;
 
 import io.kwik.spi.ClientTransportConfig;
 import io.kwik.spi.QuicConnection;
@@ -129,7 +132,7 @@ final class NettyTransport implements QuicTransport {
                     .sslContext(tls)
                     .sslEngineProvider(q -> tls.newEngine(q.alloc(), host, port))
                     .build();
-        } catch (RuntimeException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
             result.completeExceptionally(new IOException("invalid TLS configuration: " + e.getMessage(), e));
             return result;
         }
@@ -179,8 +182,20 @@ final class NettyTransport implements QuicTransport {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_CONNECT_TIMEOUT_MILLIS, limits.idleTimeout().toMillis()));
     }
 
+    /**
+     * Fails {@code result} on a callback thread. A TLS failure (BoringSSL reports a refused chain,
+     * a wrong name or a server's alert as an {@link SSLHandshakeException}) stays one, as the SPI
+     * requires, with the backend's context in its message and the original as its cause.
+     */
     private void fail(CompletableFuture<?> result, String message, Throwable cause) {
-        IOException error = new IOException(message + (cause == null ? "" : ": " + cause), cause);
+        String text = message + (cause == null ? "" : ": " + cause);
+        IOException error;
+        if (cause instanceof SSLHandshakeException) {
+            error = new SSLHandshakeException(text);
+            error.initCause(cause);
+        } else {
+            error = new IOException(text, cause);
+        }
         callback(() -> result.completeExceptionally(error));
     }
 

@@ -2,11 +2,13 @@ package io.kwik.backend.netty;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.TlsManagers;
 import io.kwik.spi.ServerTransportConfig;
 import io.kwik.spi.TransportLimits;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -119,24 +121,35 @@ final class QuicSettings {
         <T> void option(ChannelOption<T> option, T value);
     }
 
-    /** The client's TLS context: ALPN, trust anchors or trust-all, hostname verification on. */
-    static QuicSslContext clientTls(ClientTransportConfig config) {
+    /**
+     * The client's TLS context: ALPN, the trust of {@link TlsManagers#clientTrust} (the chain check, then
+     * {@link io.kwik.spi.ServerIdentity}) or trust-all, and the client's key manager if any. The
+     * trust manager is a plain {@code X509TrustManager} and no endpoint identification algorithm is
+     * set (the builder's default is "HTTPS"), so BoringSSL's callback calls its two-argument check and the name is checked once, the
+     * same way as on the kwik backend.
+     */
+    static QuicSslContext clientTls(ClientTransportConfig config) throws GeneralSecurityException {
         QuicSslContextBuilder builder = QuicSslContextBuilder.forClient()
                 .applicationProtocols(config.alpn())
                 .earlyData(false)
-                .endpointIdentificationAlgorithm("HTTPS");
+                .endpointIdentificationAlgorithm(null);
         if (config.trustAll()) builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
-        else builder.trustManager(config.trustedCertificates().toArray(X509Certificate[]::new));
+        else builder.trustManager(TlsManagers.clientTrust(config));
+        if (config.keyManager() != null) builder.keyManager(config.keyManager(), null);
         return builder.build();
     }
 
-    /** The server's TLS context: its chain and key, the one ALPN, no client authentication. */
+    /**
+     * The server's TLS context: its chain and key, the one ALPN, and client authentication
+     * required with {@link ServerTransportConfig#clientTrust()} when it is set, else none.
+     */
     static QuicSslContext serverTls(ServerTransportConfig config) {
-        return QuicSslContextBuilder.forServer(config.privateKey(), null,
+        QuicSslContextBuilder builder = QuicSslContextBuilder.forServer(config.privateKey(), null,
                         config.certificateChain().toArray(X509Certificate[]::new))
                 .applicationProtocols(config.alpn())
-                .earlyData(false)
-                .clientAuth(ClientAuth.NONE)
-                .build();
+                .earlyData(false);
+        if (config.clientTrust() != null) builder.trustManager(config.clientTrust()).clientAuth(ClientAuth.REQUIRE);
+        else builder.clientAuth(ClientAuth.NONE);
+        return builder.build();
     }
 }

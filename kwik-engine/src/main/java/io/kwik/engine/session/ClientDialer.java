@@ -10,11 +10,14 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import javax.net.ssl.SSLHandshakeException;
+
 import io.kwik.api.AuthenticationException;
 import io.kwik.api.ClientConfig;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
+import io.kwik.api.KwikTlsException;
 import io.kwik.api.Role;
 import io.kwik.engine.path.PathConnection;
 import io.kwik.engine.path.PathSettings;
@@ -92,8 +95,19 @@ public final class ClientDialer {
         long deadline = System.nanoTime() + config.handshakeTimeout().toNanos();
         String serverName = config.serverName().orElse(server.getHostString());
         ClientTransportConfig transportConfig = new ClientTransportConfig(Protocol.ALPN, serverName,
-                config.trustedCertificates(), config.insecureTrustAll(), TransportSettings.limits(config));
-        QuicConnection quic = await(transport.connect(server, transportConfig), deadline, "connecting to " + server);
+                config.trustedCertificates(), config.insecureTrustAll(), TransportSettings.limits(config),
+                config.trustManager().orElse(null), config.clientKeyManager().orElse(null));
+        QuicConnection quic;
+        try {
+            quic = await(transport.connect(server, transportConfig), deadline, "connecting to " + server);
+        } catch (IOException e) {
+            SSLHandshakeException tls = tlsCause(e);
+            if (tls != null) {
+                throw new KwikTlsException("TLS handshake with " + server + " (" + serverName + ") failed: "
+                        + tls.getMessage(), tls);
+            }
+            throw e;
+        }
         // a handshake that stalls is ended by closing the connection, which unblocks the read below
         CompletableFuture<Void> authenticated = new CompletableFuture<>();
         CompletableFuture.delayedExecutor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).execute(() -> {
@@ -114,6 +128,11 @@ public final class ClientDialer {
             return new Handshake(quic, reader, control, response);
         } catch (IOException | RuntimeException e) {
             authenticated.complete(null);
+            if (e instanceof IOException && !(e instanceof KwikException)) {
+                // a server that refused our certificate ends the connection while we open the control stream
+                ConnectionClosedException closed = closedReason(quic);
+                if (closed != null && closed.close().isTlsAlert()) throw refusal(closed);
+            }
             quic.close(ErrorCode.INTERNAL.code(), "handshake failed");
             throw e;
         }
@@ -162,8 +181,22 @@ public final class ClientDialer {
         }
     }
 
+    /** The first {@link SSLHandshakeException} in {@code failure}'s cause chain, or null. */
+    private static SSLHandshakeException tlsCause(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SSLHandshakeException tls) return tls;
+        }
+        return null;
+    }
+
     private static KwikException refusal(ConnectionClosedException closed) {
         var close = closed.close();
+        if (close.isTlsAlert()) {
+            // TLS 1.3: the server checks a client certificate after the client's handshake finished
+            return new KwikTlsException("the server ended the TLS handshake with crypto error 0x"
+                    + Long.toHexString(close.errorCode()) + " (TLS alert " + (close.errorCode() - 0x100)
+                    + "; 42 bad_certificate, 116 certificate_required): " + close.reason(), closed);
+        }
         if (close.origin() == ConnectionClose.Origin.PEER) {
             ErrorCode code = ErrorCode.fromCode(close.errorCode());
             if (code == ErrorCode.AUTH_FAILED) return new AuthenticationException("the server refused: " + close.reason());

@@ -90,7 +90,8 @@ public final class EngineListener implements KwikListener {
         EngineListener listener = new EngineListener(config, transport, context.threadFactory());
         try {
             listener.server = transport.bind(address, new ServerTransportConfig(Protocol.ALPN, config.certificateChain(),
-                    config.privateKey(), TransportSettings.limits(config), config.addressValidation(), config.maxConnections()),
+                    config.privateKey(), TransportSettings.limits(config), config.addressValidation(), config.maxConnections(),
+                    config.clientTrust().orElse(null)),
                     listener::onConnection);
         } catch (IOException | RuntimeException e) {
             transport.close();

@@ -308,19 +308,10 @@ final class Fetcher {
         return address.getHostString() + ":" + address.getPort();
     }
 
-    /** Whether a dial failed because the client did not trust the server's certificate. */
+    /** Whether a dial failed in TLS (certificate not trusted, wrong name, client certificate refused): typed, no message matching. */
     static boolean isCertificateProblem(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof CertificateException || t instanceof javax.net.ssl.SSLHandshakeException) return true;
-            if (t.getClass().getName().contains("Certificate")) return true;
-            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-            if (message.contains("certificate") || message.contains("unknown_ca") || message.contains("unknown ca")
-                    || message.contains("bad_certificate") || message.contains("pkix") || message.contains("trust anchor")) {
-                return true;
-            }
-            for (Throwable suppressed : t.getSuppressed()) {
-                if (isCertificateProblem(suppressed)) return true;
-            }
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.kwik.api.KwikTlsException) return true;
         }
         return false;
     }

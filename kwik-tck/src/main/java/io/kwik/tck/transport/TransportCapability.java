@@ -16,5 +16,10 @@ public enum TransportCapability {
      * acknowledged) is retransmitted when it is lost, so the peer still reads the end of the
      * stream.
      */
-    LOST_FIN_ONLY_FRAME_RETRANSMITTED
+    LOST_FIN_ONLY_FRAME_RETRANSMITTED,
+    /**
+     * A server can require client certificates ({@code ServerTransportConfig.clientTrust()},
+     * mutual TLS). A backend without it must fail {@code bind} with such a configuration.
+     */
+    CLIENT_AUTHENTICATION
 }

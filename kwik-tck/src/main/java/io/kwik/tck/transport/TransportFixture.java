@@ -99,7 +99,12 @@ public final class TransportFixture implements AutoCloseable {
      * handler leaves streams to the test (take them with {@code acceptStream()}).
      */
     public QuicServer server(TransportLimits limits, StreamHandler handler) throws IOException {
-        QuicServer server = transport.bind(loopbackAnyPort(), serverConfig(limits), connection -> {
+        return server(serverConfig(limits), handler);
+    }
+
+    /** As {@link #server(TransportLimits, StreamHandler)}, with {@code config} instead of {@link #serverConfig}. */
+    public QuicServer server(ServerTransportConfig config, StreamHandler handler) throws IOException {
+        QuicServer server = transport.bind(loopbackAnyPort(), config, connection -> {
             if (!accepted.offer(connection)) {
                 connection.close(1, "tck accept queue full");
                 return;
