@@ -2,7 +2,6 @@ package io.kwik.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -15,7 +14,6 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -75,16 +73,6 @@ public abstract class TlsSuite extends BackendSuite {
     private TransportFixture serverSide;
     private TransportFixture clientSide;
 
-    /** The optional capabilities the pair lacks (for the server's backend); none by default. */
-    protected Set<TransportCapability> unsupportedCapabilities() {
-        return Set.of();
-    }
-
-    private void assume(TransportCapability capability) {
-        assumeFalse(unsupportedCapabilities().contains(capability),
-                () -> provider().name() + " declares it lacks " + capability);
-    }
-
     @BeforeEach
     void createFixtures() {
         serverSide = TransportFixture.create(provider());
@@ -112,11 +100,13 @@ public abstract class TlsSuite extends BackendSuite {
         return current;
     }
 
-    private static TransportLimits limits() {
+    /** The kit's default limits with a 10 s idle timeout, so a refused handshake ends soon; backends may override. */
+    @Override
+    protected TransportLimits limits() {
         return TransportLimits.DEFAULTS.withIdleTimeout(Duration.ofSeconds(10));
     }
 
-    private static ClientTransportConfig trustingServer(X509ExtendedKeyManager keyManager) throws Exception {
+    private ClientTransportConfig trustingServer(X509ExtendedKeyManager keyManager) throws Exception {
         return new ClientTransportConfig(TransportFixture.ALPN, TransportFixture.SERVER_NAME, List.of(), false, limits(),
                 TlsManagers.pkix(List.of(TransportFixture.certificate().certificate())), keyManager);
     }
