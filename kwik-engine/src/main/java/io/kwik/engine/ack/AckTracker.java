@@ -82,6 +82,16 @@ public final class AckTracker {
 
     /** A data packet arrived; may send an acknowledgement from the calling thread. */
     public void onPacket(long packetNumber) {
+        onPacket(packetNumber, null);
+    }
+
+    /**
+     * A data packet arrived; may send an acknowledgement from the calling thread, which waits
+     * while the control stream is full.
+     *
+     * @param beforeSending run first when an acknowledgement is to be sent (so before any wait), or null
+     */
+    public void onPacket(long packetNumber, Runnable beforeSending) {
         AckFrame late = null;
         AckFrame due = null;
         boolean arm = false;
@@ -98,6 +108,7 @@ public final class AckTracker {
         } finally {
             lock.unlock();
         }
+        if (beforeSending != null && (late != null || due != null)) beforeSending.run();
         if (late != null) send(late);
         if (due != null) send(due);
         if (arm) {

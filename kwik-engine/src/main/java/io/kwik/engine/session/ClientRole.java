@@ -22,6 +22,7 @@ import io.kwik.engine.ack.AckTracker;
 import io.kwik.engine.path.Liveness;
 import io.kwik.engine.path.PathConnection;
 import io.kwik.engine.path.PathHandler;
+import io.kwik.engine.stream.ReaderWakeups;
 import io.kwik.engine.path.PathSettings;
 import io.kwik.engine.paths.DelegatedRanges;
 import io.kwik.engine.paths.Heartbeat;
@@ -106,12 +107,12 @@ final class ClientRole implements SessionRole {
         }
 
         @Override
-        public void onDataFrame(DataFrame frame) throws KwikException, InterruptedException {
+        public void onDataFrame(DataFrame frame, ReaderWakeups wakeups) throws KwikException, InterruptedException {
             directory.touch(id);
             checkDelegated(id, frame);
-            LogicalStream stream = core.registry().forFrame(frame.getLogicalStreamId());
+            LogicalStream stream = core.registry().forFrame(frame.getLogicalStreamId(), wakeups);
             if (stream == null) return;
-            stream.onFrameFromPeer(frame, false);
+            stream.onFrameFromPeer(frame, false, wakeups);
             receipts.received(stream);
         }
 

@@ -44,9 +44,23 @@ public final class MessageReader {
     /** Bytes allocated for the message being read, 0 between messages (read by other threads for accounting). */
     private volatile int held;
 
+    /** Runs before a read of the stream that may wait (nothing is available), or null. */
+    private final Runnable beforeWaiting;
+
     public MessageReader(InputStream in, int maxMessageSize) {
+        this(in, maxMessageSize, null);
+    }
+
+    /**
+     * @param beforeWaiting run before every read of the stream that may wait for bytes to arrive
+     *                      (its {@code available()} is 0), so that a caller can hand on what the
+     *                      messages read so far gave it once per batch instead of once per
+     *                      message (see {@code ReaderWakeups})
+     */
+    public MessageReader(InputStream in, int maxMessageSize, Runnable beforeWaiting) {
         this.in = in;
         this.maxMessageSize = maxMessageSize;
+        this.beforeWaiting = beforeWaiting;
     }
 
     /**
@@ -76,6 +90,7 @@ public final class MessageReader {
                 message = Arrays.copyOf(message, (int) Math.min(length, 2L * message.length));
                 held = message.length;
             }
+            maybeWaiting();
             int n = in.read(message, filled, message.length - filled);
             if (n < 0) {
                 held = 0;
@@ -96,10 +111,15 @@ public final class MessageReader {
         return held;
     }
 
+    private void maybeWaiting() throws IOException {
+        if (beforeWaiting != null && in.available() == 0) beforeWaiting.run();
+    }
+
     /** The next byte, from the read-ahead, refilled with one read of the stream when empty; -1 at its end. */
     private int readByte() throws IOException {
         if (aheadPos == aheadLimit) {
             if (ahead == null) ahead = new byte[READ_AHEAD];
+            maybeWaiting();
             int n = in.read(ahead, 0, ahead.length);
             if (n <= 0) {
                 // read(byte[]) may return 0 only for an empty array, but a stream that does so anyway must not spin here

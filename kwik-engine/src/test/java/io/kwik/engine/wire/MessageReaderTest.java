@@ -84,6 +84,27 @@ class MessageReaderTest {
     }
 
     @Test
+    void theHookBeforeWaitingRunsOnlyWhenNothingIsLeftToRead() throws IOException {
+        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 50; i++) {
+            wire.writeBytes(Messages.delimited(DataPacket.newBuilder().setPacketNumber(i)
+                    .addFrames(DataFrame.newBuilder().setLogicalStreamId(512).setData(ByteString.copyFrom(new byte[3000]))).build()));
+        }
+        int[] runs = new int[1];
+        // a ByteArrayInputStream tells what is left: every message is there, so only the read at its end may wait
+        MessageReader reader = new MessageReader(new ByteArrayInputStream(wire.toByteArray()), 1 << 20, () -> runs[0]++);
+        for (int i = 0; i < 50; i++) assertThat(Messages.dataPacket(reader.next()).getPacketNumber()).isEqualTo(i);
+        assertThat(runs[0]).isZero();
+        assertThat(reader.next()).isNull();
+        assertThat(runs[0]).as("once, before the read that finds the end").isEqualTo(1);
+        // a stream that never says what is available: the hook runs before every read of it
+        int[] always = new int[1];
+        MessageReader blind = new MessageReader(new CountingReads(wire.toByteArray(), Integer.MAX_VALUE), 1 << 20, () -> always[0]++);
+        for (int i = 0; i < 50; i++) blind.next();
+        assertThat(always[0]).isPositive();
+    }
+
+    @Test
     void messagesLargerThanTheReadAheadAreReadWholeWhateverTheReadSizes() throws IOException {
         java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
         List<byte[]> sent = new ArrayList<>();
