@@ -7,12 +7,14 @@
 #   kwik-benchmarks/run-e2e.sh --backends=netty --mib=64 --runs=5 --modes=bulk,rtt
 # SKIP_BUILD=1 uses the last build (kwik-benchmarks/target) instead of building the module and
 # what it depends on first. Every server JVM is stopped when the harness ends; logs and thread
-# dumps of stalls go to the directory it prints (--log-dir=... to choose it).
+# dumps of stalls go to the directory it prints (--log-dir=... to choose it). E2E_CLIENT_JAVA_OPTS adds
+# JVM options to the client (the harness) alone, e.g. a flight recording:
+#   E2E_CLIENT_JAVA_OPTS=-XX:StartFlightRecording=settings=profile,filename=/tmp/client.jfr
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source kwik-benchmarks/e2e-classpath.sh
 trap remove_classpath_copy EXIT
 echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC'); nproc $(nproc); load average $(cut -d' ' -f1-3 /proc/loadavg); $("$java" -version 2>&1 | head -1)"
 echo "# kwik-benchmarks/run-e2e.sh $*"
-"$java" -da:tech.kwik... --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+"$java" ${E2E_CLIENT_JAVA_OPTS:-} -da:tech.kwik... --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     -Dtech.kwik.core.no-security-warnings=true -cp "$classpath" io.kwik.benchmarks.E2eHarness "$@"

@@ -447,8 +447,11 @@ public final class E2eHarness {
                         results.add(key, rate);
                         List<Double> cpu = results.values.get(key + "-cpu");
                         List<Double> alloc = results.values.get(key + "-alloc");
-                        line.append(String.format(Locale.ROOT, " %s %.1f MB/s %.2f s/GiB %.2f B/B;", key, rate,
-                                cpu.get(cpu.size() - 1), alloc.get(alloc.size() - 1)));
+                        List<Double> clientCpu = results.values.get(key + "-cpu-client");
+                        List<Double> clientAlloc = results.values.get(key + "-alloc-client");
+                        line.append(String.format(Locale.ROOT, " %s %.1f MB/s %.2f s/GiB %.2f B/B (client %.2f s/GiB %.2f B/B);",
+                                key, rate, cpu.get(cpu.size() - 1), alloc.get(alloc.size() - 1),
+                                clientCpu.get(clientCpu.size() - 1), clientAlloc.get(clientAlloc.size() - 1)));
                     }
                 }
                 System.out.println(line);
@@ -478,6 +481,7 @@ public final class E2eHarness {
                     results.add(key + "-cpu-client", clientCpu / 1e9 / gib);
                     results.add(key + "-cpu-servers", serversCpu / 1e9 / gib);
                     results.add(key + "-alloc", allocated / (double) bytes);
+                    results.add(key + "-alloc-client", (after.clientAllocated() - before.clientAllocated()) / (double) bytes);
                 }
                 return rate;
             } catch (Exception e) {
@@ -929,6 +933,7 @@ public final class E2eHarness {
             pair(t, r, "  of which client", c[1] + "-cpu-client", c[2] + "-cpu-client", 50, "");
             pair(t, r, "  of which servers", c[1] + "-cpu-servers", c[2] + "-cpu-servers", 50, "");
             pair(t, r, "allocated B/B, " + c[0], c[1] + "-alloc", c[2] + "-alloc", 50, "(lower is better)");
+            pair(t, r, "  of which client", c[1] + "-alloc-client", c[2] + "-alloc-client", 50, "");
         }
         pair(t, r, "64 B echo p50, us", "rtt-raw", "rtt-kwik", 50, "(lower is better)");
         pair(t, r, "64 B echo p99, us", "rtt-raw", "rtt-kwik", 99, "(lower is better)");

@@ -15,8 +15,8 @@ import io.kwik.proto.PacketRange;
 /**
  * A path's receiver side of KWIK acknowledgements (docs/PROTOCOL.md 4.5, R11.1-11.2). Acknowledgements
  * are delayed and batched: one goes out once {@link #PACKETS_PER_ACK} data packets are
- * unacknowledged, or {@code min(rtt / 4, 25 ms)} (at least 1 ms) after the first of them
- * arrived, whichever comes first. Each names only the packets received since the previous one,
+ * unacknowledged, or {@code rtt / 4} (within [{@link #MIN_ACK_DELAY}, {@link #MAX_ACK_DELAY}])
+ * after the first of them arrived, whichever comes first. Each names only the packets received since the previous one,
  * as ranges; the control stream it travels on is reliable, so nothing is acknowledged twice.
  * Only data packets are acknowledged, so acknowledgements never beget acknowledgements.
  */
@@ -27,6 +27,15 @@ public final class AckTracker {
     public static final int PACKETS_PER_ACK = 16;
     /** The longest an acknowledgement waits. */
     public static final Duration MAX_ACK_DELAY = Duration.ofMillis(25);
+    /**
+     * The shortest timer delay. On a path of a millisecond's RTT a 1 ms timer, not the packet
+     * count, would send most acknowledgements (at 50 MB/s, one per 5 packets of 10 KB), each a
+     * control frame handed to the control stream's writer and a datagram, on both ends. 5 ms lets the
+     * count decide on any path faster than 16 packets per 5 ms (about 32 MB/s with default
+     * packets), and a slower path holds at most 5 ms more of unacknowledged data, far below the
+     * smallest send window; RTT samples subtract the delay either way.
+     */
+    public static final Duration MIN_ACK_DELAY = Duration.ofMillis(5);
 
     /** Where acknowledgements go: the path's control stream. */
     public interface Sink {
@@ -73,6 +82,16 @@ public final class AckTracker {
 
     /** A data packet arrived; may send an acknowledgement from the calling thread. */
     public void onPacket(long packetNumber) {
+        onPacket(packetNumber, null);
+    }
+
+    /**
+     * A data packet arrived; may send an acknowledgement from the calling thread, which waits
+     * while the control stream is full.
+     *
+     * @param beforeSending run first when an acknowledgement is to be sent (so before any wait), or null
+     */
+    public void onPacket(long packetNumber, Runnable beforeSending) {
         AckFrame late = null;
         AckFrame due = null;
         boolean arm = false;
@@ -89,10 +108,11 @@ public final class AckTracker {
         } finally {
             lock.unlock();
         }
+        if (beforeSending != null && (late != null || due != null)) beforeSending.run();
         if (late != null) send(late);
         if (due != null) send(due);
         if (arm) {
-            long delay = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(rtt.get().toNanos() / 4, MAX_ACK_DELAY.toNanos()));
+            long delay = Math.max(MIN_ACK_DELAY.toNanos(), Math.min(rtt.get().toNanos() / 4, MAX_ACK_DELAY.toNanos()));
             timer.schedule(this::onTimer, delay);
         }
     }

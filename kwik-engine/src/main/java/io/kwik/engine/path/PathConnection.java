@@ -25,6 +25,7 @@ import io.kwik.engine.ack.SendWindow;
 import io.kwik.engine.packet.OffsetManager;
 import io.kwik.engine.packet.PacketSizeCalculator;
 import io.kwik.engine.stream.DataChannel;
+import io.kwik.engine.stream.ReaderWakeups;
 import io.kwik.engine.util.Timers;
 import io.kwik.engine.wire.MessageReader;
 import io.kwik.engine.wire.MessageSender;
@@ -423,7 +424,9 @@ public final class PathConnection {
     }
 
     private void readDataStream(QuicStream stream) {
-        MessageReader reader = new MessageReader(stream.input(), maxMessageSize);
+        // readers of the logical streams are woken once per batch of arrivals, before this thread waits again
+        ReaderWakeups wakeups = new ReaderWakeups();
+        MessageReader reader = new MessageReader(stream.input(), maxMessageSize, wakeups::wake);
         try {
             byte[] header = reader.next();
             if (header == null) return;
@@ -439,11 +442,12 @@ public final class PathConnection {
             while ((message = reader.next()) != null) {
                 liveness.heard();
                 DataPacket packet = Messages.dataPacket(message);
-                acks.onPacket(packet.getPacketNumber());
+                // sending an acknowledgement may wait for room on the control stream: no reader waits with it
+                acks.onPacket(packet.getPacketNumber(), wakeups::wake);
                 packetsReceived.increment();
                 bytesReceived.add(message.length);
                 receiveRate.received(message.length);
-                for (var frame : packet.getFramesList()) handler.onDataFrame(frame);
+                for (var frame : packet.getFramesList()) handler.onDataFrame(frame, wakeups);
             }
         } catch (KwikException e) {
             fail(e);
@@ -453,6 +457,8 @@ public final class PathConnection {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             failUnexpectedly("data stream " + stream.id(), e);
+        } finally {
+            wakeups.wake();
         }
     }
 

@@ -2,6 +2,7 @@ package io.kwik.engine.path;
 
 import io.kwik.api.KwikException;
 import io.kwik.api.SessionClose;
+import io.kwik.engine.stream.ReaderWakeups;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataFrame;
 import io.kwik.proto.RawPacket;
@@ -12,8 +13,12 @@ public interface PathHandler {
     /** A control frame arrived. Throw to close the path with the exception's code. */
     void onControlFrame(ControlFrame frame) throws KwikException, InterruptedException;
 
-    /** A data frame arrived on one of the path's data streams. Throw to close the path. */
-    void onDataFrame(DataFrame frame) throws KwikException, InterruptedException;
+    /**
+     * A data frame arrived on one of the path's data streams. Throw to close the path. The
+     * stream's reader is woken through {@code wakeups}, which the path wakes before its data
+     * reader next waits for the transport.
+     */
+    void onDataFrame(DataFrame frame, ReaderWakeups wakeups) throws KwikException, InterruptedException;
 
     /** Bytes relayed from another server arrived on a raw stream (servers only). Throw to close the path. */
     void onRawPacket(RawPacket packet) throws KwikException, InterruptedException;

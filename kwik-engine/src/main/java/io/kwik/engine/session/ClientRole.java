@@ -28,6 +28,7 @@ import io.kwik.engine.paths.Heartbeat;
 import io.kwik.engine.paths.PathDirectory;
 import io.kwik.engine.paths.ReceiptSender;
 import io.kwik.engine.stream.LogicalStream;
+import io.kwik.engine.stream.ReaderWakeups;
 import io.kwik.proto.AddPathRequest;
 import io.kwik.proto.AddPathResponse;
 import io.kwik.proto.AuthenticationRequest;
@@ -106,12 +107,12 @@ final class ClientRole implements SessionRole {
         }
 
         @Override
-        public void onDataFrame(DataFrame frame) throws KwikException, InterruptedException {
+        public void onDataFrame(DataFrame frame, ReaderWakeups wakeups) throws KwikException, InterruptedException {
             directory.touch(id);
             checkDelegated(id, frame);
-            LogicalStream stream = core.registry().forFrame(frame.getLogicalStreamId());
+            LogicalStream stream = core.registry().forFrame(frame.getLogicalStreamId(), wakeups);
             if (stream == null) return;
-            stream.onFrameFromPeer(frame, false);
+            stream.onFrameFromPeer(frame, false, wakeups);
             receipts.received(stream);
         }
 

@@ -15,6 +15,7 @@ import io.kwik.engine.path.PathConnection;
 import io.kwik.engine.path.PathHandler;
 import io.kwik.engine.stream.DataChannel;
 import io.kwik.engine.stream.LogicalStream;
+import io.kwik.engine.stream.ReaderWakeups;
 import io.kwik.engine.stream.StreamContext;
 import io.kwik.engine.stream.StreamRegistry;
 import io.kwik.proto.ControlFrame;
@@ -187,9 +188,9 @@ final class SessionCore implements StreamContext, PathHandler {
     }
 
     @Override
-    public void onDataFrame(DataFrame frame) throws KwikException, InterruptedException {
-        LogicalStream stream = registry.forFrame(frame.getLogicalStreamId());
-        if (stream != null) stream.onFrameFromPeer(frame);
+    public void onDataFrame(DataFrame frame, ReaderWakeups wakeups) throws KwikException, InterruptedException {
+        LogicalStream stream = registry.forFrame(frame.getLogicalStreamId(), wakeups);
+        if (stream != null) stream.onFrameFromPeer(frame, true, wakeups);
     }
 
     @Override

@@ -67,6 +67,8 @@ public final class LogicalStream implements KwikStream {
     private boolean inputShut;        // this end stopped receiving: reads return -1, frames are dropped
     private boolean closed;           // close(): reads throw
     private volatile Duration readTimeout;
+    /** A {@link ReaderWakeups} holds this stream: its reader will be woken when the batch ends. */
+    private boolean wakeOwed;
 
     // sending half
     private long sendOffset;          // the cursor: write() appends here, reserve() skips it ahead
@@ -123,7 +125,12 @@ public final class LogicalStream implements KwikStream {
      *                       whose end overflows
      */
     public void onFrameFromPeer(DataFrame frame) throws KwikException {
-        onFrameFromPeer(frame, true);
+        onFrameFromPeer(frame, true, null);
+    }
+
+    /** As {@link #onFrameFromPeer(DataFrame, boolean, ReaderWakeups)}, waking the reader at once. */
+    public void onFrameFromPeer(DataFrame frame, boolean fromOwner) throws KwikException {
+        onFrameFromPeer(frame, fromOwner, null);
     }
 
     /**
@@ -131,10 +138,13 @@ public final class LogicalStream implements KwikStream {
      * docs/PROTOCOL.md 4.4): only the owner may finish the stream.
      *
      * @param fromOwner whether the frame came on the owner's path
+     * @param wakeups    where to leave the reader's wake-up for the caller to give once it has
+     *                   handed over every frame that arrived with this one; null to wake the
+     *                   reader now
      * @throws KwikException as {@link #onFrameFromPeer(DataFrame)}, and {@link ErrorCode#INVALID_FRAME}
      *                       for a FIN from a server that does not own the stream
      */
-    public void onFrameFromPeer(DataFrame frame, boolean fromOwner) throws KwikException {
+    public void onFrameFromPeer(DataFrame frame, boolean fromOwner, ReaderWakeups wakeups) throws KwikException {
         ByteString data = frame.getData();
         long offset = frame.getOffset();
         long end = offset + data.size();
@@ -176,13 +186,29 @@ public final class LogicalStream implements KwikStream {
                     digests.take(offset, data, buffer);
                 }
             } finally {
-                readable.signalAll();
+                if (wakeups == null) {
+                    readable.signalAll();
+                } else if (!wakeOwed) {
+                    wakeOwed = true;
+                    wakeups.owe(this);
+                }
             }
         } finally {
             lock.unlock();
         }
         // a secondary whose range the owner's bytes completed, and which did not match
         for (DigestRanges.Refusal refusal : refusals) context.refuse(refusal.pathId(), refusal.failure());
+    }
+
+    /** Wakes the reader for the frames a batch left; see {@link ReaderWakeups}. */
+    void wakeReaders() {
+        lock.lock();
+        try {
+            wakeOwed = false;
+            readable.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

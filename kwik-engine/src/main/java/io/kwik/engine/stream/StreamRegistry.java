@@ -158,6 +158,18 @@ public final class StreamRegistry {
     }
 
     /**
+     * As {@link #forFrame(long)}, for a path's data reader: before it may wait for a stream not
+     * announced yet, it wakes the readers {@code wakeups} holds.
+     */
+    public LogicalStream forFrame(long id, ReaderWakeups wakeups) throws KwikException, InterruptedException {
+        LogicalStream stream = streams.get(id);
+        if (stream != null) return stream;
+        // the stream may not be announced yet, and waiting for it must not keep other readers waiting
+        wakeups.wake();
+        return forFrame(id);
+    }
+
+    /**
      * The stream a data frame is for. Waits up to the creation timeout for a peer stream whose
      * announcement, travelling on the control stream, has not arrived yet.
      *

@@ -14,6 +14,13 @@ import io.kwik.api.KwikException;
  * has not checked against the limit, and it never allocates much more than the bytes that have
  * actually arrived: a peer that sends only a large length prefix costs at most
  * {@link #FIRST_CHUNK} bytes, not the length it announced.
+ *
+ * <p>It reads ahead into a small buffer of its own ({@link #READ_AHEAD} bytes, allocated on
+ * first use and kept): a length prefix and a small message cost one read of the stream
+ * instead of one per byte (a transport's single-byte read takes its lock, and may allocate),
+ * and a large message is copied from the read-ahead only for the bytes that came with its
+ * length prefix; the rest is read straight into the message's array. So the stream must be
+ * read through this reader only, from its first byte on.
  */
 public final class MessageReader {
     /**
@@ -23,14 +30,37 @@ public final class MessageReader {
      */
     public static final int FIRST_CHUNK = 64 * 1024;
 
+    /**
+     * Bytes read ahead at most. Small: every reader keeps it (one per QUIC stream), and a
+     * message larger than it is read mostly into its own array anyway.
+     */
+    public static final int READ_AHEAD = 8 * 1024;
+
     private final InputStream in;
     private final int maxMessageSize;
+    private byte[] ahead;
+    private int aheadPos;
+    private int aheadLimit;
     /** Bytes allocated for the message being read, 0 between messages (read by other threads for accounting). */
     private volatile int held;
 
+    /** Runs before a read of the stream that may wait (nothing is available), or null. */
+    private final Runnable beforeWaiting;
+
     public MessageReader(InputStream in, int maxMessageSize) {
+        this(in, maxMessageSize, null);
+    }
+
+    /**
+     * @param beforeWaiting run before every read of the stream that may wait for bytes to arrive
+     *                      (its {@code available()} is 0), so that a caller can hand on what the
+     *                      messages read so far gave it once per batch instead of once per
+     *                      message (see {@code ReaderWakeups})
+     */
+    public MessageReader(InputStream in, int maxMessageSize, Runnable beforeWaiting) {
         this.in = in;
         this.maxMessageSize = maxMessageSize;
+        this.beforeWaiting = beforeWaiting;
     }
 
     /**
@@ -50,12 +80,17 @@ public final class MessageReader {
         // copy them again), but only as large as what has arrived, doubling up to the length
         byte[] message = new byte[(int) Math.min(length, FIRST_CHUNK)];
         held = message.length;
-        int filled = 0;
+        int filled = Math.min(message.length, aheadLimit - aheadPos);
+        if (filled > 0) {
+            System.arraycopy(ahead, aheadPos, message, 0, filled);
+            aheadPos += filled;
+        }
         while (filled < length) {
             if (filled == message.length) {
                 message = Arrays.copyOf(message, (int) Math.min(length, 2L * message.length));
                 held = message.length;
             }
+            maybeWaiting();
             int n = in.read(message, filled, message.length - filled);
             if (n < 0) {
                 held = 0;
@@ -76,10 +111,31 @@ public final class MessageReader {
         return held;
     }
 
+    private void maybeWaiting() throws IOException {
+        if (beforeWaiting != null && in.available() == 0) beforeWaiting.run();
+    }
+
+    /** The next byte, from the read-ahead, refilled with one read of the stream when empty; -1 at its end. */
+    private int readByte() throws IOException {
+        if (aheadPos == aheadLimit) {
+            if (ahead == null) ahead = new byte[READ_AHEAD];
+            maybeWaiting();
+            int n = in.read(ahead, 0, ahead.length);
+            if (n <= 0) {
+                // read(byte[]) may return 0 only for an empty array, but a stream that does so anyway must not spin here
+                if (n == 0) return in.read();
+                return -1;
+            }
+            aheadPos = 0;
+            aheadLimit = n;
+        }
+        return ahead[aheadPos++] & 0xFF;
+    }
+
     private long readLength() throws IOException {
         long value = 0;
         for (int shift = 0; shift < 64; shift += 7) {
-            int b = in.read();
+            int b = readByte();
             if (b < 0) {
                 if (shift == 0) return -1;
                 throw new KwikException(ErrorCode.INVALID_FRAME, "stream ended inside a length prefix",

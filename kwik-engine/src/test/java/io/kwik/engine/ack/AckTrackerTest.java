@@ -15,7 +15,7 @@ import io.kwik.proto.PacketRange;
 
 class AckTrackerTest {
     private final List<AckFrame> sent = new CopyOnWriteArrayList<>();
-    /** Delays asked of the timer; its tasks never run, so the batching tests do not race the 1 ms delay. */
+    /** Delays asked of the timer; its tasks never run, so the batching tests do not race the 5 ms delay. */
     private final List<Long> delays = new CopyOnWriteArrayList<>();
     /** Tasks given to the timer, run only when a test says so. */
     private final List<Runnable> timerTasks = new CopyOnWriteArrayList<>();
@@ -50,7 +50,19 @@ class AckTrackerTest {
                 PacketRange.newBuilder().setSmallest(0).setLargest(4).build(),
                 PacketRange.newBuilder().setSmallest(6).setLargest(15).build(),
                 PacketRange.newBuilder().setSmallest(100).setLargest(100).build());
-        assertThat(delays).as("the timer armed once, for max(1 ms, rtt / 4)").containsExactly(TimeUnit.MILLISECONDS.toNanos(1));
+        assertThat(delays).as("the timer armed once, for max(5 ms, rtt / 4)").containsExactly(AckTracker.MIN_ACK_DELAY.toNanos());
+    }
+
+    @Test
+    void theTimerWaitsAQuarterOfTheRttWithinItsBounds() {
+        for (long rttMillis : new long[] {1, 40, 400}) {
+            List<Long> asked = new CopyOnWriteArrayList<>();
+            AckTracker timed = new AckTracker("p4", System::nanoTime, () -> Duration.ofMillis(rttMillis), sink(sent),
+                    (task, delayNanos) -> asked.add(delayNanos));
+            timed.onPacket(0);
+            assertThat(asked).as("rtt %d ms", rttMillis).containsExactly(TimeUnit.MILLISECONDS.toNanos(
+                    Math.max(AckTracker.MIN_ACK_DELAY.toMillis(), Math.min(rttMillis / 4, AckTracker.MAX_ACK_DELAY.toMillis()))));
+        }
     }
 
     @Test

@@ -44,6 +44,90 @@ class MessageReaderTest {
         assertThat(reader.next()).isNull();
     }
 
+    /** Counts the reads made of it, and gives at most {@code chunk} bytes per read. */
+    private static final class CountingReads extends InputStream {
+        private final ByteArrayInputStream bytes;
+        private final int chunk;
+        int reads;
+
+        CountingReads(byte[] bytes, int chunk) {
+            this.bytes = new ByteArrayInputStream(bytes);
+            this.chunk = chunk;
+        }
+
+        @Override
+        public int read() {
+            reads++;
+            return bytes.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            reads++;
+            return bytes.read(b, off, Math.min(len, chunk));
+        }
+    }
+
+    @Test
+    void smallMessagesThatArriveTogetherCostOneReadOfTheStream() throws IOException {
+        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+        for (int nonce = 0; nonce < 100; nonce++) {
+            wire.writeBytes(Messages.delimited(ControlFrame.newBuilder().setPing(Ping.newBuilder().setNonce(nonce)).build()));
+        }
+        CountingReads in = new CountingReads(wire.toByteArray(), Integer.MAX_VALUE);
+        MessageReader reader = new MessageReader(in, 1024);
+        for (int nonce = 0; nonce < 100; nonce++) {
+            assertThat(Messages.controlFrame(reader.next()).getPing().getNonce()).isEqualTo(nonce);
+        }
+        assertThat(in.reads).as("one read for all of them, not one per length byte").isEqualTo(1);
+        assertThat(reader.next()).isNull();
+    }
+
+    @Test
+    void theHookBeforeWaitingRunsOnlyWhenNothingIsLeftToRead() throws IOException {
+        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 50; i++) {
+            wire.writeBytes(Messages.delimited(DataPacket.newBuilder().setPacketNumber(i)
+                    .addFrames(DataFrame.newBuilder().setLogicalStreamId(512).setData(ByteString.copyFrom(new byte[3000]))).build()));
+        }
+        int[] runs = new int[1];
+        // a ByteArrayInputStream tells what is left: every message is there, so only the read at its end may wait
+        MessageReader reader = new MessageReader(new ByteArrayInputStream(wire.toByteArray()), 1 << 20, () -> runs[0]++);
+        for (int i = 0; i < 50; i++) assertThat(Messages.dataPacket(reader.next()).getPacketNumber()).isEqualTo(i);
+        assertThat(runs[0]).isZero();
+        assertThat(reader.next()).isNull();
+        assertThat(runs[0]).as("once, before the read that finds the end").isEqualTo(1);
+        // a stream that never says what is available: the hook runs before every read of it
+        int[] always = new int[1];
+        MessageReader blind = new MessageReader(new CountingReads(wire.toByteArray(), Integer.MAX_VALUE), 1 << 20, () -> always[0]++);
+        for (int i = 0; i < 50; i++) blind.next();
+        assertThat(always[0]).isPositive();
+    }
+
+    @Test
+    void messagesLargerThanTheReadAheadAreReadWholeWhateverTheReadSizes() throws IOException {
+        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+        List<byte[]> sent = new ArrayList<>();
+        java.util.Random random = new java.util.Random(14);
+        for (int i = 0; i < 40; i++) {
+            byte[] data = new byte[random.nextInt(3 * MessageReader.READ_AHEAD)];
+            random.nextBytes(data);
+            sent.add(data);
+            wire.writeBytes(Messages.delimited(DataPacket.newBuilder().setPacketNumber(i)
+                    .addFrames(DataFrame.newBuilder().setLogicalStreamId(512).setData(ByteString.copyFrom(data))).build()));
+        }
+        for (int chunk : new int[] {1, 7, 1000, MessageReader.READ_AHEAD - 1, MessageReader.READ_AHEAD + 1, Integer.MAX_VALUE}) {
+            MessageReader reader = new MessageReader(new CountingReads(wire.toByteArray(), chunk), 1 << 20);
+            for (int i = 0; i < sent.size(); i++) {
+                DataPacket packet = Messages.dataPacket(reader.next());
+                assertThat(packet.getPacketNumber()).as("chunk %d", chunk).isEqualTo(i);
+                assertThat(packet.getFrames(0).getData().toByteArray()).as("chunk %d, message %d", chunk, i).isEqualTo(sent.get(i));
+            }
+            assertThat(reader.next()).isNull();
+            assertThat(reader.heldBytes()).isZero();
+        }
+    }
+
     @Test
     void aLengthOverTheLimitIsRejectedBeforeAnyAllocation() {
         // varint 0x7FFFFFFF, and no body at all: the reader must not try to read or allocate it
