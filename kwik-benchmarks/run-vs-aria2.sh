@@ -16,7 +16,7 @@
 #   straggler  server 2 at 1/8 of the cap. Ideal: the two fast servers alone.
 #
 # Needs root (namespaces, tc). Installs aria2, nginx-light, curl, openssl and bc with apt-get when
-# they are missing, and builds the command line (./mvnw -pl kwik-examples -am package) unless
+# they are missing, and builds the command line (./mvnw -pl kwik-cli -am package) unless
 # SKIP_BUILD=1. Removes its namespaces, and whatever still runs in them, on exit.
 #
 # usage: kwik-benchmarks/run-vs-aria2.sh [--rate=MBIT] [--mib=N] [--runs=N] [--cases=even,kill,straggler]
@@ -49,9 +49,9 @@ if ((${#missing[@]})); then
 fi
 # nginx-light's package may start a default server; this script starts its own in each namespace
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
-  ./mvnw -B -q -pl kwik-examples -am package -DskipTests
+  ./mvnw -B -q -pl kwik-cli -am package -DskipTests
 fi
-kwik_cli="$proj/kwik-examples/kwik"
+kwik_cli="$proj/kwik-cli/kwik"
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 work=$(mktemp -d /tmp/kwik-vs-aria2.XXXXXX)

@@ -1,4 +1,4 @@
-package io.kwik.examples.cli;
+package io.kwik.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.kwik.examples.cli;
+package io.kwik.cli;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,12 +17,11 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.kwik.examples.jpms.ExampleJvm;
 
 /**
  * The {@code kwik} command line as a child process: a new JVM with an empty class path and, on
  * its module path, this module's classes and run-time dependencies (the way
- * {@code kwik-examples/kwik} runs it). Its standard output and error are read as they come, so
+ * {@code bin/kwik} of the distribution runs it). Its standard output and error are read as they come, so
  * a test can wait for a line without sleeping; every wait is bounded, and a process that
  * outlives its test is killed.
  */
@@ -53,11 +52,11 @@ final class CliProcess implements AutoCloseable {
         command.add("-ea");
         command.add("--enable-native-access=io.netty.common,org.jline.nativ");
         if (Runtime.version().feature() >= 23) command.add("--sun-misc-unsafe-memory-access=allow");
-        command.addAll(Arrays.asList(ExampleJvm.property("kwik.examples.jvmArgs").trim().split("\\s+")));
+        command.addAll(Arrays.asList(CliJvm.property("kwik.cli.jvmArgs").trim().split("\\s+")));
         command.add("--module-path");
-        command.add(ExampleJvm.modulePath());
+        command.add(CliJvm.modulePath());
         command.add("-m");
-        command.add("io.kwik.examples/" + KwikCli.class.getName());
+        command.add("io.kwik.cli/" + KwikCli.class.getName());
         command.addAll(Arrays.asList(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
         for (String variable : List.of("CLASSPATH", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {

@@ -1,4 +1,4 @@
-package io.kwik.examples.cli;
+package io.kwik.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

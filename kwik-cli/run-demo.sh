@@ -7,6 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${KWIK_SKIP_BUILD:-0}" != 1 ]; then
-  ./mvnw -B -q -pl kwik-examples -am package -DskipTests
+  ./mvnw -B -q -pl kwik-cli -am package -DskipTests
 fi
-exec kwik-examples/kwik demo "$@"
+exec kwik-cli/kwik demo "$@"

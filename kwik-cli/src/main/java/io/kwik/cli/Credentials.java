@@ -1,4 +1,4 @@
-package io.kwik.examples.cli;
+package io.kwik.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +16,6 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
-import io.kwik.examples.echo.Pem;
 
 /** Certificates, keys and trust for the command line, from PEM files or made on the spot. */
 final class Credentials {

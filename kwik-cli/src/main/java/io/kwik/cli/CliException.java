@@ -1,4 +1,4 @@
-package io.kwik.examples.cli;
+package io.kwik.cli;
 
 /**
  * A failure the command line reports as one line, {@code kwik: <message>}, and exits with

@@ -1,4 +1,4 @@
-package io.kwik.examples.cli;
+package io.kwik.cli;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
