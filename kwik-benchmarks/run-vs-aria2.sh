@@ -51,7 +51,10 @@ fi
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
   ./mvnw -B -q -pl kwik-cli -am package -DskipTests
 fi
-kwik_cli="$proj/kwik-cli/kwik"
+# the distribution's bin/kwik, with the JDK the build used (the java on PATH may be older)
+export JAVA_HOME="${JAVA_HOME:-$(./mvnw --print-java-home)}"
+kwik_dist=("$proj"/kwik-cli/target/kwik-*/bin/kwik)
+kwik_cli="${kwik_dist[0]}"
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 work=$(mktemp -d /tmp/kwik-vs-aria2.XXXXXX)

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
  * {@code kwik demo}: a primary and its secondaries in this process on loopback, with a generated
  * file and a throw-away certificate, and a download from all of them at once.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Start a primary and secondaries in this process on loopback, generate a file, and download it "
                 + "from all of them at once. With --kill-one, stop a secondary midway and watch the primary refill its ranges."})
 final class DemoCommand implements Callable<Integer> {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code kwik fetch}: download one file from a primary and whatever secondaries it brings in. */
-@Command(name = "fetch", mixinStandardHelpOptions = true,
+@Command(name = "fetch", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Download one file from a primary server and the secondaries it brings in, check it by SHA-256, "
                 + "and print how much each path carried."})
 final class FetchCommand implements Callable<Integer> {

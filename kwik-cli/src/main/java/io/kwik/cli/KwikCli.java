@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
  * code that says what kind it is (see {@link CliException}); never with a stack trace, unless
  * {@code --verbose}.
  */
-@Command(name = "kwik", mixinStandardHelpOptions = true, version = "kwik 0.1.0 (KWIK for Java)",
+@Command(name = "kwik", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Download one file from several servers at once, over KWIK.",
         subcommands = {ServeCommand.class, FetchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kwik serve}: serve a directory; a primary when given secondaries, a secondary otherwise. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Serve the files under a directory over KWIK.",
             "With --secondary it is a primary: it asks each client to join the secondaries, checks that they serve "
                 + "the same file (size and SHA-256), and splits each download among them. Without, it is a secondary "

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -58,11 +59,23 @@ final class CliProcess implements AutoCloseable {
         command.add("-m");
         command.add("io.kwik.cli/" + KwikCli.class.getName());
         command.addAll(Arrays.asList(arguments));
+        return run(directory, name, command, Map.of());
+    }
+
+    /**
+     * Starts {@code command} in {@code directory}, with {@code environment} added to this
+     * JVM's (a null value removes a variable).
+     */
+    static CliProcess run(Path directory, String name, List<String> command, Map<String, String> environment) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
         for (String variable : List.of("CLASSPATH", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
             builder.environment().remove(variable);
         }
-        return new CliProcess(name, command, builder.start());
+        environment.forEach((variable, value) -> {
+            if (value == null) builder.environment().remove(variable);
+            else builder.environment().put(variable, value);
+        });
+        return new CliProcess(name, List.copyOf(command), builder.start());
     }
 
     private void pump(InputStream stream, List<String> lines) {
