@@ -181,7 +181,7 @@ run_kwik() { # case, kill?
     killer "$work/out/k.bin" "${pid[kwik2]}" & k=$!
   fi
   local s
-  s=$(timed "$kwik_cli" fetch "kwik://10.78.0.2:4433/f.bin" -o "$work/out/k.bin" --trust "$work/cert.pem" --progress none)
+  s=$(timed "$kwik_cli" fetch "kwik://10.78.0.2:4433/f.bin" -o "$work/out/k.bin" --force --trust "$work/cert.pem" --progress none)
   [ -z "$k" ] || wait "$k" 2>/dev/null || true
   record "$1" kwik "$s" "$work/out/k.bin"
   grep -E "^p[0-9]|^total" "$work/last.log" | sed 's/^/             /' || true

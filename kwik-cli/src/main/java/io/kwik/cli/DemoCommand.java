@@ -38,6 +38,9 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     KwikCli.Common common;
 
+    @Mixin
+    KwikCli.ClientOptions client;
+
     @Option(names = "--size", paramLabel = "SIZE", defaultValue = "256MiB", converter = KwikCli.SizeConverter.class,
             description = "The size of the generated file. Default: ${DEFAULT-VALUE}.")
     long size;
@@ -53,19 +56,19 @@ final class DemoCommand implements Callable<Integer> {
             description = "With --kill-one: when, as a fraction of the file received. Default: ${DEFAULT-VALUE}.")
     double killAt;
 
-    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
-            description = "auto, bar, plain or none. Default: ${DEFAULT-VALUE}.")
-    String progress;
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto", completionCandidates = Progress.Candidates.class,
+            description = "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    Progress.Mode progress;
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = KwikCli.out();
+        PrintStream out = KwikCli.messages();
         common.checkWindow();
         if (servers < 1 || servers > 16) throw new CliException(CliException.USAGE, "--servers must be between 1 and 16: " + servers);
         if (size < 0 || size > (64L << 30)) throw new CliException(CliException.USAGE, "--size must be between 0 and 64GiB");
         if (!(killAt > 0 && killAt < 1)) throw new CliException(CliException.USAGE, "--kill-at must be between 0 and 1: " + killAt);
         if (killOne && servers < 2) throw new CliException(CliException.USAGE, "--kill-one needs --servers 2 or more");
-        Progress.Mode mode = FetchCommand.progressMode(progress);
+        Progress.Mode mode = KwikCli.quiet() ? Progress.Mode.NONE : progress;
 
         Path work = Files.createTempDirectory("kwik-demo-");
         List<FileServer> started = new ArrayList<>();
@@ -101,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
             say(out, "primary listening on " + FileServer.format(primary.localAddress()) + " with " + secondaries.size()
                     + " secondar" + (secondaries.size() == 1 ? "y" : "ies"));
 
-            ClientConfig.Builder clientConfig = common.applyClient(ClientConfig.builder())
+            ClientConfig.Builder clientConfig = client.apply(common, ClientConfig.builder())
                     .trustedCertificates(List.of(certificate.certificate()))
                     .serverName("localhost");
 
@@ -110,7 +113,7 @@ final class DemoCommand implements Callable<Integer> {
             FileServer victim = secondaries.isEmpty() ? null : secondaries.getLast();
             Fetcher.Target target = new Fetcher.Target("127.0.0.1", primary.localAddress().getPort(), "/demo.bin");
             Path downloaded = work.resolve("downloaded.bin");
-            Fetcher.Result result = new Fetcher(target, downloaded, clientConfig.build(), mode, out, bytes -> {
+            Fetcher.Result result = new Fetcher(target, new Fetcher.ToFile(downloaded, false), clientConfig.build(), mode, out, bytes -> {
                 if (killOne && bytes >= killBytes && killed.compareAndSet(false, true)) {
                     Thread.ofVirtual().name("kwik-demo-kill").start(() -> {
                         say(out, String.format(Locale.ROOT, "killing secondary %s at %.0f%% of the file",
@@ -118,8 +121,8 @@ final class DemoCommand implements Callable<Integer> {
                         victim.close();
                     });
                 }
-            }, common.stallTimeout()).fetch();
-            FetchCommand.report(out, result, downloaded);
+            }, client.stallTimeout(), null).fetch();
+            FetchCommand.report(out, result, downloaded.toString());
             if (killOne && !killed.get()) say(out, "note: the download ended before the secondary could be stopped");
             return 0;
         } finally {

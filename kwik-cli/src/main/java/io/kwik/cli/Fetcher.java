@@ -100,59 +100,151 @@ final class Fetcher {
      */
     record Result(long size, String sha256, double seconds, PathTable table) {}
 
+    /** Where the file goes. */
+    sealed interface Destination {
+        /** What messages call it. */
+        String name();
+    }
+
+    /**
+     * A file, written as {@code FILE.kwik-part} and renamed to {@code FILE} once checked.
+     *
+     * @param path  the file
+     * @param force whether an existing file may be replaced
+     */
+    record ToFile(Path path, boolean force) implements Destination {
+        @Override
+        public String name() {
+            return path.toString();
+        }
+    }
+
+    /**
+     * A stream ({@code -o -}: standard output), written as the bytes arrive; a failed check
+     * after the last byte is an exit code, as with curl.
+     *
+     * @param out the stream
+     */
+    record ToStream(OutputStream out) implements Destination {
+        @Override
+        public String name() {
+            return "standard output";
+        }
+    }
+
+    /** How long a download may go without a byte before it is given up, unless a command sets it. */
+    static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(60);
+
     private final Target target;
-    private final Path output;
+    private final Destination destination;
     private final ClientConfig config;
     private final Progress.Mode progress;
     private final PrintStream out;
     private final LongConsumer onBytes;
     private final Duration stallTimeout;
-
-    /** How long a download may go without a byte before it is given up, unless a command sets it. */
-    static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(60);
+    private final String expectedSha256;
 
     /**
-     * @param onBytes      called from the reading thread with the file bytes received so far
-     *                     (the demo uses it to stop a secondary midway); must be quick
-     * @param stallTimeout a download that receives nothing for this long is given up: the
-     *                     session's heartbeats keep a healthy but silent session open forever,
-     *                     so only the application can tell that its transfer stopped moving
+     * @param out            where messages, progress and path events go
+     * @param onBytes        called from the reading thread with the file bytes received so far
+     *                       (the demo uses it to stop a secondary midway); must be quick
+     * @param stallTimeout   a download that receives nothing for this long is given up: the
+     *                       session's heartbeats keep a healthy but silent session open forever,
+     *                       so only the application can tell that its transfer stopped moving
+     * @param expectedSha256 the SHA-256 the user trusts ({@code --sha256}), lower-case hex, or null
      */
-    Fetcher(Target target, Path output, ClientConfig config, Progress.Mode progress, PrintStream out, LongConsumer onBytes,
-            Duration stallTimeout) {
+    Fetcher(Target target, Destination destination, ClientConfig config, Progress.Mode progress, PrintStream out,
+            LongConsumer onBytes, Duration stallTimeout, String expectedSha256) {
         this.target = target;
-        this.output = output;
+        this.destination = destination;
         this.config = config;
         this.progress = progress;
         this.out = out;
         this.onBytes = onBytes;
         this.stallTimeout = stallTimeout;
+        this.expectedSha256 = expectedSha256;
     }
 
     /** Downloads the file. */
     Result fetch() throws CliException, InterruptedException {
-        Path directory = output.toAbsolutePath().getParent();
-        if (directory == null || !Files.isDirectory(directory)) {
-            throw new CliException(CliException.USAGE, "cannot write " + output + ": no directory " + directory);
-        }
-        if (Files.isDirectory(output)) throw new CliException(CliException.USAGE, "cannot write " + output + ": it is a directory");
-        InetSocketAddress primary = new InetSocketAddress(target.host(), target.port());
-        if (primary.isUnresolved()) {
-            throw new CliException(CliException.UNREACHABLE, "cannot resolve the host " + target.host());
-        }
-        Instant asked = Instant.now();
-        KwikSession session = dial(primary);
-        AtomicBoolean over = new AtomicBoolean();
-        try (session) {
-            Consumer<String> say = this::say;
-            session.addPathListener(event -> {
-                if (!over.get()) say.accept(describe(event));
-            });
-            try {
-                return download(session, asked);
-            } finally {
-                over.set(true);   // closing the session closes every path: no news
+        Path partial = null;
+        OutputStream sink;
+        if (destination instanceof ToFile file) {
+            Path output = file.path();
+            if (Files.isDirectory(output)) throw new CliException(CliException.USAGE, "cannot write " + output + ": it is a directory");
+            if (Files.exists(output) && !file.force()) {
+                throw new CliException(CliException.USAGE, output + " already exists; pass --force to overwrite it");
             }
+            Path directory = output.toAbsolutePath().getParent();
+            if (directory == null || !Files.isDirectory(directory)) {
+                throw new CliException(CliException.LOCAL_IO, "cannot write " + output + ": no directory " + directory);
+            }
+            partial = output.resolveSibling(output.getFileName() + ".kwik-part");
+            try {
+                // before dialing: a file that cannot be created is known before any byte is asked for
+                sink = Files.newOutputStream(partial);
+            } catch (IOException e) {
+                throw new CliException(CliException.LOCAL_IO, "cannot write " + partial + ": " + rootMessage(e));
+            }
+        } else {
+            sink = ((ToStream) destination).out();
+        }
+        boolean saved = false;
+        try {
+            InetSocketAddress primary = new InetSocketAddress(target.host(), target.port());
+            if (primary.isUnresolved()) {
+                throw new CliException(CliException.UNREACHABLE, "cannot resolve the host " + target.host());
+            }
+            Instant asked = Instant.now();
+            KwikSession session = dial(primary);
+            AtomicBoolean over = new AtomicBoolean();
+            Result result;
+            try (session) {
+                Consumer<String> say = this::say;
+                session.addPathListener(event -> {
+                    if (!over.get()) say.accept(describe(event));
+                });
+                try {
+                    result = download(session, asked, sink);
+                } finally {
+                    over.set(true);   // closing the session closes every path: no news
+                }
+            }
+            if (partial != null) {
+                closeSink(sink);
+                save(partial, ((ToFile) destination).path());
+            }
+            saved = true;
+            return result;
+        } finally {
+            if (partial != null && !saved) {
+                try {
+                    sink.close();
+                } catch (IOException e) {
+                    // it is deleted next
+                }
+                deleteQuietly(partial);
+            }
+        }
+    }
+
+    private void closeSink(OutputStream sink) throws CliException {
+        try {
+            sink.close();
+        } catch (IOException e) {
+            throw new CliException(CliException.LOCAL_IO, "cannot write " + destination.name() + ": " + rootMessage(e));
+        }
+    }
+
+    private static void save(Path partial, Path output) throws CliException {
+        try {
+            try {
+                Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new CliException(CliException.LOCAL_IO, "cannot save " + output + ": " + rootMessage(e));
         }
     }
 
@@ -169,12 +261,28 @@ final class Fetcher {
                         + " is not trusted (" + certificateMessage(e) + "); pass --trust CERT with the server's certificate in PEM,"
                         + " or --insecure to skip the check");
             }
+            if (isTimeout(e)) {
+                throw new CliException(CliException.TIMEOUT, "cannot reach the primary at " + address(primary)
+                        + " within the handshake timeout (" + seconds(config.handshakeTimeout()) + " s): " + rootMessage(e));
+            }
             throw new CliException(CliException.UNREACHABLE, "cannot reach the primary at " + address(primary) + ": "
                     + rootMessage(e));
         }
     }
 
-    private Result download(KwikSession session, Instant asked) throws CliException, InterruptedException {
+    /** Whether a failure is, or was caused by, a timeout. */
+    static boolean isTimeout(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof KwikTimeoutException || t instanceof TimeoutException || t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+            if (String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT).contains("timed out")) return true;
+            if (t.getCause() == t) break;
+        }
+        return false;
+    }
+
+    private Result download(KwikSession session, Instant asked, OutputStream sink) throws CliException, InterruptedException {
         KwikStream stream;
         AppProtocol.Header header;
         try {
@@ -194,15 +302,18 @@ final class Fetcher {
         } catch (IOException e) {
             throw new CliException(CliException.FAILED, "the request failed: " + rootMessage(e));
         }
+        if (expectedSha256 != null && !expectedSha256.equals(header.sha256())) {
+            // the primary would vouch for other bytes: nothing is downloaded
+            throw new CliException(CliException.DIGEST, "SHA-256 mismatch: the primary announces " + header.sha256() + " for "
+                    + target.rawPath() + ", not the " + expectedSha256 + " given with --sha256");
+        }
         say("downloading " + target + " (" + Sizes.bytes(header.size()) + ", sha256 " + header.sha256() + ")");
 
-        Path partial = output.resolveSibling(output.getFileName() + ".kwik-part");
         MessageDigest digest = FileCatalog.sha256();
         long received = 0;
         Instant started = Instant.now();
         Instant finished;
         try (InputStream in = stream.inputStream();
-             OutputStream file = Files.newOutputStream(partial);
              Progress bar = Progress.start(progress, out, target.fileName(), header.size())) {
             byte[] buffer = new byte[256 * 1024];
             int n;
@@ -216,7 +327,7 @@ final class Fetcher {
                             + header.size() + " bytes the primary announced");
                 }
                 digest.update(buffer, 0, n);
-                file.write(buffer, 0, n);
+                write(sink, buffer, n);
                 long now = System.nanoTime();
                 if (now - lastNote > 200_000_000L) {
                     lastNote = now;
@@ -228,40 +339,43 @@ final class Fetcher {
             finished = Instant.now();
             bar.update(received, note(session));
         } catch (KwikTimeoutException e) {
-            deleteQuietly(partial);
             throw stalled("after " + received + " of " + header.size() + " bytes");
         } catch (IOException e) {
-            deleteQuietly(partial);
             throw new CliException(CliException.FAILED, "the download failed after " + received + " of " + header.size()
                     + " bytes: " + rootMessage(e));
-        } catch (CliException | RuntimeException e) {
-            deleteQuietly(partial);
-            throw e;
+        }
+        if (destination instanceof ToStream) {
+            try {
+                sink.flush();
+            } catch (IOException e) {
+                throw new CliException(CliException.LOCAL_IO, "cannot write " + destination.name() + ": " + rootMessage(e));
+            }
         }
         String sha256 = AppProtocol.hex(digest.digest());
         if (received != header.size()) {
-            deleteQuietly(partial);
             throw new CliException(CliException.MISMATCH, "size mismatch: received " + received
                     + " bytes, the primary announced " + header.size());
         }
         if (!sha256.equals(header.sha256())) {
-            deleteQuietly(partial);
             throw new CliException(CliException.MISMATCH, "SHA-256 mismatch: received " + sha256
                     + ", the primary announced " + header.sha256());
         }
-        try {
-            try {
-                Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            deleteQuietly(partial);
-            throw new CliException(CliException.FAILED, "cannot save " + output + ": " + rootMessage(e));
+        if (expectedSha256 != null && !sha256.equals(expectedSha256)) {
+            throw new CliException(CliException.DIGEST, "SHA-256 mismatch: received " + sha256 + ", not the "
+                    + expectedSha256 + " given with --sha256");
         }
         PathTable table = PathTable.of(session.allPaths(), session.stats(), started, finished);
         double seconds = java.time.Duration.between(asked, finished).toNanos() / 1e9;
         return new Result(received, sha256, seconds, table);
+    }
+
+    /** Writes to the destination; a failure there is local (disk full, closed pipe), not the network's. */
+    private void write(OutputStream sink, byte[] buffer, int n) throws CliException {
+        try {
+            sink.write(buffer, 0, n);
+        } catch (IOException e) {
+            throw new CliException(CliException.LOCAL_IO, "cannot write " + destination.name() + ": " + rootMessage(e));
+        }
     }
 
     private static String note(KwikSession session) {
@@ -299,7 +413,8 @@ final class Fetcher {
             if (progress == Progress.Mode.BAR || (progress == Progress.Mode.AUTO && Progress.stdoutIsTerminal())) {
                 out.print("\r\033[K");
             }
-            out.println(line);
+            // path events carry reasons that a server wrote
+            out.println(Terminal.safe(line));
             out.flush();
         }
     }
@@ -366,7 +481,12 @@ final class Fetcher {
     /** A read waited longer than the stall timeout (the stream's read timeout). */
     private CliException stalled(String when) {
         // --stall-timeout takes fractions of a second, which toSeconds() would drop
-        String seconds = BigDecimal.valueOf(stallTimeout.toMillis(), 3).stripTrailingZeros().toPlainString();
-        return new CliException(CliException.FAILED, "the download stalled: nothing arrived for " + seconds + " s, " + when);
+        return new CliException(CliException.TIMEOUT, "the download stalled: nothing arrived for " + seconds(stallTimeout)
+                + " s, " + when);
+    }
+
+    /** Seconds with their fraction ({@code toSeconds()} would drop it), as the options take them. */
+    private static String seconds(Duration duration) {
+        return BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros().toPlainString();
     }
 }

@@ -1,8 +1,11 @@
 package io.kwik.cli;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
@@ -18,7 +21,7 @@ import picocli.CommandLine.Spec;
  *
  * <pre>
  * kwik serve --port P --root DIR [--secondary HOST:PORT ...] [--group-key FILE] (--cert C --key K | --self-signed)
- * kwik fetch kwik://HOST:PORT/path/to/file [-o OUT] [--trust CERT | --insecure]
+ * kwik fetch kwik://HOST:PORT/path/to/file [-o OUT|-] [--trust CERT | -k] [--sha256 HEX] [--force] [-q]
  * kwik demo [--size 256MiB] [--servers 3] [--kill-one]
  * </pre>
  *
@@ -29,22 +32,18 @@ import picocli.CommandLine.Spec;
 @Command(name = "kwik", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Download one file from several servers at once, over KWIK.",
         subcommands = {ServeCommand.class, FetchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:the download or the session failed",
-            "2:bad arguments: options, URL, root directory, certificate files",
-            "3:the bytes received do not match the size or SHA-256 the primary announced",
-            "4:the server refused the request: file not found, outside the root",
-            "5:the primary cannot be reached, or the handshake failed",
-            "6:the server's certificate is not trusted (pass --trust CERT or --insecure)"})
+        exitCodeListHeading = "%nExit codes:%n")
 public final class KwikCli implements Callable<Integer> {
 
     @Spec
     CommandLine.Model.CommandSpec spec;
-
-    /** Where the commands print; set by {@link #run}. */
+    /** Where the data goes ({@code fetch -o -}); set by {@link #run}. */
     private static volatile PrintStream out = System.out;
+    /** Where messages, progress and tables go; set by {@link #run}. */
+    private static volatile PrintStream err = System.err;
+    /** {@code -q}: messages other than errors go nowhere. */
+    private static volatile boolean quiet;
+    private static final PrintStream NOWHERE = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
 
     private KwikCli() {}
 
@@ -59,42 +58,62 @@ public final class KwikCli implements Callable<Integer> {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs the command line with these streams; returns the exit code. */
+    /**
+     * Runs the command line with these streams; returns the exit code. Standard output carries
+     * data only ({@code fetch -o -}, {@code --help}, {@code --version}); everything else goes to
+     * standard error, the way curl and wget do it, so that a pipe gets the file and nothing else.
+     */
     static int run(String[] args, PrintStream out, PrintStream err) {
         KwikCli.out = out;
+        KwikCli.err = err;
+        quiet = false;
         quietLogging(false);
         CommandLine cli = new CommandLine(new KwikCli());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
+        for (CommandLine command : List.of(cli, cli.getSubcommands().get("fetch"), cli.getSubcommands().get("demo"))) {
+            command.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(CliException.CODES);
+        }
         cli.setParameterExceptionHandler((e, arguments) -> {
             CommandLine command = e.getCommandLine();
-            err.println("kwik: " + oneLine(e.getMessage()) + " (see: " + command.getCommandSpec().qualifiedName() + " --help)");
+            err.println("kwik: " + Terminal.safe(oneLine(e.getMessage())) + " (see: " + command.getCommandSpec().qualifiedName() + " --help)");
             return CliException.USAGE;
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             if (e instanceof CliException failure) {
-                err.println("kwik: " + oneLine(failure.getMessage()));
+                err.println("kwik: " + Terminal.safe(oneLine(failure.getMessage())));
                 return failure.exitCode();
             }
             if (e instanceof IllegalArgumentException bad) {
                 // a configuration value the API refused at build()
-                err.println("kwik: " + oneLine(bad.getMessage()));
+                err.println("kwik: " + Terminal.safe(oneLine(bad.getMessage())));
                 return CliException.USAGE;
             }
             if (e instanceof InterruptedException) {
                 err.println("kwik: interrupted");
                 return CliException.FAILED;
             }
-            err.println("kwik: unexpected failure: " + oneLine(String.valueOf(e)));
+            err.println("kwik: unexpected failure: " + Terminal.safe(oneLine(String.valueOf(e))));
             if (Common.verbose) e.printStackTrace(err);
             return CliException.FAILED;
         });
         return cli.execute(args);
     }
 
-    /** Standard output of the running command. */
+    /** Standard output of the running command: data only. */
     static PrintStream out() {
         return out;
+    }
+
+    /** Where the running command reports what it does (standard error); nowhere with {@code -q}. */
+    static PrintStream messages() {
+        return quiet ? NOWHERE : err;
+    }
+
+    /** Whether {@code -q} was given. */
+    static boolean quiet() {
+        return quiet;
     }
 
     static String oneLine(String message) {
@@ -138,32 +157,15 @@ public final class KwikCli implements Callable<Integer> {
                 description = "The stream receive window; the primary keeps its ranges within the client's. Default: ${DEFAULT-VALUE}.")
         long window;
 
-        /** Only the client uses it; {@code kwik serve} ignores it. */
-        @Option(names = "--path-timeout", paramLabel = "SECONDS", defaultValue = "5",
-                description = "Client: a secondary path from which nothing (not even a heartbeat answer) arrives for this long "
-                        + "is declared dead, and the primary refills its ranges. Default: ${DEFAULT-VALUE} s (the API's "
-                        + "default, 1 s, is tight on a busy machine).")
-        double pathSeconds;
-
-        /** Only the client uses it; {@code kwik serve} ignores it. */
-        @Option(names = "--stall-timeout", paramLabel = "SECONDS", defaultValue = "60",
-                description = "Client: a download that receives nothing for this long is given up. Default: ${DEFAULT-VALUE} s.")
-        double stallSeconds;
-
-        /** The client's stall timeout, checked. */
-        Duration stallTimeout() throws CliException {
-            return seconds("--stall-timeout", stallSeconds);
-        }
-
         @Option(names = {"-v", "--verbose"}, description = "Log what the engine does, and show stack traces.")
         void verbose(boolean on) {
             verbose = on;
             quietLogging(on);
         }
 
-        /** {@link #apply}, and the client's path timeout. */
-        io.kwik.api.ClientConfig.Builder applyClient(io.kwik.api.ClientConfig.Builder builder) throws CliException {
-            return apply(builder).pathTimeout(seconds("--path-timeout", pathSeconds));
+        @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors: no progress, no table, no events.")
+        void quiet(boolean on) {
+            quiet = on;
         }
 
         /** Sets the timeouts and the window, and the transport when one was named. */
@@ -181,9 +183,32 @@ public final class KwikCli implements Callable<Integer> {
             }
         }
 
-        private static Duration seconds(String option, double value) throws CliException {
+        static Duration seconds(String option, double value) throws CliException {
             if (!(value > 0) || value > 86_400) throw new CliException(CliException.USAGE, option + " must be in (0, 86400] seconds");
             return Duration.ofNanos(Math.round(value * 1e9));
+        }
+    }
+
+    /** Options only a client has ({@code fetch}, {@code demo}); {@code kwik serve --help} does not show them. */
+    static final class ClientOptions {
+        @Option(names = "--path-timeout", paramLabel = "SECONDS", defaultValue = "5",
+                description = "A secondary path from which nothing (not even a heartbeat answer) arrives for this long "
+                        + "is declared dead, and the primary refills its ranges. Default: ${DEFAULT-VALUE} s (the API's "
+                        + "default, 1 s, is tight on a busy machine).")
+        double pathSeconds;
+
+        @Option(names = "--stall-timeout", paramLabel = "SECONDS", defaultValue = "60",
+                description = "A download that receives nothing for this long is given up (exit 7). Default: ${DEFAULT-VALUE} s.")
+        double stallSeconds;
+
+        /** The client's stall timeout, checked. */
+        Duration stallTimeout() throws CliException {
+            return Common.seconds("--stall-timeout", stallSeconds);
+        }
+
+        /** {@link Common#apply}, and the client's path timeout. */
+        io.kwik.api.ClientConfig.Builder apply(Common common, io.kwik.api.ClientConfig.Builder builder) throws CliException {
+            return common.apply(builder).pathTimeout(Common.seconds("--path-timeout", pathSeconds));
         }
     }
 

@@ -28,6 +28,14 @@ abstract sealed class Progress implements AutoCloseable {
         NONE
     }
 
+    /** The modes as {@code --progress} takes them, for the help and shell completion. */
+    static final class Candidates implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(Mode.values()).map(m -> m.name().toLowerCase(Locale.ROOT)).iterator();
+        }
+    }
+
     /** Starts showing a download of {@code total} bytes. */
     static Progress start(Mode mode, PrintStream out, String name, long total) {
         Mode chosen = mode == Mode.AUTO ? (stdoutIsTerminal() ? Mode.BAR : Mode.PLAIN) : mode;

@@ -62,7 +62,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = KwikCli.out();
+        PrintStream out = KwikCli.messages();
         if (port < 0 || port > 65_535) throw new CliException(CliException.USAGE, "--port out of range: " + port);
         if (checkSeconds < 1) throw new CliException(CliException.USAGE, "--check-timeout must be at least 1 second");
         common.checkWindow();
@@ -98,7 +98,8 @@ final class ServeCommand implements Callable<Integer> {
             server = FileServer.start(new FileServer.Settings(address, catalog, helpers, config.build(),
                     Duration.ofSeconds(checkSeconds), line -> {
                         synchronized (out) {
-                            out.println(line);
+                            // lines name what clients asked for, and what secondaries answered
+                            out.println(Terminal.safe(line));
                         }
                     }));
         } catch (IllegalArgumentException e) {

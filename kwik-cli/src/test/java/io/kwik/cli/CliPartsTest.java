@@ -62,4 +62,12 @@ final class CliPartsTest {
         assertThat(made.privateKeyPem()).startsWith("-----BEGIN PRIVATE KEY-----\n");
         assertThat(List.of(made.certificate().getSigAlgName())).containsExactly("SHA256withECDSA");
     }
+
+    @Test
+    void terminalSafeEscapesControlAndFormatCharactersOnly() {
+        assertThat(Terminal.safe("plain text, ünïcödé, 日本 and a \\ backslash")).isEqualTo("plain text, ünïcödé, 日本 and a \\ backslash");
+        assertThat(Terminal.safe("\u001b[2Jx\u0007\r\n\t\u009b\u007f")).isEqualTo("\\x1b[2Jx\\x07\\x0d\\x0a\\x09\\x9b\\x7f");
+        assertThat(Terminal.safe("a\u202eb\u2066c\u200bd")).isEqualTo("a\\u202eb\\u2066c\\u200bd");
+        assertThat(Terminal.safe(null)).isEmpty();
+    }
 }

@@ -1,6 +1,7 @@
 package io.kwik.cli;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -37,16 +38,31 @@ final class CliProcess implements AutoCloseable {
     private final List<String> err = new ArrayList<>();
     private int openStreams = 2;
 
-    private CliProcess(String name, List<String> command, Process process) {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+    private CliProcess(String name, List<String> command, Process process, boolean binary) {
         this.name = name;
         this.command = command;
         this.process = process;
-        Thread.ofVirtual().name(name + "-stdout").start(() -> pump(process.getInputStream(), out));
+        if (binary) {
+            Thread.ofVirtual().name(name + "-stdout").start(() -> pumpBytes(process.getInputStream()));
+        } else {
+            Thread.ofVirtual().name(name + "-stdout").start(() -> pump(process.getInputStream(), out));
+        }
         Thread.ofVirtual().name(name + "-stderr").start(() -> pump(process.getErrorStream(), err));
     }
 
     /** Starts {@code kwik <arguments>} in {@code directory}. */
     static CliProcess start(Path directory, String name, String... arguments) throws IOException {
+        return run(directory, name, kwik(arguments), Map.of(), false);
+    }
+
+    /** Starts {@code kwik <arguments>} in {@code directory}, keeping its standard output as bytes ({@link #outBytes()}). */
+    static CliProcess startBinary(Path directory, String name, String... arguments) throws IOException {
+        return run(directory, name, kwik(arguments), Map.of(), true);
+    }
+
+    private static List<String> kwik(String... arguments) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -59,7 +75,7 @@ final class CliProcess implements AutoCloseable {
         command.add("-m");
         command.add("io.kwik.cli/" + KwikCli.class.getName());
         command.addAll(Arrays.asList(arguments));
-        return run(directory, name, command, Map.of());
+        return command;
     }
 
     /**
@@ -67,6 +83,11 @@ final class CliProcess implements AutoCloseable {
      * JVM's (a null value removes a variable).
      */
     static CliProcess run(Path directory, String name, List<String> command, Map<String, String> environment) throws IOException {
+        return run(directory, name, command, environment, false);
+    }
+
+    private static CliProcess run(Path directory, String name, List<String> command, Map<String, String> environment,
+                                  boolean binary) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
         for (String variable : List.of("CLASSPATH", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
             builder.environment().remove(variable);
@@ -75,7 +96,36 @@ final class CliProcess implements AutoCloseable {
             if (value == null) builder.environment().remove(variable);
             else builder.environment().put(variable, value);
         });
-        return new CliProcess(name, List.copyOf(command), builder.start());
+        return new CliProcess(name, List.copyOf(command), builder.start(), binary);
+    }
+
+    private void pumpBytes(InputStream stream) {
+        try (stream) {
+            byte[] buffer = new byte[64 * 1024];
+            int n;
+            while ((n = stream.read(buffer)) >= 0) {
+                synchronized (bytes) {
+                    bytes.write(buffer, 0, n);
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        } finally {
+            lock.lock();
+            try {
+                openStreams--;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Standard output as bytes, for a process started with {@link #startBinary}. */
+    byte[] outBytes() {
+        synchronized (bytes) {
+            return bytes.toByteArray();
+        }
     }
 
     private void pump(InputStream stream, List<String> lines) {
@@ -103,15 +153,18 @@ final class CliProcess implements AutoCloseable {
         }
     }
 
-    /** The first standard output line that matches {@code pattern}, waiting up to {@code timeout}; empty when none came. */
+    /**
+     * The first standard error line that matches {@code pattern}, waiting up to {@code timeout};
+     * empty when none came. The command line reports on standard error only.
+     */
     Optional<Matcher> awaitLine(Pattern pattern, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
             int seen = 0;
             while (true) {
-                for (; seen < out.size(); seen++) {
-                    Matcher matcher = pattern.matcher(out.get(seen));
+                for (; seen < err.size(); seen++) {
+                    Matcher matcher = pattern.matcher(err.get(seen));
                     if (matcher.matches()) return Optional.of(matcher);
                 }
                 long left = deadline - System.nanoTime();

@@ -134,9 +134,10 @@ final class DistributionTest {
         Optional<Integer> exit = fetch.awaitExit(RUN);
         System.out.println(fetch.report());
         assertThat(exit).as(fetch.report()).contains(0);
+        assertThat(fetch.out()).as("standard output carries data only\n%s", fetch.report()).isEmpty();
         assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(output))))
                 .as("the saved file's SHA-256").isEqualTo(digest);
-        assertThat(KwikCliProcessTest.rows(fetch.out())).as("both paths in the table\n%s", fetch.report())
+        assertThat(KwikCliProcessTest.rows(fetch.err())).as("both paths in the table\n%s", fetch.report())
                 .extracting(m -> m.group(1)).containsExactly("p0", "p1");
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -17,6 +19,12 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import io.kwik.api.Kwik;
+import io.kwik.api.KwikListener;
+import io.kwik.api.KwikSession;
+import io.kwik.api.KwikStream;
+import io.kwik.api.ServerConfig;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,13 +127,13 @@ final class KwikCliProcessTest {
         System.out.println(report);
 
         assertThat(exit).as("exit code\n%s", report).contains(0);
-        assertThat(fetch.err()).as("standard error\n%s", report).isEmpty();
-        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(output))))
-                .as("the saved file's SHA-256").isEqualTo(digest);
-        assertThat(fetch.out()).as("stdout\n%s", report).contains("sha256 OK  " + digest + " (" + SIZE + " bytes, as the primary announced)");
+        assertThat(fetch.out()).as("standard output carries data only, and this download went to a file\n%s", report).isEmpty();
+        assertThat(sha256(output)).as("the saved file's SHA-256").isEqualTo(digest);
+        assertThat(fetch.err()).as("stderr\n%s", report).contains("sha256 OK  " + digest + " (" + SIZE + " bytes, as the primary announced)");
 
-        List<Matcher> rows = rows(fetch.out());
-        assertThat(rows).as("one table row per path\n%s", report).extracting(m -> m.group(1)).containsExactly("p0", "p1", "p2");
+        List<Matcher> rows = rows(fetch.err());
+        assertThat(rows).as("one table row per path, on standard error\n%s", report).extracting(m -> m.group(1))
+                .containsExactly("p0", "p1", "p2");
         double shares = 0;
         for (Matcher row : rows) {
             double share = Double.parseDouble(row.group(4));
@@ -136,8 +144,136 @@ final class KwikCliProcessTest {
         }
         assertThat(shares).as("the shares add up to 100%%\n%s", report).isBetween(99.5, 100.5);
         assertThat(rows.get(0).group(2)).isEqualTo("localhost:" + primaryPort);
-        assertThat(fetch.out()).as("the path events").anyMatch(l -> l.startsWith("path p1 joined: localhost:"))
+        assertThat(fetch.err()).as("the path events, on standard error").anyMatch(l -> l.startsWith("path p1 joined: localhost:"))
                 .anyMatch(l -> l.startsWith("path p2 joined: localhost:"));
+        assertThat(fetch.err()).as("plain progress lines, on standard error\n%s", report).anyMatch(l -> l.startsWith("progress  "));
+    }
+
+    @Test
+    void dashOutputWritesTheFileAndNothingElseToStandardOutput() throws Exception {
+        CliProcess fetch = CliProcess.startBinary(dir, "fetch-stdout", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+                "-o", "-", "--cacert", certificate.toString(), "--handshake-timeout", HANDSHAKE, "--progress", "plain");
+        Optional<Integer> exit = fetch.awaitExit(FETCH);
+        String report = fetch.report();
+        System.out.println(report);
+        assertThat(exit).as("exit code\n%s", report).contains(0);
+        byte[] bytes = fetch.outBytes();
+        assertThat(bytes.length).as("bytes on standard output\n%s", report).isEqualTo(SIZE);
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))
+                .as("their SHA-256").isEqualTo(digest);
+        assertThat(fetch.err()).as("the table and the check, on standard error\n%s", report)
+                .anyMatch(l -> l.startsWith("sha256 OK  " + digest)).anyMatch(l -> l.startsWith("saved to standard output"));
+        assertThat(rows(fetch.err())).as("the table\n%s", report).hasSize(3);
+    }
+
+    @Test
+    void quietPrintsNothingAndAGoodSha256Passes() throws Exception {
+        Path output = dir.resolve("quiet.bin");
+        CliProcess fetch = CliProcess.start(dir, "fetch-quiet", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+                "-o", output.toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE, "-q",
+                "--sha256", digest.toUpperCase(java.util.Locale.ROOT));
+        Optional<Integer> exit = fetch.awaitExit(FETCH);
+        String report = fetch.report();
+        System.out.println(report);
+        assertThat(exit).as("exit code\n%s", report).contains(0);
+        assertThat(fetch.err()).as("-q: standard error\n%s", report).isEmpty();
+        assertThat(fetch.out()).as("-q: standard output\n%s", report).isEmpty();
+        assertThat(sha256(output)).isEqualTo(digest);
+    }
+
+    @Test
+    void anExistingFileIsKeptUnlessForce() throws Exception {
+        Path output = Files.writeString(dir.resolve("existing.bin"), "keep me");
+        CliProcess refused = CliProcess.start(dir, "fetch-clobber", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+                "-o", output.toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE);
+        assertOneLineFailure(refused, 2, output + " already exists; pass --force to overwrite it");
+        assertThat(output).hasContent("keep me");
+
+        CliProcess forced = CliProcess.start(dir, "fetch-force", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+                "-o", output.toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE, "--force", "-q");
+        Optional<Integer> exit = forced.awaitExit(FETCH);
+        assertThat(exit).as("exit code\n%s", forced.report()).contains(0);
+        assertThat(sha256(output)).isEqualTo(digest);
+    }
+
+    @Test
+    void aSha256ThatDiffersFromTheFilesIsExitCode9AndSavesNothing() throws Exception {
+        Path output = dir.resolve("other-digest.bin");
+        String other = "ab".repeat(32);
+        CliProcess fetch = CliProcess.start(dir, "fetch-digest", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+                "-o", output.toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE, "-q",
+                "--sha256", other);
+        String line = assertOneLineFailure(fetch, 9, "SHA-256 mismatch");
+        assertThat(line).contains(digest).contains(other).contains("--sha256");
+        assertThat(output).doesNotExist();
+        assertThat(dir.resolve("other-digest.bin.kwik-part")).doesNotExist();
+    }
+
+    @Test
+    void anOutputThatCannotBeCreatedIsALocalIoErrorExitCode8() throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
+        CliProcess fetch = CliProcess.start(dir, "fetch-local-io", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+                "-o", notADirectory.resolve("out.bin").toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE);
+        assertOneLineFailure(fetch, 8, "cannot write " + notADirectory.resolve("out.bin"));
+    }
+
+    @Test
+    void helpListsExitCodesAndProgressModesAndServeHidesClientOptions() throws Exception {
+        CliProcess fetchHelp = CliProcess.start(dir, "fetch-help", "fetch", "--help");
+        assertThat(fetchHelp.awaitExit(QUICK)).as(fetchHelp.report()).contains(0);
+        String fetch = String.join("\n", fetchHelp.out());
+        assertThat(fetch).as(fetchHelp.report()).contains("Exit codes:").contains("auto, bar, plain, none")
+                .contains("-k, --insecure").contains("--cacert").contains("--trust").contains("--sha256=HEX").contains("--force")
+                .contains("-q, --quiet").contains("--stall-timeout");
+        for (int code = 0; code <= 9; code++) {
+            assertThat(fetch).as("exit code %d in fetch --help", code).containsPattern("(?m)^\\s+" + code + "\\s+\\S");
+        }
+        CliProcess serveHelp = CliProcess.start(dir, "serve-help", "serve", "--help");
+        assertThat(serveHelp.awaitExit(QUICK)).as(serveHelp.report()).contains(0);
+        assertThat(String.join("\n", serveHelp.out())).as(serveHelp.report()).contains("--root")
+                .doesNotContain("--stall-timeout").doesNotContain("--path-timeout").doesNotContain("--progress")
+                .doesNotContain("--sha256").doesNotContain("--insecure");
+        CliProcess badMode = CliProcess.start(dir, "fetch-bad-progress", "fetch", "kwik://localhost:1/x", "--progress", "fancy");
+        assertOneLineFailure(badMode, 2, "--progress");
+    }
+
+    /**
+     * A server that answers with escape sequences in its error message (set the window title,
+     * clear the screen, ring the bell, reverse the text): the client must show them escaped.
+     */
+    @Test
+    void aServersMessageReachesTheTerminalWithoutControlCharacters() throws Exception {
+        SelfSigned made = SelfSigned.generate(Duration.ofDays(1));
+        Path evilCertificate = Files.writeString(dir.resolve("evil.pem"), made.certificatePem());
+        ServerConfig config = ServerConfig.builder().certificateChain(List.of(made.certificate())).privateKey(made.privateKey())
+                .handshakeTimeout(Duration.ofSeconds(30)).build();
+        String evil = "\u001b]0;pwned\u0007\u001b[2J\u009b31m gone \u202eabc";
+        try (KwikListener listener = Kwik.listen(new InetSocketAddress("127.0.0.1", 0), config)) {
+            Thread server = Thread.ofVirtual().start(() -> {
+                try {
+                    KwikSession session = listener.accept();
+                    KwikStream stream = session.acceptStream();
+                    AppProtocol.readLine(stream.inputStream());
+                    stream.write(ByteBuffer.wrap(AppProtocol.line(AppProtocol.ERR + " " + AppProtocol.NOT_FOUND + " " + evil)));
+                    stream.shutdownOutput();
+                    session.closed().toCompletableFuture().get(300, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // ends with the listener
+                }
+            });
+            CliProcess fetch = CliProcess.start(dir, "fetch-evil", "fetch", "kwik://localhost:" + listener.localAddress().getPort()
+                    + "/x.bin", "-o", dir.resolve("evil.bin").toString(), "--trust", evilCertificate.toString(),
+                    "--handshake-timeout", HANDSHAKE, "-q");
+            String line = assertOneLineFailure(fetch, 4, "file not found on the server: /x.bin");
+            assertThat(line).as("the message, escaped").contains("\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m gone \\u202eabc");
+            assertThat(line.chars().filter(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT))
+                    .as("control and format characters in %s", line).isEmpty();
+            server.interrupt();
+        }
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
     /** The rows of the per-path table. */
@@ -155,7 +291,7 @@ final class KwikCliProcessTest {
     @Test
     void aMissingFileIsOneLineAndExitCode4() throws Exception {
         CliProcess fetch = CliProcess.start(dir, "fetch-missing", "fetch", "kwik://localhost:" + primaryPort + "/no/such.bin",
-                "-o", dir.resolve("missing.bin").toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE);
+                "-o", dir.resolve("missing.bin").toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE, "-q");
         assertOneLineFailure(fetch, 4, "file not found on the server: /no/such.bin");
         assertThat(dir.resolve("missing.bin")).doesNotExist();
         assertThat(dir.resolve("missing.bin.kwik-part")).doesNotExist();
@@ -165,13 +301,13 @@ final class KwikCliProcessTest {
     void anUntrustedCertificateSaysHowToTrustIt() throws Exception {
         Path stranger = Files.writeString(dir.resolve("stranger.pem"), SelfSigned.generate(Duration.ofDays(1)).certificatePem());
         CliProcess fetch = CliProcess.start(dir, "fetch-untrusted", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
-                "-o", dir.resolve("untrusted.bin").toString(), "--trust", stranger.toString(), "--handshake-timeout", HANDSHAKE);
+                "-o", dir.resolve("untrusted.bin").toString(), "--trust", stranger.toString(), "--handshake-timeout", HANDSHAKE, "-q");
         String line = assertOneLineFailure(fetch, 6, "is not trusted");
         assertThat(line).contains("--trust CERT").contains("--insecure");
     }
 
     @Test
-    void nothingListeningFailsWithinTheHandshakeTimeout() throws Exception {
+    void nothingListeningIsATimeoutExitCode7WithinTheHandshakeTimeout() throws Exception {
         int port;
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
@@ -179,7 +315,8 @@ final class KwikCliProcessTest {
         long started = System.nanoTime();
         CliProcess fetch = CliProcess.start(dir, "fetch-nowhere", "fetch", "kwik://localhost:" + port + "/data.bin",
                 "-o", dir.resolve("nowhere.bin").toString(), "--trust", certificate.toString(), "--handshake-timeout", "2");
-        assertOneLineFailure(fetch, 5, "cannot reach the primary at localhost:" + port);
+        String line = assertOneLineFailure(fetch, 7, "cannot reach the primary at localhost:" + port);
+        assertThat(line).contains("within the handshake timeout (2 s)");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).as("how long it took, JVM start included")
                 .isLessThan(Duration.ofSeconds(60));
     }
@@ -220,7 +357,7 @@ final class KwikCliProcessTest {
         assertThat(process.err()).as("standard error is one line\n%s", report).hasSize(1);
         String line = process.err().get(0);
         assertThat(line).as("the error line\n%s", report).startsWith("kwik: ").contains(text);
-        assertThat(String.join("\n", process.out())).as("no stack trace\n%s", report).doesNotContain("\tat ");
+        assertThat(process.out()).as("nothing on standard output\n%s", report).isEmpty();
         return line;
     }
 }

@@ -38,17 +38,17 @@ final class KwikDemoProcessTest {
         System.out.println(report);
 
         assertThat(exit).as("exit code\n%s", report).contains(0);
-        assertThat(demo.err()).as("standard error\n%s", report).isEmpty();
-        assertThat(demo.out()).as("the check\n%s", report).anyMatch(line -> line.matches("sha256 OK  [0-9a-f]{64} \\(33554432 bytes, .*"));
-        Optional<Matcher> kill = demo.out().stream().map(KILLED::matcher).filter(Matcher::matches).findFirst();
+        assertThat(demo.out()).as("standard output: the demo reports on standard error\n%s", report).isEmpty();
+        assertThat(demo.err()).as("the check\n%s", report).anyMatch(line -> line.matches("sha256 OK  [0-9a-f]{64} \\(33554432 bytes, .*"));
+        Optional<Matcher> kill = demo.err().stream().map(KILLED::matcher).filter(Matcher::matches).findFirst();
         assertThat(kill).as("the kill\n%s", report).isPresent();
         String victim = kill.get().group(1);
-        List<Matcher> rows = KwikCliProcessTest.rows(demo.out());
+        List<Matcher> rows = KwikCliProcessTest.rows(demo.err());
         assertThat(rows).as("one table row per path\n%s", report).extracting(m -> m.group(1)).containsExactly("p0", "p1", "p2");
         assertThat(rows.get(0).group(7)).as("the primary's status\n%s", report).isEqualTo("ACTIVE");
         assertThat(rows).as("the stopped secondary's row\n%s", report)
                 .filteredOn(m -> m.group(2).equals(victim)).singleElement().satisfies(m -> assertThat(m.group(7)).isEqualTo("DEAD"));
-        assertThat(demo.out()).as("the client saw it die\n%s", report)
+        assertThat(demo.err()).as("the client saw it die\n%s", report)
                 .anyMatch(line -> line.matches("path p\\d \\(" + Pattern.quote(victim) + "\\) is DEAD: .*"));
     }
 }
