@@ -14,11 +14,16 @@ import java.util.regex.Pattern;
  *
  * <p>On the stream the client opens to the primary:
  * <pre>
- * client  -&gt; primary   GET &lt;path&gt; &lt;window&gt;\n, then FIN   (path as in the URL, percent-encoded;
- *                                                       window: the client's stream receive window)
+ * client  -&gt; primary   GET &lt;path&gt; &lt;window&gt;\n, then FIN   (version 1: the whole file; path as in the URL,
+ *                                                       percent-encoded; window: the client's stream receive window)
+ *                   or GET/2 &lt;path&gt; &lt;window&gt; &lt;ranges&gt;\n, then FIN    (version 2: only these bytes of the file)
+ *                      ranges: START-END or START- (to the end of the file), half-open, comma-separated,
+ *                      ascending, not overlapping, not empty, at most {@value #MAX_RANGES}; the primary checks
+ *                      them against the file's size and answers ERR bad-request when they do not fit
  * primary -&gt; client    WAIT\n, any number of them, every few seconds while the primary prepares the answer
  *                   (hashes the file, joins and checks the secondaries), so the path is never idle; then
- *                   OK &lt;size&gt; &lt;sha256 hex&gt;\n, then the file's bytes, then FIN
+ *                   OK &lt;size&gt; &lt;sha256 hex&gt;\n (of the whole file, whatever the ranges), then the bytes
+ *                   asked for (the ranges' in order, one after the other), then FIN
  *                   or ERR &lt;code&gt; &lt;message&gt;\n, then FIN     (code: not-found, forbidden, bad-request, internal)
  * </pre>
  * The primary writes some of the file's bytes itself and delegates the rest to secondaries; the
@@ -38,6 +43,10 @@ final class AppProtocol {
     static final int MAX_LINE = 8 * 1024;
 
     static final String GET = "GET";
+    /** The request with ranges: what a resumed or retried download asks for. */
+    static final String GET2 = "GET/2";
+    /** The most ranges one request may carry. */
+    static final int MAX_RANGES = 64;
     static final String WAIT = "WAIT";
     /** How often the primary writes a {@code WAIT} line while it prepares an answer, in milliseconds. */
     static final long WAIT_INTERVAL = 2_000;
@@ -115,6 +124,53 @@ final class AppProtocol {
         String line() {
             return OK + " " + size + " " + sha256;
         }
+    }
+
+    /**
+     * Bytes {@code [start, end)} of a file; {@code end} -1 means to the end of the file.
+     *
+     * @param start the first byte
+     * @param end   one past the last byte, or -1
+     */
+    record Range(long start, long end) {
+        /** {@code START-END} or {@code START-}. */
+        @Override
+        public String toString() {
+            return start + "-" + (end < 0 ? "" : String.valueOf(end));
+        }
+
+        /** The range within a file of {@code size} bytes, with its end filled in. */
+        Range resolve(long size) throws ProtocolException {
+            long to = end < 0 ? size : end;
+            if (start > size || to > size) throw new ProtocolException("range " + this + " is past the end of the file (" + size + " bytes)");
+            return new Range(start, to);
+        }
+
+        long length() {
+            return end - start;
+        }
+    }
+
+    /** Parses {@code START-END,START-,...}: ascending, not overlapping, not empty, at most {@link #MAX_RANGES}. */
+    static java.util.List<Range> parseRanges(String word) throws ProtocolException {
+        String[] parts = word.split(",", -1);
+        if (parts.length > MAX_RANGES) throw new ProtocolException("more than " + MAX_RANGES + " ranges");
+        java.util.List<Range> ranges = new java.util.ArrayList<>();
+        long previousEnd = 0;
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i];
+            int dash = part.indexOf('-');
+            if (dash <= 0) throw new ProtocolException("not a range: " + part);
+            long start = parseSize(part.substring(0, dash));
+            String to = part.substring(dash + 1);
+            long end = to.isEmpty() ? -1 : parseSize(to);
+            if (end >= 0 && end <= start) throw new ProtocolException("an empty or reversed range: " + part);
+            if (end < 0 && i != parts.length - 1) throw new ProtocolException("an open range before the last: " + part);
+            if (i > 0 && start < previousEnd) throw new ProtocolException("ranges out of order or overlapping: " + word);
+            ranges.add(new Range(start, end));
+            previousEnd = end;
+        }
+        return java.util.List.copyOf(ranges);
     }
 
     static long parseSize(String word) throws ProtocolException {

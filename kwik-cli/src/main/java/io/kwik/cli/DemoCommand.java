@@ -113,7 +113,7 @@ final class DemoCommand implements Callable<Integer> {
             FileServer victim = secondaries.isEmpty() ? null : secondaries.getLast();
             Fetcher.Target target = new Fetcher.Target("127.0.0.1", primary.localAddress().getPort(), "/demo.bin");
             Path downloaded = work.resolve("downloaded.bin");
-            Fetcher.Result result = new Fetcher(target, new Fetcher.ToFile(downloaded, false), clientConfig.build(), mode, out, bytes -> {
+            Fetcher.Result result = new Fetcher(target, new Fetcher.ToFile(downloaded, false, false), clientConfig.build(), mode, out, bytes -> {
                 if (killOne && bytes >= killBytes && killed.compareAndSet(false, true)) {
                     Thread.ofVirtual().name("kwik-demo-kill").start(() -> {
                         say(out, String.format(Locale.ROOT, "killing secondary %s at %.0f%% of the file",
@@ -121,7 +121,7 @@ final class DemoCommand implements Callable<Integer> {
                         victim.close();
                     });
                 }
-            }, client.stallTimeout(), null).fetch();
+            }, client.stallTimeout(), null, 0).fetch();
             FetchCommand.report(out, result, downloaded.toString());
             if (killOne && !killed.get()) say(out, "note: the download ended before the secondary could be stopped");
             return 0;

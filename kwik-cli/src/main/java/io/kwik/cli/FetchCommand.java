@@ -42,6 +42,16 @@ final class FetchCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite FILE if it exists (without it, an existing FILE is an error, exit 2).")
     boolean force;
 
+    @Option(names = {"-c", "--continue"},
+            description = "Continue FILE.kwik-part, the partial file a failed or interrupted download left: ask the primary "
+                    + "for the bytes after it only. The SHA-256 is still checked over the whole file.")
+    boolean resume;
+
+    @Option(names = "--retry", paramLabel = "N", defaultValue = "0",
+            description = "After a failure another attempt may mend (exit 1, 5 or 7), dial the primary again, up to N times, "
+                    + "and continue from what has arrived. Default: ${DEFAULT-VALUE}.")
+    int retries;
+
     @Option(names = "--sha256", paramLabel = "HEX",
             description = "The file's SHA-256, from a source you trust: the download fails (exit 9) unless the file has it. "
                     + "The primary's own announcement is checked anyway, but a malicious primary cannot vouch for itself.")
@@ -73,7 +83,16 @@ final class FetchCommand implements Callable<Integer> {
             if (!SHA256.matcher(sha256).matches()) throw new CliException(CliException.USAGE, "--sha256 must be 64 hex digits: " + sha256);
             expected = sha256.toLowerCase(Locale.ROOT);
         }
+        if (retries < 0 || retries > 100) throw new CliException(CliException.USAGE, "--retry must be between 0 and 100: " + retries);
         if (insecure && !trust.isEmpty()) throw new CliException(CliException.USAGE, "give --trust or --insecure, not both");
+        Fetcher.Destination destination;
+        if ("-".equals(output)) {
+            if (resume) throw new CliException(CliException.USAGE, "-c continues a file: it cannot be used with -o -");
+            destination = new Fetcher.ToStream(KwikCli.out());
+        } else {
+            Path file = output != null ? Path.of(output) : Path.of(target.fileName().isEmpty() ? "download" : target.fileName());
+            destination = new Fetcher.ToFile(file, force, resume);
+        }
         ClientConfig.Builder config = client.apply(common, ClientConfig.builder());
         if (serverName != null) config.serverName(serverName);
         if (insecure) {
@@ -82,16 +101,9 @@ final class FetchCommand implements Callable<Integer> {
         } else {
             config.trustedCertificates(trust.isEmpty() ? Credentials.systemTrust() : Credentials.trusted(trust));
         }
-        Fetcher.Destination destination;
-        if ("-".equals(output)) {
-            destination = new Fetcher.ToStream(KwikCli.out());
-        } else {
-            Path file = output != null ? Path.of(output) : Path.of(target.fileName().isEmpty() ? "download" : target.fileName());
-            destination = new Fetcher.ToFile(file, force);
-        }
         Progress.Mode mode = KwikCli.quiet() ? Progress.Mode.NONE : progress;
         Fetcher.Result result = new Fetcher(target, destination, config.build(), mode, messages, bytes -> {},
-                client.stallTimeout(), expected).fetch();
+                client.stallTimeout(), expected, retries).fetch();
         report(messages, result, destination.name());
         return 0;
     }

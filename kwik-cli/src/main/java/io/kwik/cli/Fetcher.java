@@ -13,6 +13,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.time.Duration;
@@ -109,10 +110,12 @@ final class Fetcher {
     /**
      * A file, written as {@code FILE.kwik-part} and renamed to {@code FILE} once checked.
      *
-     * @param path  the file
-     * @param force whether an existing file may be replaced
+     * @param path   the file
+     * @param force  whether an existing file may be replaced
+     * @param resume whether to continue {@code FILE.kwik-part}, the partial file a failed or
+     *               interrupted download left, rather than start again
      */
-    record ToFile(Path path, boolean force) implements Destination {
+    record ToFile(Path path, boolean force, boolean resume) implements Destination {
         @Override
         public String name() {
             return path.toString();
@@ -143,6 +146,13 @@ final class Fetcher {
     private final LongConsumer onBytes;
     private final Duration stallTimeout;
     private final String expectedSha256;
+    private final int retries;
+    /** Bytes of the file received so far, by every attempt together (and a resumed partial file). */
+    private long received;
+    /** The SHA-256 of those bytes, so far. */
+    private final MessageDigest digest = FileCatalog.sha256();
+    /** What the primary announced the first time; a retry must find the same file. */
+    private AppProtocol.Header announced;
 
     /**
      * @param out            where messages, progress and path events go
@@ -152,9 +162,11 @@ final class Fetcher {
      *                       session's heartbeats keep a healthy but silent session open forever,
      *                       so only the application can tell that its transfer stopped moving
      * @param expectedSha256 the SHA-256 the user trusts ({@code --sha256}), lower-case hex, or null
+     * @param retries        how many times to dial the primary again after a failure that another
+     *                       attempt may mend (network, timeout), continuing from what has arrived
      */
     Fetcher(Target target, Destination destination, ClientConfig config, Progress.Mode progress, PrintStream out,
-            LongConsumer onBytes, Duration stallTimeout, String expectedSha256) {
+            LongConsumer onBytes, Duration stallTimeout, String expectedSha256, int retries) {
         this.target = target;
         this.destination = destination;
         this.config = config;
@@ -163,6 +175,7 @@ final class Fetcher {
         this.onBytes = onBytes;
         this.stallTimeout = stallTimeout;
         this.expectedSha256 = expectedSha256;
+        this.retries = retries;
     }
 
     /** Downloads the file. */
@@ -180,34 +193,22 @@ final class Fetcher {
                 throw new CliException(CliException.LOCAL_IO, "cannot write " + output + ": no directory " + directory);
             }
             partial = output.resolveSibling(output.getFileName() + ".kwik-part");
-            try {
-                // before dialing: a file that cannot be created is known before any byte is asked for
-                sink = Files.newOutputStream(partial);
-            } catch (IOException e) {
-                throw new CliException(CliException.LOCAL_IO, "cannot write " + partial + ": " + rootMessage(e));
-            }
+            sink = file.resume() && Files.isRegularFile(partial) ? resumed(partial) : created(partial);
         } else {
             sink = ((ToStream) destination).out();
         }
         boolean saved = false;
         try {
-            InetSocketAddress primary = new InetSocketAddress(target.host(), target.port());
-            if (primary.isUnresolved()) {
-                throw new CliException(CliException.UNREACHABLE, "cannot resolve the host " + target.host());
-            }
             Instant asked = Instant.now();
-            KwikSession session = dial(primary);
-            AtomicBoolean over = new AtomicBoolean();
             Result result;
-            try (session) {
-                Consumer<String> say = this::say;
-                session.addPathListener(event -> {
-                    if (!over.get()) say.accept(describe(event));
-                });
+            for (int attempt = 0; ; attempt++) {
                 try {
-                    result = download(session, asked, sink);
-                } finally {
-                    over.set(true);   // closing the session closes every path: no news
+                    result = attempt(asked, sink);
+                    break;
+                } catch (CliException e) {
+                    if (attempt >= retries || !retryable(e.exitCode())) throw e;
+                    say("attempt " + (attempt + 1) + " failed: " + e.getMessage() + "; retrying from byte " + received);
+                    Thread.sleep(Math.min(10_000, 1_000L * (attempt + 1)));
                 }
             }
             if (partial != null) {
@@ -216,15 +217,82 @@ final class Fetcher {
             }
             saved = true;
             return result;
+        } catch (CliException e) {
+            if (partial != null && received > 0 && retryable(e.exitCode())) {
+                // what arrived stays for -c, as wget and curl leave a partial file
+                throw new CliException(e.exitCode(), e.getMessage() + " (" + received + " bytes kept in " + partial
+                        + "; -c continues them)");
+            }
+            throw e;
         } finally {
             if (partial != null && !saved) {
                 try {
                     sink.close();
                 } catch (IOException e) {
-                    // it is deleted next
+                    // it is deleted next, or kept as it is
                 }
-                deleteQuietly(partial);
+                if (received == 0 || !keep) deleteQuietly(partial);
             }
+        }
+    }
+
+    /** Whether the partial file survives a failure: only one that another attempt could continue. */
+    private boolean keep;
+
+    private static boolean retryable(int exitCode) {
+        return exitCode == CliException.FAILED || exitCode == CliException.TIMEOUT || exitCode == CliException.UNREACHABLE;
+    }
+
+    /** One attempt: dials the primary and asks for the bytes not received yet. */
+    private Result attempt(Instant asked, OutputStream sink) throws CliException, InterruptedException {
+        try {
+            InetSocketAddress primary = new InetSocketAddress(target.host(), target.port());
+            if (primary.isUnresolved()) {
+                throw new CliException(CliException.UNREACHABLE, "cannot resolve the host " + target.host());
+            }
+            KwikSession session = dial(primary);
+            AtomicBoolean over = new AtomicBoolean();
+            try (session) {
+                Consumer<String> say = this::say;
+                session.addPathListener(event -> {
+                    if (!over.get()) say.accept(describe(event));
+                });
+                try {
+                    Result result = download(session, asked, sink);
+                    keep = false;
+                    return result;
+                } finally {
+                    over.set(true);   // closing the session closes every path: no news
+                }
+            }
+        } catch (CliException e) {
+            keep = retryable(e.exitCode());
+            throw e;
+        }
+    }
+
+    /** A new partial file, created before dialing: one that cannot be created is known before any byte is asked for. */
+    private static OutputStream created(Path partial) throws CliException {
+        try {
+            return Files.newOutputStream(partial);
+        } catch (IOException e) {
+            throw new CliException(CliException.LOCAL_IO, "cannot write " + partial + ": " + rootMessage(e));
+        }
+    }
+
+    /** {@code -c}: the partial file's bytes count as received, and their hash starts the file's. */
+    private OutputStream resumed(Path partial) throws CliException {
+        try (InputStream in = Files.newInputStream(partial)) {
+            byte[] buffer = new byte[256 * 1024];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                digest.update(buffer, 0, n);
+                received += n;
+            }
+            say("resuming " + partial + " from byte " + received);
+            return Files.newOutputStream(partial, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new CliException(CliException.LOCAL_IO, "cannot resume " + partial + ": " + rootMessage(e));
         }
     }
 
@@ -289,8 +357,9 @@ final class Fetcher {
             stream = session.openStreamSync();
             // a read that waits longer than the stall timeout fails: the download is given up
             stream.readTimeout(stallTimeout);
-            stream.write(ByteBuffer.wrap(AppProtocol.line(AppProtocol.GET + " " + target.rawPath() + " "
-                    + config.streamReceiveWindow())));
+            // version 2 names the bytes still needed: all of them at first, the rest on -c or a retry
+            stream.write(ByteBuffer.wrap(AppProtocol.line(AppProtocol.GET2 + " " + target.rawPath() + " "
+                    + config.streamReceiveWindow() + " " + new AppProtocol.Range(received, -1))));
             stream.shutdownOutput();
             String line = AppProtocol.readLine(stream.inputStream());
             while (AppProtocol.WAIT.equals(line)) line = AppProtocol.readLine(stream.inputStream());
@@ -302,15 +371,24 @@ final class Fetcher {
         } catch (IOException e) {
             throw new CliException(CliException.FAILED, "the request failed: " + rootMessage(e));
         }
+        if (announced != null && !announced.equals(header)) {
+            throw new CliException(CliException.MISMATCH, "the file changed on the server between attempts: it was "
+                    + announced.size() + " bytes, sha256 " + announced.sha256() + "; now " + header.size() + " bytes, sha256 "
+                    + header.sha256());
+        }
+        announced = header;
+        if (received > header.size()) {
+            throw new CliException(CliException.MISMATCH, "the partial file has " + received + " bytes, more than the "
+                    + header.size() + " the primary announces");
+        }
         if (expectedSha256 != null && !expectedSha256.equals(header.sha256())) {
             // the primary would vouch for other bytes: nothing is downloaded
             throw new CliException(CliException.DIGEST, "SHA-256 mismatch: the primary announces " + header.sha256() + " for "
                     + target.rawPath() + ", not the " + expectedSha256 + " given with --sha256");
         }
-        say("downloading " + target + " (" + Sizes.bytes(header.size()) + ", sha256 " + header.sha256() + ")");
+        say("downloading " + target + " (" + Sizes.bytes(header.size()) + ", sha256 " + header.sha256() + ")"
+                + (received > 0 ? " from byte " + received : ""));
 
-        MessageDigest digest = FileCatalog.sha256();
-        long received = 0;
         Instant started = Instant.now();
         Instant finished;
         try (InputStream in = stream.inputStream();

@@ -6,11 +6,13 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import io.kwik.api.Delegation;
@@ -215,14 +218,18 @@ final class FileServer implements AutoCloseable {
                 InputStream in = stream.inputStream();
                 String request = AppProtocol.readLine(in);
                 String[] words = request == null ? new String[0] : request.split(" ", -1);
-                if (words.length != 3 || !words[0].equals(AppProtocol.GET)) {
-                    refuse(stream, AppProtocol.BAD_REQUEST, "expected: GET <path> <window>");
+                boolean v1 = words.length == 3 && words[0].equals(AppProtocol.GET);
+                boolean v2 = words.length == 4 && words[0].equals(AppProtocol.GET2);
+                if (!v1 && !v2) {
+                    refuse(stream, AppProtocol.BAD_REQUEST, "expected: GET <path> <window>, or GET/2 <path> <window> <ranges>");
                     return;
                 }
                 String path = words[1];
                 long window;
+                List<AppProtocol.Range> asked;
                 try {
                     window = AppProtocol.parseSize(words[2]);
+                    asked = v2 ? AppProtocol.parseRanges(words[3]) : List.of(new AppProtocol.Range(0, -1));
                 } catch (AppProtocol.ProtocolException e) {
                     refuse(stream, AppProtocol.BAD_REQUEST, e.getMessage());
                     return;
@@ -240,11 +247,19 @@ final class FileServer implements AutoCloseable {
                     }
                     waiting.stop();
                 }
+                List<AppProtocol.Range> ranges = new ArrayList<>();
+                try {
+                    for (AppProtocol.Range range : asked) ranges.add(range.resolve(entry.size()));
+                } catch (AppProtocol.ProtocolException e) {
+                    refuse(stream, AppProtocol.BAD_REQUEST, e.getMessage());
+                    return;
+                }
                 log(session, "request " + path + " (" + Sizes.bytes(entry.size()) + ", sha256 "
-                        + entry.sha256().substring(0, 16) + "...)");
+                        + entry.sha256().substring(0, 16) + "...)" + (v2 ? ", bytes " + ranges.stream().map(Object::toString)
+                        .collect(java.util.stream.Collectors.joining(",")) : ""));
                 byte[] header = AppProtocol.line(new AppProtocol.Header(entry.size(), entry.sha256()).line());
                 stream.write(ByteBuffer.wrap(header));
-                send(stream, path, entry, Math.min(1L << 30, Math.max(1024, window)));
+                send(stream, path, entry, ranges, Math.min(1L << 30, Math.max(1024, window)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 stream.reset(1);
@@ -259,16 +274,13 @@ final class FileServer implements AutoCloseable {
          * at once, and each secondary joins the transfer when it has answered that it serves the
          * same file.
          */
-        private void send(KwikStream stream, String path, FileCatalog.Entry entry, long clientWindow)
+        private void send(KwikStream stream, String path, FileCatalog.Entry entry, List<AppProtocol.Range> ranges, long clientWindow)
                 throws IOException, InterruptedException {
+            // the secondaries that passed their check; each range's transfer takes them all, and
+            // those that pass while it runs
+            Set<String> usable = ConcurrentHashMap.newKeySet();
+            AtomicReference<MultiSourceTransfer> current = new AtomicReference<>();
             try (FileChannel channel = FileCatalog.open(entry.file())) {
-                MultiSourceTransfer transfer = MultiSourceTransfer.builder(session, stream, MultiSourceTransfer.Source.of(channel),
-                                entry.size())
-                        .window(Math.max(1024, (long) (clientWindow * WINDOW_USE)))
-                        // the client refuses a secondary's range whose bytes do not hash to what this server read
-                        .verifyRanges(true)
-                        .instruction((pathId, offset, length) -> AppProtocol.message(AppProtocol.RANGE + " " + offset + " " + path))
-                        .build();
                 log(session, "sending " + path + " from " + session.pathId()
                         + (joins.isEmpty() ? "" : "; " + joins.size() + " secondar" + (joins.size() == 1 ? "y joins" : "ies join")
                         + " once checked"));
@@ -276,28 +288,50 @@ final class FileServer implements AutoCloseable {
                     Thread.ofVirtual().name("kwik-primary-check").start(() -> {
                         try {
                             String pathId = usable(join.getKey(), join.getValue(), path, entry);
-                            if (pathId != null) transfer.addPath(pathId);
+                            if (pathId != null) {
+                                usable.add(pathId);
+                                MultiSourceTransfer transfer = current.get();
+                                if (transfer != null) transfer.addPath(pathId);
+                            }
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
                     });
                 }
-                transfer.run();
-                StringBuilder shares = new StringBuilder();
-                for (MultiSourceTransfer.PathShare share : transfer.shares()) {
-                    shares.append(shares.isEmpty() ? "" : ", ").append(share.pathId()).append(' ').append(Sizes.bytes(share.bytes()));
-                    if (share.goodput() > 0) shares.append(" at ").append(Sizes.bytes(share.goodput())).append("/s");
+                for (AppProtocol.Range range : ranges) {
+                    if (range.length() == 0) continue;
+                    long start = range.start();
+                    MultiSourceTransfer.Source source = (offset, dst) -> channel.read(dst, start + offset);
+                    MultiSourceTransfer transfer = MultiSourceTransfer.builder(session, stream, source, range.length())
+                            .window(Math.max(1024, (long) (clientWindow * WINDOW_USE)))
+                            // the client refuses a secondary's range whose bytes do not hash to what this server read
+                            .verifyRanges(true)
+                            .instruction((pathId, offset, length) -> AppProtocol.message(AppProtocol.RANGE + " " + (start + offset)
+                                    + " " + path))
+                            .build();
+                    // published before the set is read: a path checked in between is added twice, which it ignores
+                    current.set(transfer);
+                    for (String pathId : usable) transfer.addPath(pathId);
+                    transfer.run();
+                    logShares(path, transfer);
                 }
-                log(session, "sent " + path + ": " + shares);
-                for (MultiSourceTransfer.PathShare share : transfer.shares()) {
-                    if (share.copied() > 0) {
-                        log(session, "end game: " + share.pathId() + " also wrote " + Sizes.bytes(share.copied())
-                                + " of late ranges");
-                    }
-                    if (share.failed()) {
-                        log(session, "path " + share.pathId() + " failed; refilled " + Sizes.bytes(share.lost())
-                                + " that it did not deliver");
-                    }
+            }
+        }
+
+        private void logShares(String path, MultiSourceTransfer transfer) {
+            StringBuilder shares = new StringBuilder();
+            for (MultiSourceTransfer.PathShare share : transfer.shares()) {
+                shares.append(shares.isEmpty() ? "" : ", ").append(share.pathId()).append(' ').append(Sizes.bytes(share.bytes()));
+                if (share.goodput() > 0) shares.append(" at ").append(Sizes.bytes(share.goodput())).append("/s");
+            }
+            log(session, "sent " + path + ": " + shares);
+            for (MultiSourceTransfer.PathShare share : transfer.shares()) {
+                if (share.copied() > 0) {
+                    log(session, "end game: " + share.pathId() + " also wrote " + Sizes.bytes(share.copied()) + " of late ranges");
+                }
+                if (share.failed()) {
+                    log(session, "path " + share.pathId() + " failed; refilled " + Sizes.bytes(share.lost())
+                            + " that it did not deliver");
                 }
             }
         }

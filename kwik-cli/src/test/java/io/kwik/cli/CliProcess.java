@@ -227,6 +227,11 @@ final class CliProcess implements AutoCloseable {
                 + "\n--- stderr ---\n" + String.join("\n", err()) + "\n";
     }
 
+    /** Kills the process at once (SIGKILL), as a crash or a power cut would, and waits for it. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(60, TimeUnit.SECONDS);
+    }
+
     /** Stops the process (SIGTERM, then SIGKILL after 30 s). */
     @Override
     public void close() throws InterruptedException {

