@@ -153,6 +153,8 @@ final class Fetcher {
     private final MessageDigest digest = FileCatalog.sha256();
     /** What the primary announced the first time; a retry must find the same file. */
     private AppProtocol.Header announced;
+    /** Whether the partial file survives a failure: only one that another attempt could continue. */
+    private boolean keep;
 
     /**
      * @param out            where messages, progress and path events go
@@ -235,9 +237,6 @@ final class Fetcher {
             }
         }
     }
-
-    /** Whether the partial file survives a failure: only one that another attempt could continue. */
-    private boolean keep;
 
     private static boolean retryable(int exitCode) {
         return exitCode == CliException.FAILED || exitCode == CliException.TIMEOUT || exitCode == CliException.UNREACHABLE;

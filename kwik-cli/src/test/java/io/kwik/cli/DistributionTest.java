@@ -137,8 +137,10 @@ final class DistributionTest {
         assertThat(fetch.out()).as("standard output carries data only\n%s", fetch.report()).isEmpty();
         assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(output))))
                 .as("the saved file's SHA-256").isEqualTo(digest);
-        assertThat(KwikCliProcessTest.rows(fetch.err())).as("both paths in the table\n%s", fetch.report())
-                .extracting(m -> m.group(1)).containsExactly("p0", "p1");
+        // the secondary may join after an 8 MiB download ended on a loaded machine: only the primary's row is sure
+        assertThat(KwikCliProcessTest.rows(fetch.err())).as("the table\n%s", fetch.report())
+                .extracting(m -> m.group(1)).startsWith("p0");
+        assertThat(fetch.err()).as(fetch.report()).contains("sha256 OK  " + digest + " (" + SIZE + " bytes, as the primary announced)");
     }
 
     private static CliProcess serve(String name, List<String> common, List<String> more) throws IOException {
