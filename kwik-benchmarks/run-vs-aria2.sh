@@ -16,7 +16,7 @@
 #   straggler  server 2 at 1/8 of the cap. Ideal: the two fast servers alone.
 #
 # Needs root (namespaces, tc). Installs aria2, nginx-light, curl, openssl and bc with apt-get when
-# they are missing, and builds the command line (./mvnw -pl kwik-examples -am package) unless
+# they are missing, and builds the command line (./mvnw -pl kwik-cli -am package) unless
 # SKIP_BUILD=1. Removes its namespaces, and whatever still runs in them, on exit.
 #
 # usage: kwik-benchmarks/run-vs-aria2.sh [--rate=MBIT] [--mib=N] [--runs=N] [--cases=even,kill,straggler]
@@ -49,9 +49,12 @@ if ((${#missing[@]})); then
 fi
 # nginx-light's package may start a default server; this script starts its own in each namespace
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
-  ./mvnw -B -q -pl kwik-examples -am package -DskipTests
+  ./mvnw -B -q -pl kwik-cli -am package -DskipTests
 fi
-kwik_cli="$proj/kwik-examples/kwik"
+# the distribution's bin/kwik, with the JDK the build used (the java on PATH may be older)
+export JAVA_HOME="${JAVA_HOME:-$(./mvnw --print-java-home)}"
+kwik_dist=("$proj"/kwik-cli/target/kwik-*/bin/kwik)
+kwik_cli="${kwik_dist[0]}"
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 work=$(mktemp -d /tmp/kwik-vs-aria2.XXXXXX)
@@ -178,7 +181,7 @@ run_kwik() { # case, kill?
     killer "$work/out/k.bin" "${pid[kwik2]}" & k=$!
   fi
   local s
-  s=$(timed "$kwik_cli" fetch "kwik://10.78.0.2:4433/f.bin" -o "$work/out/k.bin" --trust "$work/cert.pem" --progress none)
+  s=$(timed "$kwik_cli" fetch "kwik://10.78.0.2:4433/f.bin" -o "$work/out/k.bin" --force --trust "$work/cert.pem" --progress none)
   [ -z "$k" ] || wait "$k" 2>/dev/null || true
   record "$1" kwik "$s" "$work/out/k.bin"
   grep -E "^p[0-9]|^total" "$work/last.log" | sed 's/^/             /' || true

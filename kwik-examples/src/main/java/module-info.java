@@ -1,20 +1,13 @@
 /**
  * Runnable KWIK examples: an echo server and client, a probe of the module graph, and the
- * {@code kwik} command-line tool that downloads one file from several servers at once
- * ({@code io.kwik.examples.cli.KwikCli}).
+ * README's examples. The {@code kwik} command line lives in its own module, {@code io.kwik.cli}
+ * (kwik-cli).
  *
  * <p>The module {@code requires io.kwik.api} for KWIK itself, and nothing else of KWIK. The
  * engine ({@code io.kwik.engine}) and a transport backend ({@code io.kwik.backend.kwik} or
  * {@code io.kwik.backend.netty}) are found at run time on the module path, through
- * {@link java.util.ServiceLoader}. The command line also uses picocli (options), the
- * progressbar library (its live bar) and {@code java.logging} (to keep the engine's logs quiet).
+ * {@link java.util.ServiceLoader}.
  */
 module io.kwik.examples {
     requires io.kwik.api;
-    requires info.picocli;
-    requires me.tongfei.progressbar;
-    requires java.logging;
-
-    // picocli reads the commands' annotated fields and creates the subcommands reflectively
-    opens io.kwik.examples.cli to info.picocli;
 }

@@ -55,13 +55,7 @@ final class PureModulePathTest {
      */
     private static final Map<String, String> ALLOWED_AUTOMATIC = Map.of(
             "com.google.protobuf",
-            "protobuf-java 4.x ships no module-info.class, only Automatic-Module-Name; io.kwik.proto requires it",
-            "org.jline.terminal",
-            "jline-terminal 3.24.1 has only an Automatic-Module-Name; me.tongfei.progressbar (the kwik command line's "
-                    + "progress bar) requires it to measure the terminal",
-            "org.jline.nativ",
-            "jline-native 3.24.1, jline-terminal's native helper, has only an Automatic-Module-Name; it resolves "
-                    + "with the other automatic modules");
+            "protobuf-java 4.x ships no module-info.class, only Automatic-Module-Name; io.kwik.proto requires it");
 
     /** Modules that must resolve, and as explicit modules. */
     private static final List<String> REQUIRED_EXPLICIT = List.of(
