@@ -44,7 +44,8 @@ final class ServeCommand implements Callable<Integer> {
     List<String> secondaries = new ArrayList<>();
 
     @Option(names = "--group-key", paramLabel = "FILE",
-            description = "A file whose bytes (16 or more) every server of the group shares, to sign and check join tokens.")
+            description = "A file whose bytes (16 or more) every server of the group shares, to sign and check join tokens."
+                    + " Without it, a secondary refuses every join.")
     Path groupKey;
 
     @Option(names = "--cert", paramLabel = "PEM", description = "The server's certificate chain, leaf first.")
