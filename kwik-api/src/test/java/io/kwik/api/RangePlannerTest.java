@@ -262,6 +262,30 @@ final class RangePlannerTest {
     }
 
     @Test
+    void aClientThatReadsInBurstsDoesNotLiftAStragglersEstimate() {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        rates.put("p0", 9.5 * MiB);
+        rates.put("p1", 9.5 * MiB);
+        rates.put("p2", 9.5 / 8 * MiB);
+        long size = 128 * MiB;
+        Simulation sim = new Simulation(RangePlanner.builder(0, size).window(12 * MiB).chunkSizes(256 * KiB, 4 * MiB), rates);
+        for (String path : List.of("p1", "p2")) {
+            sim.latencies.put(path, 200_000_000L);
+            sim.dispatch.put(path, 40_000_000L);
+        }
+        sim.reportEvery = 100_000_000L;
+        sim.reportLag = 20_000_000L;
+        sim.readEvery = 300_000_000L;                     // the client gets the CPU every 300 ms, and reads all at once
+
+        sim.run(Long.MAX_VALUE);
+
+        assertThat(sim.delivered).isEqualTo(size);
+        assertThat(sim.planner.goodput("p2")).as("p2's estimate, against %d", (long) (9.5 / 8 * MiB))
+                .isLessThan((long) (1.3 * 9.5 / 8 * MiB));
+        assertThat((double) sim.planner.delivered("p2") / size).as("p2's share").isLessThan(1.0 / 17 + 0.02);
+    }
+
+    @Test
     void arrivalReportsKeepLaggedSecondariesAtTheirShare() {
         Map<String, Double> rates = new LinkedHashMap<>();
         rates.put("p0", 9.5 * MiB);
@@ -501,6 +525,8 @@ final class RangePlannerTest {
         long reportEvery;
         /** How old a report's figures are when the planner gets them. */
         long reportLag;
+        /** When not 0: the client counts arrivals only at multiples of this, all at once. */
+        long readEvery;
         long nextReport = clock.now;
         final java.util.PriorityQueue<Arrival> arrivals = new java.util.PriorityQueue<>();
         final TreeMap<Long, Long> arrived = new TreeMap<>();
@@ -523,6 +549,7 @@ final class RangePlannerTest {
 
         /** Bytes of {@code path}'s ranges that had arrived by {@code nanos}. */
         long arrivedBy(String path, long nanos) {
+            if (readEvery > 0) nanos -= Math.floorMod(nanos, readEvery);
             long bytes = 0;
             for (long[] send : sends.getOrDefault(path, List.of())) {
                 if (nanos >= send[1]) {
