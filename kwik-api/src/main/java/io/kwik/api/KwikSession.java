@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -126,6 +127,17 @@ public interface KwikSession extends AutoCloseable {
 
     /** A snapshot of the session's figures. */
     SessionStats stats();
+
+    /**
+     * Primary only: what the client last reported receiving on each of its active paths, by
+     * path id (docs/PROTOCOL.md 4.4, "Receive reports"). The client reports about every 100 ms
+     * while servers other than the primary write into its streams, so the map is empty before
+     * any secondary wrote; it is empty on the client and on secondaries. The figures are the
+     * client's word: a planner may use them to split a download, nothing more.
+     */
+    default Map<String, PathReceived> clientReceived() {
+        return Map.of();
+    }
 
     /**
      * Completes when the session ends, with who ended it, the code and the reason: after

@@ -42,6 +42,17 @@ public interface KwikStream extends AutoCloseable {
     /** The path this end writes on. */
     String pathId();
 
+    /**
+     * The flow-control window the peer announced for what this end writes on the stream: its
+     * initial {@code stream_receive_window} (docs/PROTOCOL.md 4.2, 4.3), in bytes. On a primary
+     * it is the client's window for the streams every server writes into, which is what a
+     * {@link MultiSourceTransfer} plans within. -1 when this end does not know it (a
+     * secondary's foreign stream).
+     */
+    default long peerReceiveWindow() {
+        return -1;
+    }
+
     /** A view of the receiving direction; the same object on every call. Its {@code close()} is {@link #shutdownInput()}. */
     InputStream inputStream();
 

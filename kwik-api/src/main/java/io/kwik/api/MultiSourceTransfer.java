@@ -8,11 +8,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -46,8 +49,11 @@ import io.kwik.api.RangePlanner.Assignment;
  *       {@link Instruction} makes, which that server receives from
  *       {@link KwikSession#receiveRawData()} and answers by writing the range.</li>
  *   <li>Shares follow each path's measured goodput; an unmeasured path starts with one small
- *       range. The primary's own goodput is what its session measures from the client's
- *       acknowledgements ({@link PathStats#goodputBytesPerSecond()}).</li>
+ *       range. Each path is measured by what the client reports receiving on it
+ *       ({@link KwikSession#clientReceived()}, which a KWIK client sends while secondaries
+ *       write); before the first report, a secondary by its delegations' completions and the
+ *       primary's own path by what its session measures from the client's acknowledgements
+ *       ({@link PathStats#goodputBytesPerSecond()}).</li>
  *   <li>When a path dies, the bytes the client lacks of its ranges are written by the primary.</li>
  *   <li>With {@link Builder#verifyRanges(boolean)}, each delegation carries the SHA-256 of its
  *       range, read from the source and hashed before the range is delegated: the client
@@ -64,10 +70,12 @@ import io.kwik.api.RangePlanner.Assignment;
  * once it has the very bytes a refill or a copy carries.
  *
  * <p>Why a final class on the public API and not an engine interface: everything it needs
- * ({@code reserve}, {@code writeAt}, {@code delegate} and its receipts, path death) is public,
- * it runs the same on every backend, and an application can read it as an example. What it
- * cannot see is the client's per-path arrival timing; the planner works around the lag that
- * a delegation's completion carries instead (see {@link RangePlanner}).
+ * ({@code reserve}, {@code writeAt}, {@code delegate} and its receipts, path death, the
+ * client's receive reports) is public, it runs the same on every backend, and an application
+ * can read it as an example. The client's per-path arrival figures
+ * ({@link KwikSession#clientReceived()}) are what the planner measures each path by; before
+ * they come, it works around the lag that a delegation's completion carries (see
+ * {@link RangePlanner#arrived}).
  *
  * <p>One instance sends one stream once. {@link #addPath} is thread-safe; the other methods
  * belong to the thread that runs it. Memory: one buffer of the largest range for the
@@ -77,12 +85,19 @@ public final class MultiSourceTransfer {
     private static final System.Logger LOG = System.getLogger(MultiSourceTransfer.class.getName());
 
     /**
-     * Default {@link Builder#window}: 12 MiB, three quarters of the 16 MiB window the {@code kwik}
-     * command line gives its clients. It is larger than three quarters of the library's default
-     * {@link KwikConfig#DEFAULT_STREAM_RECEIVE_WINDOW} (1 MiB): set {@link Builder#window} from the
-     * window the client actually uses.
+     * The {@link Builder#window} when the stream does not know the client's window
+     * ({@link KwikStream#peerReceiveWindow()} is -1): 12 MiB, three quarters of the 16 MiB window
+     * the {@code kwik} command line gives its clients. Otherwise the default is
+     * {@link #WINDOW_USE} of the client's window.
      */
     public static final long DEFAULT_WINDOW = 12L << 20;
+    /**
+     * The part of the client's stream window that the default {@link Builder#window} uses:
+     * three quarters. The client re-opens its window once half of it is read, and completions
+     * come some time after the bytes, so planning the whole window would have writers wait for
+     * the client's credit.
+     */
+    public static final double WINDOW_USE = 0.75;
     /** How often the loop looks at the clock when nothing happens: the end game acts on time passing. */
     private static final long TICK_MILLIS = 50;
     /** How often the primary's own goodput is read from its session's figures. */
@@ -128,8 +143,11 @@ public final class MultiSourceTransfer {
      * @param lost           bytes of its ranges it did not deliver before it failed, which the primary refilled
      * @param goodput        the planner's final goodput estimate in bytes per second, -1 if never measured
      * @param failed         whether it failed during the transfer
+     * @param reported       whether the client reported what arrived on it
+     *                       ({@link KwikSession#clientReceived()}), so that its goodput is measured at
+     *                       the client rather than from its completions
      */
-    public record PathShare(String pathId, long bytes, long copied, long lost, long goodput, boolean failed) {}
+    public record PathShare(String pathId, long bytes, long copied, long lost, long goodput, boolean failed, boolean reported) {}
 
     private sealed interface Event permits Done, Failed, Broken, Added {}
 
@@ -149,6 +167,7 @@ public final class MultiSourceTransfer {
     private final RangePlanner.Builder plan;
     private final int maxChunk;
     private final boolean verify;
+    private final long window;
     private final String own;
     // one event per outstanding range, copy or refill (bounded by the window) and per added path
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -156,6 +175,10 @@ public final class MultiSourceTransfer {
     private final List<Thread> helpers = new ArrayList<>();
     private final Map<String, long[]> lost = new LinkedHashMap<>();
     private final List<String> failedPaths = new ArrayList<>();
+    /** What the client had received on each path when the transfer started, as it last reported. */
+    private final Map<String, Long> receivedAtStart = new HashMap<>();
+    /** Paths the client reported on during the transfer. */
+    private final Set<String> reported = new HashSet<>();
     private volatile boolean over;
     private RangePlanner planner;
     private ByteBuffer hashBuffer;    // the loop's, for verifyRanges
@@ -170,6 +193,7 @@ public final class MultiSourceTransfer {
         this.instruction = builder.instruction;
         this.maxChunk = (int) builder.maxChunk;
         this.verify = builder.verify;
+        this.window = builder.window;
         this.own = stream.pathId();
         this.plan = RangePlanner.builder(0, builder.length).window(builder.window).chunkSizes(builder.minChunk, builder.maxChunk)
                 .rescueGrace(builder.rescueGrace).endgame(builder.endgame).refillPath(own).observedOnly(own);
@@ -207,6 +231,7 @@ public final class MultiSourceTransfer {
         started = true;
         base = stream.reserve(0);
         planner = plan.build();
+        session.clientReceived().forEach((path, received) -> receivedAtStart.put(path, received.bytesReceived()));
         Thread writer = Thread.ofVirtual().name("kwik-transfer-own-" + stream.id()).start(this::writeOwnRanges);
         boolean sent = false;
         try {
@@ -214,7 +239,7 @@ public final class MultiSourceTransfer {
             while (true) {
                 if (System.nanoTime() - observedAt >= OBSERVE_NANOS) {
                     observedAt = System.nanoTime();
-                    observeOwnPath();
+                    observePaths();
                 }
                 Optional<Assignment> next;
                 while ((next = planner.next()).isPresent()) dispatch(next.get());
@@ -247,13 +272,30 @@ public final class MultiSourceTransfer {
     }
 
     /**
-     * Feeds the primary's own goodput, as its session measures it from what the client
-     * acknowledged, to the planner: the primary's writes complete when the stream takes the
-     * bytes, which would make its own path look far faster than it is.
+     * Feeds the planner what the client reports receiving on each path
+     * ({@link KwikSession#clientReceived()}), counted from what it had received when the
+     * transfer started. Until the client reports on the primary's own path, that path's
+     * goodput is what its session measures from the client's acknowledgements: its writes
+     * complete when the stream takes the bytes, which would make it look far faster than it is.
      */
-    private void observeOwnPath() {
-        PathStats stats = session.stats().paths().get(own);
-        if (stats != null && stats.goodputBytesPerSecond() > 0) planner.observe(own, stats.goodputBytesPerSecond());
+    private void observePaths() {
+        Map<String, PathReceived> received = session.clientReceived();
+        for (PathReceived path : received.values()) {
+            // a path with no count at the start counts from zero: bytes from before the
+            // transfer can only make a path look less busy, never slower
+            long since = path.bytesReceived() - receivedAtStart.getOrDefault(path.pathId(), 0L);
+            planner.arrived(path.pathId(), Math.max(0, since), path.clientNanos());
+            reported.add(path.pathId());
+        }
+        if (!received.containsKey(own)) {
+            PathStats stats = session.stats().paths().get(own);
+            if (stats != null && stats.goodputBytesPerSecond() > 0) planner.observe(own, stats.goodputBytesPerSecond());
+        }
+    }
+
+    /** The most bytes outstanding past the lowest one the client lacks (see {@link Builder#window}). */
+    public long window() {
+        return window;
     }
 
     /** What each path carried; complete once {@link #run()} has returned. */
@@ -265,7 +307,7 @@ public final class MultiSourceTransfer {
         for (String path : all) {
             long[] gone = lost.getOrDefault(path, new long[1]);
             shares.add(new PathShare(path, planner.delivered(path), planner.copied(path), gone[0], planner.goodput(path),
-                    failedPaths.contains(path)));
+                    failedPaths.contains(path), reported.contains(path)));
         }
         return shares;
     }
@@ -420,7 +462,8 @@ public final class MultiSourceTransfer {
         private final Source source;
         private final long length;
         private Instruction instruction;
-        private long window = DEFAULT_WINDOW;
+        /** 0 until set: then derived from the client's window at {@link #build()}. */
+        private long window;
         private long minChunk = RangePlanner.DEFAULT_MIN_CHUNK;
         private long maxChunk = RangePlanner.DEFAULT_MAX_CHUNK;
         private Duration rescueGrace = RangePlanner.DEFAULT_RESCUE_GRACE;
@@ -444,11 +487,14 @@ public final class MultiSourceTransfer {
         /**
          * The most bytes outstanding past the lowest one the client lacks: a little less than the
          * client's stream receive window, as completions lag: about three quarters of it. Default
-         * {@link #DEFAULT_WINDOW}. The largest range is cut to half of it and the smallest to a
+         * {@link #WINDOW_USE} of the window the client announced for the stream
+         * ({@link KwikStream#peerReceiveWindow()}), or {@link #DEFAULT_WINDOW} when the stream
+         * does not know it. The largest range is cut to half of it and the smallest to a
          * quarter when needed. A window past the client's makes writers wait for its credit, and
          * with {@link #verifyRanges} a range over half the client's window is refused.
          */
         public Builder window(long bytes) {
+            if (bytes < 1) throw new IllegalArgumentException("window must be positive: " + bytes);
             this.window = bytes;
             return this;
         }
@@ -488,6 +534,10 @@ public final class MultiSourceTransfer {
 
         /** @throws IllegalArgumentException when a value is out of range */
         public MultiSourceTransfer build() {
+            if (window == 0) {
+                long client = stream.peerReceiveWindow();
+                window = client > 0 ? Math.max(1, (long) (client * WINDOW_USE)) : DEFAULT_WINDOW;
+            }
             if (window < 1) throw new IllegalArgumentException("window must be positive: " + window);
             if (minChunk < 1 || maxChunk < minChunk || maxChunk > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("chunk sizes must satisfy 1 <= min <= max <= 2^31-1: " + minChunk + ", " + maxChunk);

@@ -46,7 +46,10 @@ import java.util.function.LongSupplier;
  *       queued, so the lag cancels out): the bytes of the recent completions of such a run
  *       over the time they spanned, at least 100 ms when the run is that long (one receipt
  *       may confirm several ranges at once). A range the path was idle for gives a lower bound of its speed, which may
- *       only raise the estimate (or make the first one). Samples, and any external estimate
+ *       only raise the estimate (or make the first one). Better still, when the client
+ *       reports what arrived on each path ({@link #arrived}), the arrival rate between
+ *       reports replaces the completions as the path's samples: it carries no lag at all.
+ *       Samples, and any external estimate
  *       given to {@link #observe}, are smoothed with an exponentially weighted moving average,
  *       so the shares re-balance as the estimates move.</li>
  *   <li><b>The end game.</b> When no new range may go and the refill path has no refill or
@@ -126,6 +129,18 @@ public final class RangePlanner {
 
     /** How many recent completions a path remembers for its goodput samples. */
     private static final int MARKS = 16;
+    /** How many recent hand-outs a path remembers for {@link #arrived}. */
+    private static final int HAND_OUTS = 64;
+    /** The time an arrival sample spans at least: reports come about every 100 ms, with jitter. */
+    private static final long ARRIVAL_SPAN_NANOS = 200_000_000L;
+    /**
+     * How long before an arrival sample starts a range must have been handed out to count as
+     * work its path held during the sample: the instruction's way to the server (a median
+     * 40 ms), the report's way back, and the time until the primary reads it.
+     */
+    private static final long DISPATCH_NANOS = 200_000_000L;
+    /** Rates above this (1 TB/s) are taken as this: a client's report is its word, not a fact. */
+    private static final double MAX_RATE = 1e12;
     /** The time a goodput sample spans at least, when the path's run of completions is that long. */
     private static final long SAMPLE_SPAN_NANOS = 100_000_000L;
 
@@ -146,6 +161,12 @@ public final class RangePlanner {
         /** Recent completions of the current run of queued ranges: {nanos, bytes completed so far}. */
         final ArrayDeque<long[]> marks = new ArrayDeque<>();
         long completedBytes;
+        /** Whether {@link #arrived} has reported on it: its completions are no longer samples. */
+        boolean reported;
+        /** The arrival report a sample starts from: {client nanos, bytes arrived, planner nanos}; null before the first. */
+        long[] arrivalAnchor;
+        /** Recent hand-outs: {planner nanos, bytes assigned so far}, to tell what it had been given by a past moment. */
+        final ArrayDeque<long[]> handOuts = new ArrayDeque<>();
 
         PathState(String id) {
             this.id = id;
@@ -258,14 +279,69 @@ public final class RangePlanner {
     /**
      * Folds an external goodput estimate for {@code pathId} (for example
      * {@link PathStats#goodputBytesPerSecond()}) into the planner's own. Values of 0 or less
-     * mean "not measured" and are ignored, and so are unknown paths.
+     * mean "not measured" and are ignored, and so are unknown paths and paths that
+     * {@link #arrived} reported on.
      */
     public void observe(String pathId, long bytesPerSecond) {
         PathState path = paths.get(pathId);
-        if (path != null && bytesPerSecond > 0) {
+        // the client's arrival reports are the better measure: once they come, they alone count
+        if (path != null && bytesPerSecond > 0 && !path.reported) {
             sample(path, bytesPerSecond);
             path.observed = true;
         }
+    }
+
+    /**
+     * The client reports that {@code bytesArrived} bytes of this plan had arrived on
+     * {@code pathId} at {@code clientNanos}, a time on the client's clock (for example from
+     * {@link KwikSession#clientReceived()}; a count that includes a few other bytes, framing or
+     * what the path carried before the plan, is fine). This is the planner's preferred measure:
+     * from the first report on, the path's completions are no longer goodput samples.
+     *
+     * <p>Two reports at least 200 ms apart (client time) give the path's arrival rate between
+     * them. That rate is a full sample only when the path was busy all along: it had not yet
+     * delivered, by the second report, every byte handed to it well before the first (200 ms
+     * before the planner saw the first report: the instruction's way out and the report's way
+     * back). Otherwise the path may have idled part
+     * of the time, waiting for its next range, so the rate is a lower bound of its speed that
+     * may only raise the estimate: a path the planner under-feeds can then never be measured
+     * slower for it, which is the loop that completion samples, with their lag, fell into.
+     *
+     * <p>Reports that go back in time or count fewer bytes than an earlier one are ignored, and
+     * rates are capped at 10^12 bytes per second, so a forged report skews shares but never
+     * breaks the plan. Unknown paths are ignored.
+     */
+    public void arrived(String pathId, long bytesArrived, long clientNanos) {
+        PathState path = paths.get(pathId);
+        if (path == null || bytesArrived < 0) return;
+        long now = clock.getAsLong();
+        long[] anchor = path.arrivalAnchor;
+        path.reported = true;
+        if (anchor == null) {
+            path.arrivalAnchor = new long[] {clientNanos, bytesArrived, now};
+            return;
+        }
+        if (clientNanos <= anchor[0] || bytesArrived < anchor[1]) return;
+        long elapsed = clientNanos - anchor[0];
+        if (elapsed < ARRIVAL_SPAN_NANOS) return;
+        double rate = Math.min(MAX_RATE, (bytesArrived - anchor[1]) * 1e9 / elapsed);
+        boolean busy = bytesArrived < assignedBy(path, anchor[2] - DISPATCH_NANOS);
+        if (busy) {
+            sample(path, rate);
+        } else if (rate > 0 && (path.goodput < 0 || rate > path.goodput)) {
+            sample(path, rate);
+        }
+        path.arrivalAnchor = new long[] {clientNanos, bytesArrived, now};
+    }
+
+    /** Bytes handed to {@code path} by {@code nanos}, by the planner's clock. */
+    private static long assignedBy(PathState path, long nanos) {
+        long assigned = 0;
+        for (long[] handOut : path.handOuts) {
+            if (handOut[0] - nanos > 0) break;
+            assigned = handOut[1];
+        }
+        return assigned;
     }
 
     /** The smoothed goodput estimate of {@code pathId} in bytes per second, or -1 while unmeasured or unknown. */
@@ -418,11 +494,19 @@ public final class RangePlanner {
             copy.whole = position >= limit;
             pieces.put(piece, copy);
             copier.inFlight += piece.length();
-            copier.assigned += piece.length();
+            assigned(copier, piece.length(), now);
             rescuing += piece.length();
             return Optional.of(piece);
         }
         return Optional.empty();
+    }
+
+    private static void assigned(PathState path, long bytes, long nanos) {
+        path.assigned += bytes;
+        path.handOuts.addLast(new long[] {nanos, path.assigned});
+        // the oldest is forgotten: a past moment before every remembered hand-out then counts
+        // as "nothing handed out", which makes a sample a lower bound, never a false full one
+        if (path.handOuts.size() > HAND_OUTS) path.handOuts.removeFirst();
     }
 
     /** When the earliest outstanding range of {@code pathId} was handed out. */
@@ -437,7 +521,7 @@ public final class RangePlanner {
         Assignment assignment = new Assignment(path.id, range, refill, clock.getAsLong());
         outstanding.put(range.start(), assignment);
         path.inFlight += range.length();
-        path.assigned += range.length();
+        assigned(path, range.length(), assignment.assignedAtNanos());
         return assignment;
     }
 
@@ -464,8 +548,9 @@ public final class RangePlanner {
         paths.get(refillPath).delivered += copied;
         long now = clock.getAsLong();
         boolean queued = assignment.assignedAtNanos() < path.lastCompletionNanos && !path.marks.isEmpty();
-        if (path.observedOnly && path.observed) {
-            // measured elsewhere: its completions say when it took the bytes, not when they arrived
+        if (path.reported || (path.observedOnly && path.observed)) {
+            // measured elsewhere: by the client's arrival reports, or (the primary's own path)
+            // its completions say when it took the bytes, not when they arrived
         } else if (queued) {
             // over the recent completions of the run that span at least SAMPLE_SPAN, as
             // completions arrive in bunches (one receipt may confirm several ranges): one

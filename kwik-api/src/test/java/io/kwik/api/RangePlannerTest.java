@@ -224,6 +224,152 @@ final class RangePlannerTest {
         assertThat(sim.delivered).isEqualTo(size);
     }
 
+    // ---------------------------------------------------------------- the client's arrival reports
+
+    @Test
+    void anArrivalRateIsAFullSampleOnlyWhileThePathHadWorkHandedOutBeforeIt() {
+        FakeClock clock = new FakeClock();
+        RangePlanner planner = RangePlanner.builder(0, 100 * MiB).window(64 * MiB).chunkSizes(MiB, MiB)
+                .smoothing(1).clock(clock::nanos).paths(List.of("p0", "p1")).build();
+        planner.observe("p1", 100 * MiB);                 // p1 gets a large allowance
+        drain(planner);
+        long handedToP1 = planner.assigned("p1");
+        assertThat(handedToP1).isGreaterThan(4 * MiB);
+
+        clock.now += 300_000_000;                         // the hand-outs are well in the past
+        planner.arrived("p1", 0, 5_000_000_000L);         // the first report anchors the samples
+        assertThat(planner.goodput("p1")).as("one report is no rate").isEqualTo(100 * MiB);
+        clock.now += 100_000_000;
+        planner.arrived("p1", MiB, 5_100_000_000L);       // too soon after the anchor: no sample yet
+        assertThat(planner.goodput("p1")).isEqualTo(100 * MiB);
+        clock.now += 200_000_000;
+        planner.arrived("p1", 2 * MiB, 5_400_000_000L);   // 2 MiB in 400 ms while it still had work: a full sample
+        assertThat(planner.goodput("p1")).as("the estimate may go down").isEqualTo(Math.round(2 * MiB / 0.4));
+
+        planner.observe("p1", 100 * MiB);                 // once reported on, other estimates are ignored
+        assertThat(planner.goodput("p1")).isEqualTo(Math.round(2 * MiB / 0.4));
+        planner.arrived("p1", 2 * MiB, 5_300_000_000L);   // back in time: ignored
+        planner.arrived("p1", MiB, 5_900_000_000L);       // fewer bytes than before: ignored
+        assertThat(planner.goodput("p1")).isEqualTo(Math.round(2 * MiB / 0.4));
+
+        clock.now += 400_000_000;
+        planner.arrived("p1", handedToP1, 5_800_000_000L);   // all it was given arrived: it may have idled
+        assertThat(planner.goodput("p1")).as("a lower bound above the estimate raises it")
+                .isEqualTo(Math.round((handedToP1 - 2 * MiB) / 0.4));
+        clock.now += 400_000_000;
+        planner.arrived("p1", handedToP1, 6_200_000_000L);   // nothing more arrived, and it had nothing to write
+        assertThat(planner.goodput("p1")).as("an idle path is not measured slow").isEqualTo(Math.round((handedToP1 - 2 * MiB) / 0.4));
+    }
+
+    @Test
+    void aClientThatReadsInBurstsDoesNotLiftAStragglersEstimate() {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        rates.put("p0", 9.5 * MiB);
+        rates.put("p1", 9.5 * MiB);
+        rates.put("p2", 9.5 / 8 * MiB);
+        long size = 128 * MiB;
+        Simulation sim = new Simulation(RangePlanner.builder(0, size).window(12 * MiB).chunkSizes(256 * KiB, 4 * MiB), rates);
+        for (String path : List.of("p1", "p2")) {
+            sim.latencies.put(path, 200_000_000L);
+            sim.dispatch.put(path, 40_000_000L);
+        }
+        sim.reportEvery = 100_000_000L;
+        sim.reportLag = 20_000_000L;
+        sim.readEvery = 300_000_000L;                     // the client gets the CPU every 300 ms, and reads all at once
+
+        sim.run(Long.MAX_VALUE);
+
+        assertThat(sim.delivered).isEqualTo(size);
+        assertThat(sim.planner.goodput("p2")).as("p2's estimate, against %d", (long) (9.5 / 8 * MiB))
+                .isLessThan((long) (1.3 * 9.5 / 8 * MiB));
+        assertThat((double) sim.planner.delivered("p2") / size).as("p2's share").isLessThan(1.0 / 17 + 0.02);
+    }
+
+    @Test
+    void arrivalReportsKeepLaggedSecondariesAtTheirShare() {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        rates.put("p0", 9.5 * MiB);
+        rates.put("p1", 9.5 * MiB);
+        rates.put("p2", 9.5 * MiB);
+        long size = 256 * MiB;
+        Simulation sim = new Simulation(RangePlanner.builder(0, size).window(12 * MiB).chunkSizes(256 * KiB, 4 * MiB), rates);
+        for (String path : List.of("p1", "p2")) {
+            sim.latencies.put(path, 200_000_000L);        // receipts 200 ms after the last byte
+            sim.dispatch.put(path, 40_000_000L);          // instructions 40 ms on the way
+        }
+        sim.reportEvery = 100_000_000L;
+        sim.reportLag = 20_000_000L;
+
+        sim.run(Long.MAX_VALUE);
+
+        assertThat(sim.delivered).isEqualTo(size);
+        double ideal = size / (3 * 9.5 * MiB);
+        // the rest of the gap is the window: ranges count against it until their receipts come
+        assertThat(sim.clock.now / 1e9 - 1).as("seconds, against %.2f at the sum of the rates", ideal).isLessThan(ideal * 1.16);
+        for (String path : rates.keySet()) {
+            assertThat(sim.planner.goodput(path)).as("%s's estimate", path).isCloseTo((long) (9.5 * MiB), within((long) (0.5 * MiB)));
+            assertThat((double) sim.planner.delivered(path) / size).as("share of %s", path).isCloseTo(1.0 / 3, within(0.06));
+        }
+    }
+
+    @Test
+    void withArrivalReportsAStragglerCarriesLittleAndNeverHoldsTheReaderBack() {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        rates.put("p0", 9.5 * MiB);
+        rates.put("p1", 9.5 * MiB);
+        rates.put("p2", 9.5 / 8 * MiB);
+        long size = 128 * MiB;
+        Simulation sim = new Simulation(RangePlanner.builder(0, size).window(12 * MiB).chunkSizes(256 * KiB, 4 * MiB), rates);
+        for (String path : List.of("p1", "p2")) {
+            sim.latencies.put(path, 200_000_000L);
+            sim.dispatch.put(path, 40_000_000L);
+        }
+        sim.reportEvery = 100_000_000L;
+        sim.reportLag = 20_000_000L;
+
+        sim.run(Long.MAX_VALUE);
+
+        assertThat(sim.delivered).isEqualTo(size);
+        double fastAlone = size / (19.0 * MiB);
+        assertThat(sim.clock.now / 1e9 - 1).as("seconds, against %.2f for the two fast paths alone", fastAlone)
+                .isLessThan(fastAlone * 1.05);
+        assertThat((double) sim.planner.delivered("p2") / size).as("p2's share").isLessThan(1.0 / 17 + 0.02);
+        assertThat(sim.planner.goodput("p2")).as("p2's estimate").isLessThan(2L * MiB);
+    }
+
+    @Test
+    void forgedArrivalReportsSkewTheSharesButNeverBreakThePlan() {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        rates.put("p0", 20.0 * MiB);
+        rates.put("p1", 20.0 * MiB);
+        rates.put("p2", 20.0 * MiB);
+        long size = 64 * MiB;
+        java.util.Random random = new java.util.Random(13);
+        for (int round = 0; round < 20; round++) {
+            Simulation sim = new Simulation(RangePlanner.builder(0, size).window(8 * MiB).chunkSizes(256 * KiB, 2 * MiB), rates);
+            long[] forged = {0, 1, Long.MAX_VALUE, Long.MIN_VALUE, -1, 1L << 62, size};
+            // a report of absurd figures before every step the planner takes
+            RangePlanner planner = sim.planner;
+            for (int i = 0; i < 50; i++) {
+                String path = "p" + random.nextInt(4);
+                planner.arrived(path, forged[random.nextInt(forged.length)], forged[random.nextInt(forged.length)]);
+            }
+            sim.reportEvery = 50_000_000L;
+            sim.run(size / 2);
+            for (int i = 0; i < 50; i++) {
+                planner.arrived("p" + random.nextInt(3), forged[random.nextInt(forged.length)],
+                        sim.clock.now + forged[random.nextInt(forged.length)]);
+            }
+            sim.run(Long.MAX_VALUE);
+
+            assertThat(sim.delivered).as("round %d: every byte, in order", round).isEqualTo(size);
+            assertThat(sim.maxOutstanding).as("round %d: within the window", round).isLessThanOrEqualTo(8 * MiB);
+            for (String path : rates.keySet()) {
+                assertThat(planner.goodput(path)).as("round %d: %s's estimate", round, path).isBetween(-1L, (long) 1e12);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- the end game
 
     @Test
@@ -370,7 +516,18 @@ final class RangePlannerTest {
         final RangePlanner planner;
         final Map<String, Double> rates;
         final Map<String, Long> latencies = new HashMap<>();
+        /** From a hand-out to the path's first byte: the instruction's way to a secondary. */
+        final Map<String, Long> dispatch = new HashMap<>();
         final Map<String, Long> sendingUntil = new HashMap<>();
+        /** Each path's sends, {start, end, bytes}, for what had arrived by a moment. */
+        final Map<String, List<long[]>> sends = new HashMap<>();
+        /** How often the client reports arrivals ({@link RangePlanner#arrived}); 0 for never. */
+        long reportEvery;
+        /** How old a report's figures are when the planner gets them. */
+        long reportLag;
+        /** When not 0: the client counts arrivals only at multiples of this, all at once. */
+        long readEvery;
+        long nextReport = clock.now;
         final java.util.PriorityQueue<Arrival> arrivals = new java.util.PriorityQueue<>();
         final TreeMap<Long, Long> arrived = new TreeMap<>();
         long delivered;
@@ -390,6 +547,20 @@ final class RangePlannerTest {
             this.delivered = planner.range().start();
         }
 
+        /** Bytes of {@code path}'s ranges that had arrived by {@code nanos}. */
+        long arrivedBy(String path, long nanos) {
+            if (readEvery > 0) nanos -= Math.floorMod(nanos, readEvery);
+            long bytes = 0;
+            for (long[] send : sends.getOrDefault(path, List.of())) {
+                if (nanos >= send[1]) {
+                    bytes += send[2];
+                } else if (nanos > send[0]) {
+                    bytes += (long) (send[2] * (double) (nanos - send[0]) / (send[1] - send[0]));
+                }
+            }
+            return bytes;
+        }
+
         /** Runs until {@code bytes} are delivered in order, or the plan is finished. */
         void run(long bytes) {
             long start = planner.range().start();
@@ -398,13 +569,22 @@ final class RangePlannerTest {
                 while ((next = planner.next()).isPresent()) {
                     Assignment a = next.get();
                     maxOutstanding = Math.max(maxOutstanding, planner.nextOffset() - planner.frontier());
-                    long sendFrom = Math.max(clock.now, sendingUntil.getOrDefault(a.pathId(), 0L));
+                    long sendFrom = Math.max(clock.now + dispatch.getOrDefault(a.pathId(), 0L),
+                            sendingUntil.getOrDefault(a.pathId(), 0L));
                     long sent = sendFrom + (long) (a.length() / rates.get(a.pathId()) * 1e9);
                     sendingUntil.put(a.pathId(), sent);
+                    sends.computeIfAbsent(a.pathId(), k -> new ArrayList<>()).add(new long[] {sendFrom, sent, a.length()});
                     arrivals.add(new Arrival(sent + latencies.getOrDefault(a.pathId(), 0L), a));
                 }
                 Arrival first = arrivals.peek();
                 if (first == null) throw new AssertionError("nothing in flight and not finished: " + planner);
+                if (reportEvery > 0 && nextReport <= Math.min(first.at(), clock.now + TICK)) {
+                    clock.now = Math.max(clock.now, nextReport);
+                    nextReport += reportEvery;
+                    long seen = clock.now - reportLag;
+                    for (String path : rates.keySet()) planner.arrived(path, arrivedBy(path, seen), seen);
+                    continue;
+                }
                 if (first.at() > clock.now + TICK) {
                     clock.now += TICK;                    // time passes without news: the end game may act
                     continue;

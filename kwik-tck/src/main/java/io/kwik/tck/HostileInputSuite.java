@@ -40,7 +40,9 @@ import io.kwik.proto.AuthenticationResponse;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.DataFrame;
 import io.kwik.proto.DataPacket;
+import io.kwik.proto.PathReceived;
 import io.kwik.proto.PathRole;
+import io.kwik.proto.ReceiveReport;
 import io.kwik.proto.StreamCreateNotification;
 import io.kwik.proto.StopSending;
 import io.kwik.proto.StreamHeader;
@@ -413,6 +415,35 @@ public abstract class HostileInputSuite extends BackendSuite {
         raw.sendControl(ControlFrame.newBuilder().setStreamReceipt(StreamReceipt.newBuilder().setLogicalStreamId(1)
                 .addReceived(io.kwik.proto.ByteRange.newBuilder().setStart(Long.MIN_VALUE).setEnd(Long.MIN_VALUE + 10)))
                 .build());
+
+        assertOnlyThatConnectionClosed(server, raw, hostile, good, ErrorCode.INVALID_FRAME);
+    }
+
+    /**
+     * A receive report (docs/PROTOCOL.md 4.4) whose byte count is 2^63 or more (negative as a
+     * Java long) closes that connection with INVALID_FRAME. One with absurd but well-formed
+     * figures is the client's word about its own download: the primary keeps it and carries on.
+     */
+    @Test
+    void required_R12_receiveReportCountAt2To63ClosesOnlyThatConnection() throws Exception {
+        LoopbackServer server = h.server(builder -> {});
+        KwikSession good = goodSession(server);
+        RawConnection raw = connect(server);
+        raw.authenticate();
+        KwikSession hostile = server.accept(WAIT);
+
+        raw.sendControl(ControlFrame.newBuilder().setReceiveReport(ReceiveReport.newBuilder().setClientTimeMicros(1)
+                .addPaths(PathReceived.newBuilder().setPathId("p0").setBytesReceived(1L << 62).setBytesPerSecond(1L << 62)))
+                .build());
+        await(h.background(() -> {
+            while (hostile.clientReceived().isEmpty()) Thread.sleep(10);
+            return null;
+        }));
+        assertThat(hostile.clientReceived().get("p0").bytesReceived()).as("an absurd count is kept").isEqualTo(1L << 62);
+        assertThat(hostile.closed().toCompletableFuture()).as("and the session carries on").isNotDone();
+
+        raw.sendControl(ControlFrame.newBuilder().setReceiveReport(ReceiveReport.newBuilder().setClientTimeMicros(2)
+                .addPaths(PathReceived.newBuilder().setPathId("p0").setBytesReceived(Long.MIN_VALUE))).build());
 
         assertOnlyThatConnectionClosed(server, raw, hostile, good, ErrorCode.INVALID_FRAME);
     }

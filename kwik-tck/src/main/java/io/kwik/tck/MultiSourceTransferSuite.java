@@ -24,6 +24,7 @@ import io.kwik.api.KwikStream;
 import io.kwik.api.MultiSourceTransfer;
 import io.kwik.api.MultiSourceTransfer.PathShare;
 import io.kwik.api.PathInfo;
+import io.kwik.api.PathReceived;
 import io.kwik.api.RawData;
 import io.kwik.tck.ProtocolSuite.Digest;
 import io.kwik.tck.ProtocolSuite.Harness;
@@ -156,6 +157,43 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
                 .isGreaterThan(3L * size / 4);
         assertThat(byPath.get("p0").copied()).as("bytes of late ranges the primary copied: %s", shares).isPositive();
         assertThat(shares.stream().mapToLong(PathShare::bytes).sum()).as("the parts add up: %s", shares).isEqualTo(size);
+        assertThat(byPath.get("p2").reported()).as("p2 was measured by the client's reports: %s", shares).isTrue();
+    }
+
+    /**
+     * Receive reports (docs/PROTOCOL.md 4.4): while the secondaries write, the client tells the
+     * primary what arrives on each path, and the planner measures every path by it. What the
+     * primary holds of the last report is at most what the client counted in the end.
+     */
+    @Test
+    void theClientReportsWhatArrivesOnEachPathAndThePlannerMeasuresByIt() throws Exception {
+        int size = 24 << 20;
+        byte[] source = Digests.payload(1410, size);
+        SessionCluster cluster = cluster();
+        SessionCluster.Session session = cluster.open(ProtocolSuite.WAIT);
+        assertThat(session.primary().clientReceived()).as("no report before a secondary wrote").isEmpty();
+        h.background(() -> serve(session.server("p1"), source, false, null, null));
+        h.background(() -> serve(session.server("p2"), source, false, null, null));
+        CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
+
+        List<PathShare> shares = send(session, source, true, "p1", "p2");
+
+        assertThat(awaitFor(received)).as("what the client read").isEqualTo(Digest.of(source));
+        Map<String, PathShare> byPath = byPath(shares);
+        for (String path : List.of("p1", "p2")) {
+            assertThat(byPath.get(path).reported()).as("%s was measured by the client's reports: %s", path, shares).isTrue();
+            assertThat(byPath.get(path).goodput()).as("%s's goodput: %s", path, shares).isPositive();
+        }
+        Map<String, PathReceived> reports = session.primary().clientReceived();
+        System.out.printf("[%s] reports: %s; shares %s%n", provider().name(), reports.values(), shares);
+        assertThat(reports).as("the primary holds the client's reports").containsKeys("p0", "p1", "p2");
+        for (String path : List.of("p0", "p1", "p2")) {
+            long counted = session.client().stats().paths().get(path).bytesReceived();
+            assertThat(reports.get(path).bytesReceived()).as("reported on %s, against %d counted", path, counted)
+                    .isPositive().isLessThanOrEqualTo(counted);
+        }
+        assertThat(session.client().clientReceived()).as("only the primary holds reports").isEmpty();
+        assertThat(session.server("p1").clientReceived()).as("only the primary holds reports").isEmpty();
     }
 
     /**
@@ -233,9 +271,55 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         assertThat(session.client().activePaths()).extracting(PathInfo::id).contains("p2");
     }
 
+    /**
+     * With no window given, the transfer plans within three quarters of the window the client
+     * announced for the stream, here the library's default of 1 MiB, not the command line's
+     * 12 MiB: nothing waits for credit the client never grants, and the bytes arrive whole.
+     */
+    @Test
+    void theDefaultWindowIsTheClientsAnnouncedWindow() throws Exception {
+        long clientWindow = 1 << 20;
+        int size = 8 << 20;
+        byte[] source = Digests.payload(1420, size);
+        SessionCluster cluster = cluster(clientWindow);
+        SessionCluster.Session session = cluster.open(ProtocolSuite.WAIT);
+        h.background(() -> serve(session.server("p1"), source, false, null, null));
+        h.background(() -> serve(session.server("p2"), source, false, null, null));
+        CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
+        KwikStream stream = session.primary().openStreamSync();
+        assertThat(stream.peerReceiveWindow()).as("the client's window, as the primary knows it").isEqualTo(clientWindow);
+        MultiSourceTransfer transfer = MultiSourceTransfer.builder(session.primary(), stream, (offset, dst) -> {
+                    int n = (int) Math.min(dst.remaining(), source.length - offset);
+                    dst.put(source, (int) offset, n);
+                    return n;
+                }, source.length)
+                .instruction((pathId, offset, length) -> ByteBuffer.wrap(("range " + offset).getBytes(StandardCharsets.US_ASCII)))
+                .build();
+        assertThat(transfer.window()).isEqualTo((long) (clientWindow * MultiSourceTransfer.WINDOW_USE));
+        transfer.addPath("p1");
+        transfer.addPath("p2");
+        awaitFor(h.background(() -> {
+            transfer.run();
+            stream.close();
+            return null;
+        }), TRANSFER_WAIT);
+
+        assertThat(awaitFor(received)).as("what the client read").isEqualTo(Digest.of(source));
+        List<PathShare> shares = transfer.shares();
+        assertThat(shares.stream().mapToLong(PathShare::bytes).sum()).as("the parts add up: %s", shares).isEqualTo(size);
+        assertThat(byPath(shares).get("p1").bytes() + byPath(shares).get("p2").bytes()).as("the secondaries wrote: %s", shares)
+                .isPositive();
+        assertThat(MultiSourceTransfer.builder(session.primary(), stream, (offset, dst) -> 0, 1).window(5 << 20).build().window())
+                .as("an explicit window wins").isEqualTo(5 << 20);
+    }
+
     // ---------------------------------------------------------------- fixtures
 
     private SessionCluster cluster() throws IOException {
+        return cluster(WINDOW);
+    }
+
+    private SessionCluster cluster(long clientWindow) throws IOException {
         return h.closeAfterTest(SessionCluster.builder()
                 .primaryTransport(provider().name())
                 .secondaryTransport(secondaryProvider().name())
@@ -244,7 +328,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
                 .secondaries(2)
                 .servers(servers -> servers.streamReceiveWindow(WINDOW))
                 // a silent healthy path must not be declared dead on a loaded machine; a closed one is at once
-                .clients(clients -> clients.streamReceiveWindow(WINDOW).pathTimeout(Duration.ofSeconds(10)))
+                .clients(clients -> clients.streamReceiveWindow(clientWindow).pathTimeout(Duration.ofSeconds(10)))
                 .start());
     }
 

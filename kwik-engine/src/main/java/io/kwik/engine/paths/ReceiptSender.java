@@ -8,6 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import com.google.protobuf.CodedOutputStream;
 
@@ -30,6 +32,8 @@ public final class ReceiptSender {
 
     /** How often receipts go out while data flows. */
     public static final long INTERVAL_MILLIS = 25;
+    /** How often a receive report goes out while data flows (docs/PROTOCOL.md 4.4, "Receive reports"). */
+    public static final long REPORT_INTERVAL_MILLIS = 100;
 
     /** Where receipts go: the primary's control stream. */
     public interface Primary {
@@ -43,17 +47,28 @@ public final class ReceiptSender {
     private final Map<Long, LogicalStream> dirty = new ConcurrentHashMap<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
     private final ScheduledFuture<?> task;
+    private final Supplier<ControlFrame> reports;
+    private final AtomicLong lastReportNanos = new AtomicLong(System.nanoTime() - REPORT_INTERVAL_MILLIS * 1_000_000);
+
+    /** Receipts only, no receive reports. */
+    public ReceiptSender(Primary primary, int maxRanges, int maxBytes) {
+        this(primary, maxRanges, maxBytes, null);
+    }
 
     /**
      * @param maxRanges ranges one receipt names at most; at least 1
      * @param maxBytes  the encoded receipt's size at most, below what the primary accepts in one message
+     * @param reports   makes the receive report that goes with the receipts at most every
+     *                  {@link #REPORT_INTERVAL_MILLIS}, or null for none: the report rides on
+     *                  the receipts' timer, so it goes out exactly while other servers write
      */
-    public ReceiptSender(Primary primary, int maxRanges, int maxBytes) {
+    public ReceiptSender(Primary primary, int maxRanges, int maxBytes, Supplier<ControlFrame> reports) {
         if (maxRanges < 1) throw new IllegalArgumentException("maxRanges must be at least 1: " + maxRanges);
         if (maxBytes < 64) throw new IllegalArgumentException("maxBytes must be at least 64: " + maxBytes);
         this.primary = primary;
         this.maxRanges = maxRanges;
         this.maxBytes = maxBytes;
+        this.reports = reports;
         // sending may wait on the control stream's queue, which the timer thread must never do
         this.task = Timers.scheduler().scheduleWithFixedDelay(() -> {
             if (!dirty.isEmpty() && flushing.compareAndSet(false, true)) {
@@ -76,6 +91,17 @@ public final class ReceiptSender {
     /** Sends what is pending now. */
     public void flush() {
         if (dirty.isEmpty()) return;
+        long last = lastReportNanos.get();
+        long now = System.nanoTime();
+        // one thread sends each report; a report is advice, so the one that loses the race is skipped
+        if (reports != null && now - last >= REPORT_INTERVAL_MILLIS * 1_000_000 && lastReportNanos.compareAndSet(last, now)) {
+            try {
+                primary.sendControl(reports.get());
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "cannot send a receive report: {0}", e);
+                return;
+            }
+        }
         for (Long id : List.copyOf(dirty.keySet())) {
             LogicalStream stream = dirty.remove(id);
             if (stream == null) continue;

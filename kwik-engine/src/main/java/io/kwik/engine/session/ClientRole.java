@@ -135,7 +135,7 @@ final class ClientRole implements SessionRole {
         this.threads = threads;
         this.config = config;
         this.receipts = new ReceiptSender(core::sendControl, config.maxReceiptRanges(),
-                core.path().packetSizes().maxPacketSize());
+                core.path().packetSizes().maxPacketSize(), () -> ReceiveReports.report(directory.stats(), System.nanoTime()));
         this.delegated = new DelegatedRanges(config.maxDelegatedRangesPerPath());
         this.requests = new RequestWorkers(core.pathId() + "-path-requests", threads, PATH_REQUEST_WORKERS,
                 config.controlBacklog(), config.controlBacklogBytes());

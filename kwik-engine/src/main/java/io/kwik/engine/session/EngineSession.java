@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,6 +20,7 @@ import io.kwik.api.KwikStream;
 import io.kwik.api.KwikSubscription;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
+import io.kwik.api.PathReceived;
 import io.kwik.api.PathStatus;
 import io.kwik.api.RawData;
 import io.kwik.api.Role;
@@ -154,6 +156,11 @@ final class EngineSession implements KwikSession {
     @Override
     public SessionStats stats() {
         return new SessionStats(id, core.role().directory().stats());
+    }
+
+    @Override
+    public Map<String, PathReceived> clientReceived() {
+        return core.role().clientReceived();
     }
 
     @Override

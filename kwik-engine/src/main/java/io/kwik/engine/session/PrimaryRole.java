@@ -29,6 +29,7 @@ import io.kwik.api.KwikStream;
 import io.kwik.api.PathDeadException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
+import io.kwik.api.PathReceived;
 import io.kwik.api.PathStats;
 import io.kwik.api.PathStatus;
 import io.kwik.api.ServerConfig;
@@ -62,6 +63,7 @@ final class PrimaryRole extends ServerRole {
     private final Map<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
     private final AtomicInteger nextPath = new AtomicInteger(1);
     private final Duration answerTimeout;
+    private final ReceiveReports received;
 
     private record PendingAdd(InetSocketAddress address, CompletableFuture<PathInfo> future) {}
 
@@ -71,6 +73,7 @@ final class PrimaryRole extends ServerRole {
         this.tokens = config.pathTokenKey().map(key -> new JoinTokens(key, Clock.systemUTC())).orElse(null);
         // the client dials and authenticates within its own handshake timeout; allow ours twice over
         this.answerTimeout = config.handshakeTimeout().multipliedBy(2).plusSeconds(5);
+        this.received = new ReceiveReports(id -> directory.status(id) == PathStatus.ACTIVE);
     }
 
     @Override
@@ -90,6 +93,7 @@ final class PrimaryRole extends ServerRole {
             case REMOVE_PATH_RESPONSE -> onRemovePathResponse(frame.getRemovePathResponse());
             case PATH_STATUS_NOTIFICATION -> onStatus(frame.getPathStatusNotification());
             case STREAM_RECEIPT -> onReceipt(frame.getStreamReceipt());
+            case RECEIVE_REPORT -> received.onReport(frame.getReceiveReport(), System.nanoTime());
             default -> {
                 return false;
             }
@@ -227,6 +231,7 @@ final class PrimaryRole extends ServerRole {
         PathStatus previous = directory.update(id, status, reason);
         if (previous == null || previous == PathStatus.DEAD || previous == PathStatus.CLOSED) return;
         delegations.onPathDead(id, reason);
+        received.forget(id);
         PathInfo info = directory.info(id);
         directory.fire(status == PathStatus.DEAD ? new PathEvent.Dead(info, reason) : new PathEvent.Removed(info));
     }
@@ -256,6 +261,11 @@ final class PrimaryRole extends ServerRole {
             delegations.abandon(range, e);
         }
         return future;
+    }
+
+    @Override
+    public Map<String, PathReceived> clientReceived() {
+        return received.latest();
     }
 
     private void onReceipt(StreamReceipt receipt) throws KwikException {

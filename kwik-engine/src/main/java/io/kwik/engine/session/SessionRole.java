@@ -3,12 +3,14 @@ package io.kwik.engine.session;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import io.kwik.api.Delegation;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikStream;
 import io.kwik.api.PathInfo;
+import io.kwik.api.PathReceived;
 import io.kwik.api.RawData;
 import io.kwik.engine.paths.PathDirectory;
 import io.kwik.proto.ControlFrame;
@@ -76,6 +78,11 @@ interface SessionRole {
 
     default RawData receiveRawData() throws IOException, InterruptedException {
         throw new UnsupportedOperationException("raw relays go between servers; the client relays them");
+    }
+
+    /** Primary only: see {@link io.kwik.api.KwikSession#clientReceived()}; empty elsewhere. */
+    default Map<String, PathReceived> clientReceived() {
+        return Map.of();
     }
 
     /** The session ended, with {@code reason} (a graceful close included). Called once. */

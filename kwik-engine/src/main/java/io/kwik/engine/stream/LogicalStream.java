@@ -105,6 +105,11 @@ public final class LogicalStream implements KwikStream {
     }
 
     @Override
+    public long peerReceiveWindow() {
+        return peerWindow;
+    }
+
+    @Override
     public InputStream inputStream() {
         return input;
     }
