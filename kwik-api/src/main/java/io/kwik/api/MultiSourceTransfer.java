@@ -49,11 +49,12 @@ import io.kwik.api.RangePlanner.Assignment;
  *       {@link Instruction} makes, which that server receives from
  *       {@link KwikSession#receiveRawData()} and answers by writing the range.</li>
  *   <li>Shares follow each path's measured goodput; an unmeasured path starts with one small
- *       range. Each path is measured by what the client reports receiving on it
- *       ({@link KwikSession#clientReceived()}, which a KWIK client sends while secondaries
- *       write); before the first report, a secondary by its delegations' completions and the
- *       primary's own path by what its session measures from the client's acknowledgements
- *       ({@link PathStats#goodputBytesPerSecond()}).</li>
+ *       range. A secondary is measured by its delegations' completions, the primary's own
+ *       path by what its session measures from the client's acknowledgements
+ *       ({@link PathStats#goodputBytesPerSecond()}); with
+ *       {@link Builder#planByReceiveReports(boolean)}, every path by what the client reports
+ *       receiving on it ({@link KwikSession#clientReceived()}, which a KWIK client sends while
+ *       secondaries write) once it has reported.</li>
  *   <li>When a path dies, the bytes the client lacks of its ranges are written by the primary.</li>
  *   <li>With {@link Builder#verifyRanges(boolean)}, each delegation carries the SHA-256 of its
  *       range, read from the source and hashed before the range is delegated: the client
@@ -72,9 +73,9 @@ import io.kwik.api.RangePlanner.Assignment;
  * <p>Why a final class on the public API and not an engine interface: everything it needs
  * ({@code reserve}, {@code writeAt}, {@code delegate} and its receipts, path death, the
  * client's receive reports) is public, it runs the same on every backend, and an application
- * can read it as an example. The client's per-path arrival figures
- * ({@link KwikSession#clientReceived()}) are what the planner measures each path by; before
- * they come, it works around the lag that a delegation's completion carries (see
+ * can read it as an example. The planner works around the lag that a delegation's completion
+ * carries, or, with {@link Builder#planByReceiveReports(boolean)}, measures each path by the
+ * client's per-path arrival figures ({@link KwikSession#clientReceived()}, see
  * {@link RangePlanner#arrived}).
  *
  * <p>One instance sends one stream once. {@link #addPath} is thread-safe; the other methods
@@ -167,6 +168,7 @@ public final class MultiSourceTransfer {
     private final RangePlanner.Builder plan;
     private final int maxChunk;
     private final boolean verify;
+    private final boolean planByReports;
     private final long window;
     private final String own;
     // one event per outstanding range, copy or refill (bounded by the window) and per added path
@@ -193,6 +195,7 @@ public final class MultiSourceTransfer {
         this.instruction = builder.instruction;
         this.maxChunk = (int) builder.maxChunk;
         this.verify = builder.verify;
+        this.planByReports = builder.planByReports;
         this.window = builder.window;
         this.own = stream.pathId();
         this.plan = RangePlanner.builder(0, builder.length).window(builder.window).chunkSizes(builder.minChunk, builder.maxChunk)
@@ -279,7 +282,7 @@ public final class MultiSourceTransfer {
      * complete when the stream takes the bytes, which would make it look far faster than it is.
      */
     private void observePaths() {
-        Map<String, PathReceived> received = session.clientReceived();
+        Map<String, PathReceived> received = planByReports ? session.clientReceived() : Map.of();
         for (PathReceived path : received.values()) {
             // a path with no count at the start counts from zero: bytes from before the
             // transfer can only make a path look less busy, never slower
@@ -469,6 +472,7 @@ public final class MultiSourceTransfer {
         private Duration rescueGrace = RangePlanner.DEFAULT_RESCUE_GRACE;
         private boolean endgame = true;
         private boolean verify;
+        private boolean planByReports;
 
         private Builder(KwikSession session, KwikStream stream, Source source, long length) {
             this.session = Objects.requireNonNull(session, "session");
@@ -529,6 +533,19 @@ public final class MultiSourceTransfer {
          */
         public Builder verifyRanges(boolean enabled) {
             this.verify = enabled;
+            return this;
+        }
+
+        /**
+         * Whether the planner measures each path by what the client reports receiving on it
+         * ({@link KwikSession#clientReceived()}) instead of by its delegations' completions;
+         * default {@code false}. The reports remove the completion lag from the estimates
+         * (see {@link RangePlanner#arrived}), but side-by-side runs of the capped benchmark
+         * (docs/PERFORMANCE.md, 2026-12-07) were slower with them in the straggler case, on a
+         * loaded machine; the default stays off until a quiet measurement says otherwise.
+         */
+        public Builder planByReceiveReports(boolean enabled) {
+            this.planByReports = enabled;
             return this;
         }
 

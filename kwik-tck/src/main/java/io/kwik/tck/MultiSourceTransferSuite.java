@@ -137,6 +137,16 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
      */
     @Test
     void aStragglerCarriesASmallShareAndThePrimaryCopiesItsLateRanges() throws Exception {
+        straggler(false);
+    }
+
+    /** The same, with the planner measuring paths by the client's receive reports. */
+    @Test
+    void aStragglerMeasuredByReceiveReportsCarriesASmallShare() throws Exception {
+        straggler(true);
+    }
+
+    private void straggler(boolean reports) throws Exception {
         int size = 32 << 20;
         byte[] source = Digests.payload(1400, size);
         SessionCluster cluster = cluster();
@@ -145,7 +155,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         h.background(() -> serve(session.server("p2"), source, true, null, null));
         CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
 
-        List<PathShare> shares = send(session, source, true, "p1", "p2");
+        List<PathShare> shares = send(session, source, true, false, reports, "p1", "p2");
 
         assertThat(awaitFor(received)).as("what the client read").isEqualTo(Digest.of(source));
         Map<String, PathShare> byPath = byPath(shares);
@@ -157,7 +167,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
                 .isGreaterThan(3L * size / 4);
         assertThat(byPath.get("p0").copied()).as("bytes of late ranges the primary copied: %s", shares).isPositive();
         assertThat(shares.stream().mapToLong(PathShare::bytes).sum()).as("the parts add up: %s", shares).isEqualTo(size);
-        assertThat(byPath.get("p2").reported()).as("p2 was measured by the client's reports: %s", shares).isTrue();
+        assertThat(byPath.get("p2").reported()).as("p2 measured by the client's reports: %s", shares).isEqualTo(reports);
     }
 
     /**
@@ -176,7 +186,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         h.background(() -> serve(session.server("p2"), source, false, null, null));
         CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
 
-        List<PathShare> shares = send(session, source, true, "p1", "p2");
+        List<PathShare> shares = send(session, source, true, false, true, "p1", "p2");
 
         assertThat(awaitFor(received)).as("what the client read").isEqualTo(Digest.of(source));
         Map<String, PathShare> byPath = byPath(shares);
@@ -335,12 +345,18 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
     /** The primary opens a stream, adds the paths, sends {@code source} and finishes the stream. */
     private List<PathShare> send(SessionCluster.Session session, byte[] source, boolean endgame, String... secondaries)
             throws Exception {
-        return send(session, source, endgame, false, secondaries);
+        return send(session, source, endgame, false, false, secondaries);
     }
 
     /** As above; {@code verify} turns on {@link MultiSourceTransfer.Builder#verifyRanges}. */
     private List<PathShare> send(SessionCluster.Session session, byte[] source, boolean endgame, boolean verify,
                                  String... secondaries) throws Exception {
+        return send(session, source, endgame, verify, false, secondaries);
+    }
+
+    /** As above; {@code reports} turns on {@link MultiSourceTransfer.Builder#planByReceiveReports}. */
+    private List<PathShare> send(SessionCluster.Session session, byte[] source, boolean endgame, boolean verify,
+                                 boolean reports, String... secondaries) throws Exception {
         KwikSession primary = session.primary();
         KwikStream stream = primary.openStreamSync();
         MultiSourceTransfer transfer = MultiSourceTransfer.builder(primary, stream, (offset, dst) -> {
@@ -351,6 +367,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
                 .instruction((pathId, offset, length) -> ByteBuffer.wrap(("range " + offset).getBytes(StandardCharsets.US_ASCII)))
                 .endgame(endgame)
                 .verifyRanges(verify)
+                .planByReceiveReports(reports)
                 .build();
         for (String path : secondaries) transfer.addPath(path);
         Future<Void> run = h.background(() -> {
