@@ -165,7 +165,12 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         assertThat(onP2).as("bytes the client received on p2, duplicates included").isLessThan(size / 4);
         assertThat(byPath.get("p0").bytes() + byPath.get("p1").bytes()).as("the fast paths' part: %s", shares)
                 .isGreaterThan(3L * size / 4);
-        assertThat(byPath.get("p0").copied()).as("bytes of late ranges the primary copied: %s", shares).isPositive();
+        if (!reports) {
+            // measured by completions, the straggler's first ranges are larger than it can finish
+            // in time, so the end game copies them; measured by reports it may get only what it
+            // finishes before the end, and nothing is late
+            assertThat(byPath.get("p0").copied()).as("bytes of late ranges the primary copied: %s", shares).isPositive();
+        }
         assertThat(shares.stream().mapToLong(PathShare::bytes).sum()).as("the parts add up: %s", shares).isEqualTo(size);
         assertThat(byPath.get("p2").reported()).as("p2 measured by the client's reports: %s", shares).isEqualTo(reports);
     }
