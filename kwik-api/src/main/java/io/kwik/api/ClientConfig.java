@@ -12,6 +12,8 @@ public final class ClientConfig extends KwikConfig {
 
     /** Default {@link #pathTimeout()}: 1 second. */
     public static final Duration DEFAULT_PATH_TIMEOUT = Duration.ofSeconds(1);
+    /** Default {@link #handshakeStallTimeout()}: 1 second. */
+    public static final Duration DEFAULT_HANDSHAKE_STALL_TIMEOUT = Duration.ofSeconds(1);
     /** Default {@link #maxDelegatedRangesPerPath()}: 65,536 ranges. */
     public static final int DEFAULT_MAX_DELEGATED_RANGES_PER_PATH = 65_536;
     /** Default {@link #maxReceiptRanges()}: 1,024 ranges. */
@@ -25,6 +27,7 @@ public final class ClientConfig extends KwikConfig {
     private final boolean insecureTrustAll;
     private final String serverName;
     private final Duration pathTimeout;
+    private final Duration handshakeStallTimeout;
     private final int maxDelegatedRangesPerPath;
     private final int maxReceiptRanges;
     private final int controlBacklog;
@@ -36,6 +39,10 @@ public final class ClientConfig extends KwikConfig {
             throw new IllegalArgumentException("pathTimeout must be at least 100 ms: " + builder.pathTimeout);
         }
         this.pathTimeout = builder.pathTimeout;
+        if (builder.handshakeStallTimeout.compareTo(Duration.ofMillis(10)) < 0) {
+            throw new IllegalArgumentException("handshakeStallTimeout must be at least 10 ms: " + builder.handshakeStallTimeout);
+        }
+        this.handshakeStallTimeout = builder.handshakeStallTimeout;
         this.maxDelegatedRangesPerPath = atLeastOne("maxDelegatedRangesPerPath", builder.maxDelegatedRangesPerPath);
         this.maxReceiptRanges = atLeastOne("maxReceiptRanges", builder.maxReceiptRanges);
         this.controlBacklog = atLeastOne("controlBacklog", builder.controlBacklog);
@@ -88,6 +95,22 @@ public final class ClientConfig extends KwikConfig {
      */
     public Duration pathTimeout() {
         return pathTimeout;
+    }
+
+    /**
+     * How long one QUIC handshake may hear nothing from the server before the client starts a
+     * second handshake to the same address alongside it; the first of the two to complete is
+     * used and the other closed, and {@link #handshakeTimeout()} still bounds the whole dial.
+     * Silence is counted from the start of the handshake and then from the server's last
+     * datagram, and never shorter than three times the wait for the server's first answer, so a
+     * long path or a busy server that keeps answering is left alone. Applies to the primary and
+     * to every secondary the client joins. It works around handshakes that stop without a lost
+     * packet (kwik 0.10.8's client, see the kwik backend's README) and servers that drop a
+     * first connection's packets; at most one extra handshake is started per dial. Default
+     * {@link #DEFAULT_HANDSHAKE_STALL_TIMEOUT}; at least 10 ms.
+     */
+    public Duration handshakeStallTimeout() {
+        return handshakeStallTimeout;
     }
 
     /**
@@ -147,6 +170,7 @@ public final class ClientConfig extends KwikConfig {
         private boolean insecureTrustAll;
         private String serverName;
         private Duration pathTimeout = DEFAULT_PATH_TIMEOUT;
+        private Duration handshakeStallTimeout = DEFAULT_HANDSHAKE_STALL_TIMEOUT;
         private int maxDelegatedRangesPerPath = DEFAULT_MAX_DELEGATED_RANGES_PER_PATH;
         private int maxReceiptRanges = DEFAULT_MAX_RECEIPT_RANGES;
         private int controlBacklog = DEFAULT_CONTROL_BACKLOG;
@@ -180,6 +204,12 @@ public final class ClientConfig extends KwikConfig {
         /** See {@link ClientConfig#pathTimeout()}. */
         public Builder pathTimeout(Duration timeout) {
             this.pathTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** See {@link ClientConfig#handshakeStallTimeout()}. */
+        public Builder handshakeStallTimeout(Duration timeout) {
+            this.handshakeStallTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 

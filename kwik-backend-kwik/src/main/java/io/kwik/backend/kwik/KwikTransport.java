@@ -11,9 +11,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.HandshakeObserver;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
 import io.kwik.spi.QuicTransport;
@@ -68,6 +70,17 @@ final class KwikTransport implements QuicTransport {
 
     @Override
     public CompletableFuture<QuicConnection> connect(InetSocketAddress remote, ClientTransportConfig config) {
+        return connect(remote, config, HandshakeObserver.NONE);
+    }
+
+    /**
+     * Dials on a thread of the transport. {@code observer} hears of every packet kwik receives
+     * until {@code connect()} returns (through the log bridge, kwik's only per-packet hook).
+     * Cancelling the future closes the connection being dialed, which ends kwik's wait.
+     */
+    @Override
+    public CompletableFuture<QuicConnection> connect(InetSocketAddress remote, ClientTransportConfig config,
+                                                     HandshakeObserver observer) {
         CompletableFuture<QuicConnection> result = new CompletableFuture<>();
         if (closed.get()) {
             result.completeExceptionally(new IOException("transport " + context.name() + " is closed"));
@@ -77,9 +90,15 @@ final class KwikTransport implements QuicTransport {
             result.completeExceptionally(new IOException("unresolved address " + remote));
             return result;
         }
+        AtomicReference<KwikConnection> dialing = new AtomicReference<>();
+        result.whenComplete((connection, failure) -> {
+            KwikConnection abandoned = dialing.get();
+            if (result.isCancelled() && abandoned != null) abandoned.close(0, "dial abandoned");
+        });
         Thread dialer = context.threadFactory().newThread(() -> {
             try {
-                result.complete(dial(remote, config));
+                QuicConnection connection = dial(remote, config, observer, dialing, result);
+                if (!result.complete(connection)) connection.close(0, "dial abandoned");
             } catch (IOException e) {
                 result.completeExceptionally(e);
             } catch (GeneralSecurityException | RuntimeException e) {
@@ -90,8 +109,10 @@ final class KwikTransport implements QuicTransport {
         return result;
     }
 
-    private QuicConnection dial(InetSocketAddress remote, ClientTransportConfig config)
+    private QuicConnection dial(InetSocketAddress remote, ClientTransportConfig config, HandshakeObserver observer,
+                                AtomicReference<KwikConnection> dialing, CompletableFuture<?> result)
             throws IOException, GeneralSecurityException {
+        AtomicBoolean handshaking = new AtomicBoolean(true);
         TransportLimits limits = config.limits();
         String label = context.name() + "-client-" + sequence.incrementAndGet();
         KwikConnection[] holder = new KwikConnection[1];
@@ -109,7 +130,9 @@ final class KwikTransport implements QuicTransport {
                 .maxOpenPeerInitiatedUnidirectionalStreams(0)
                 .socketFactory(destination -> clientSocket(new InetSocketAddress(destination, remote.getPort()),
                         limits.udpBufferSize()))
-                .logger(KwikLogBridge.create(label, thread -> holder[0]));
+                .logger(KwikLogBridge.create(label, thread -> holder[0], () -> {
+                    if (handshaking.get()) observer.packetReceived();
+                }));
         if (config.trustAll()) {
             LOG.log(System.Logger.Level.WARNING, () -> label + ": trusting any server certificate (trustAll)");
             builder.noServerCertificateCheck();
@@ -124,11 +147,15 @@ final class KwikTransport implements QuicTransport {
         KwikConnection connection = new KwikConnection(kwik, label, kwik.getLocalAddress(), remote,
                 context.threadFactory(), limits.maxIncomingStreams(), connections::remove);
         holder[0] = connection;
+        dialing.set(connection);
+        if (result.isCancelled()) connection.close(0, "dial abandoned");
         try {
             kwik.connect();
         } catch (IOException | RuntimeException e) {
             connection.close(0, "handshake failed");
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        } finally {
+            handshaking.set(false);
         }
         if (!limits.keepAliveInterval().isZero()) {
             kwik.keepAlive((int) Math.max(1, ceilSeconds(limits.keepAliveInterval())));

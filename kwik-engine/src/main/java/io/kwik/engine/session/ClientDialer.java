@@ -3,6 +3,7 @@ package io.kwik.engine.session;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -32,6 +33,7 @@ import io.kwik.proto.PathRole;
 import io.kwik.spi.ClientTransportConfig;
 import io.kwik.spi.ConnectionClose;
 import io.kwik.spi.ConnectionClosedException;
+import io.kwik.spi.DialRace;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransport;
@@ -93,7 +95,9 @@ public final class ClientDialer {
         String serverName = config.serverName().orElse(server.getHostString());
         ClientTransportConfig transportConfig = new ClientTransportConfig(Protocol.ALPN, serverName,
                 config.trustedCertificates(), config.insecureTrustAll(), TransportSettings.limits(config));
-        QuicConnection quic = await(transport.connect(server, transportConfig), deadline, "connecting to " + server);
+        // a second handshake starts if the first one stalls (DialRace, ClientConfig.handshakeStallTimeout)
+        QuicConnection quic = await(DialRace.connect(transport, server, transportConfig, config.handshakeStallTimeout(),
+                Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))), deadline, "connecting to " + server);
         // a handshake that stalls is ended by closing the connection, which unblocks the read below
         CompletableFuture<Void> authenticated = new CompletableFuture<>();
         CompletableFuture.delayedExecutor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).execute(() -> {
