@@ -102,8 +102,9 @@ public final class ClientConfig extends KwikConfig {
      * second handshake to the same address alongside it; the first of the two to complete is
      * used and the other closed, and {@link #handshakeTimeout()} still bounds the whole dial.
      * Silence is counted from the start of the handshake and then from the server's last
-     * datagram, and never shorter than three times the wait for the server's first answer, so a
-     * long path or a busy server that keeps answering is left alone. Applies to the primary and
+     * datagram; it is stretched to three times the wait for the server's first answer (so to less
+     * than three times this value: a first answer later than this value is already a stall), so a long path is not taken for a stall, and a busy server
+     * whose packets keep coming is left alone. Applies to the primary and
      * to every secondary the client joins. It works around handshakes that stop without a lost
      * packet (kwik 0.10.8's client, see the kwik backend's README) and servers that drop a
      * first connection's packets; at most one extra handshake is started per dial. Default

@@ -19,8 +19,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>An attempt <em>stalls</em> when no datagram from the server arrived for
  * {@code stallTimeout} (counted from the attempt's start, then from its last datagram), or for
- * {@value #RTT_MULTIPLE} times the delay of the server's first answer when that is longer, so
- * a long path does not count as a stall. A slow handshake whose packets keep arriving is left
+ * {@value #RTT_MULTIPLE} times the delay of the server's first answer when that is longer (so
+ * a long path does not count as a stall). That is always less than {@value #RTT_MULTIPLE}
+ * times {@code stallTimeout}: an attempt whose first answer takes longer than
+ * {@code stallTimeout} has already stalled. A slow handshake whose packets keep arriving is left
  * alone. The backend reports datagrams through
  * {@link QuicTransport#connect(InetSocketAddress, ClientTransportConfig, HandshakeObserver)};
  * a backend that does not looks stalled until it completes. At most {@value #MAX_ATTEMPTS}

@@ -229,6 +229,16 @@ final class DialRaceTest {
     }
 
     @Test
+    void aFirstAnswerLaterThanTheStallTimeoutComesAfterTheSecondAttemptStarted() {
+        race();
+        timer.advance(STALL);
+        assertThat(transport.attempts).as("the first attempt stalled before its first answer").hasSize(2);
+        transport.observers.get(0).packetReceived();
+        timer.advance(Duration.ofSeconds(5));
+        assertThat(transport.attempts).hasSize(DialRace.MAX_ATTEMPTS);
+    }
+
+    @Test
     void neverMoreThanTwoAttempts() {
         race();
         timer.advance(Duration.ofSeconds(9));
