@@ -4,6 +4,8 @@ import static io.kwik.tck.ProtocolSuite.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -13,12 +15,22 @@ import org.junit.jupiter.api.Timeout;
 
 import io.kwik.api.ClientConfig;
 import io.kwik.api.PathStatus;
+import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.DialRace;
+import io.kwik.spi.QuicConnection;
+import io.kwik.spi.QuicServer;
+import io.kwik.spi.QuicStream;
+import io.kwik.spi.QuicTransport;
+import io.kwik.spi.TransportContext;
+import io.kwik.spi.TransportLimits;
 import io.kwik.tck.ProtocolSuite.Digest;
 import io.kwik.tck.ProtocolSuite.Harness;
 import io.kwik.tck.impair.Direction;
 import io.kwik.tck.impair.ImpairmentProxy;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.SessionCluster;
+import io.kwik.tck.transport.TransportFixture;
+import io.kwik.tck.transport.Waits;
 
 /**
  * A handshake that stalls is replaced by a second one (io.kwik.spi.DialRace,
@@ -96,6 +108,39 @@ public abstract class DialRaceSuite extends BackendSuite {
      */
     private static ClientConfig patient(SessionCluster cluster) {
         return cluster.clientConfig().handshakeTimeout(WAIT).build();
+    }
+
+    /**
+     * The same through the SPI alone, as a raw dial (the R3 token tests use one): the race
+     * through {@link DialRace} reaches a plain echo server whose first 4-tuple is blackholed,
+     * and the echo is byte-exact. Client and server run on their own backends.
+     */
+    @Test
+    void required_SPI_aRawDialRaceGetsPastAServerThatNeverAnswersTheFirstConnection() throws Exception {
+        TransportFixture fixture = h.closeAfterTest(TransportFixture.create(provider()));
+        QuicServer server = fixture.server(TransportLimits.DEFAULTS, (connection, stream) -> {
+            stream.input().transferTo(stream.output());
+            stream.output().close();
+        });
+        ImpairmentProxy proxy = h.closeAfterTest(ImpairmentProxy.start(server.localAddress()));
+        proxy.blackholeFirstClients(1);
+        QuicTransport client = h.closeAfterTest(clientProvider().create(TransportContext.of("dial-race-client")));
+        ClientTransportConfig config = new ClientTransportConfig(TransportFixture.ALPN, TransportFixture.SERVER_NAME,
+                List.of(TransportFixture.certificate().certificate()), false, TransportLimits.DEFAULTS);
+
+        QuicConnection connection = h.closeAfterTest(Waits.await(DialRace.connect(client, proxy.address(), config,
+                ClientConfig.DEFAULT_HANDSHAKE_STALL_TIMEOUT, WAIT), WAIT, "the dial race"));
+        QuicStream stream = TransportFixture.open(connection, WAIT);
+        byte[] payload = Digests.payload(21, PAYLOAD);
+        Future<Void> writer = h.background(() -> {
+            stream.output().write(payload);
+            stream.output().close();
+            return null;
+        });
+        Digest back = Waits.within(WAIT, "the echo", () -> Digest.of(stream.input()));
+        Waits.await(writer, WAIT, "the writer");
+        assertThat(back).as("echo through the second attempt's connection").isEqualTo(Digest.of(payload));
+        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters()).isEqualTo(2);
     }
 
     private SessionCluster cluster(int secondaries) throws IOException {
