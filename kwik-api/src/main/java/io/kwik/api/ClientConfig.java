@@ -17,6 +17,8 @@ public final class ClientConfig extends KwikConfig {
 
     /** Default {@link #pathTimeout()}: 1 second. */
     public static final Duration DEFAULT_PATH_TIMEOUT = Duration.ofSeconds(1);
+    /** Default {@link #handshakeStallTimeout()}: 1 second. */
+    public static final Duration DEFAULT_HANDSHAKE_STALL_TIMEOUT = Duration.ofSeconds(1);
     /** Default {@link #maxDelegatedRangesPerPath()}: 65,536 ranges. */
     public static final int DEFAULT_MAX_DELEGATED_RANGES_PER_PATH = 65_536;
     /** Default {@link #maxReceiptRanges()}: 1,024 ranges. */
@@ -32,6 +34,7 @@ public final class ClientConfig extends KwikConfig {
     private final boolean insecureTrustAll;
     private final String serverName;
     private final Duration pathTimeout;
+    private final Duration handshakeStallTimeout;
     private final int maxDelegatedRangesPerPath;
     private final int maxReceiptRanges;
     private final int controlBacklog;
@@ -43,6 +46,10 @@ public final class ClientConfig extends KwikConfig {
             throw new IllegalArgumentException("pathTimeout must be at least 100 ms: " + builder.pathTimeout);
         }
         this.pathTimeout = builder.pathTimeout;
+        if (builder.handshakeStallTimeout.compareTo(Duration.ofMillis(10)) < 0) {
+            throw new IllegalArgumentException("handshakeStallTimeout must be at least 10 ms: " + builder.handshakeStallTimeout);
+        }
+        this.handshakeStallTimeout = builder.handshakeStallTimeout;
         this.maxDelegatedRangesPerPath = atLeastOne("maxDelegatedRangesPerPath", builder.maxDelegatedRangesPerPath);
         this.maxReceiptRanges = atLeastOne("maxReceiptRanges", builder.maxReceiptRanges);
         this.controlBacklog = atLeastOne("controlBacklog", builder.controlBacklog);
@@ -137,6 +144,23 @@ public final class ClientConfig extends KwikConfig {
     }
 
     /**
+     * How long one QUIC handshake may hear nothing from the server before the client starts a
+     * second handshake to the same address alongside it; the first of the two to complete is
+     * used and the other closed, and {@link #handshakeTimeout()} still bounds the whole dial.
+     * Silence is counted from the start of the handshake and then from the server's last
+     * datagram; it is stretched to three times the wait for the server's first answer (so to less
+     * than three times this value: a first answer later than this value is already a stall), so a long path is not taken for a stall, and a busy server
+     * whose packets keep coming is left alone. Applies to the primary and
+     * to every secondary the client joins. It works around handshakes that stop without a lost
+     * packet (kwik 0.10.8's client, see the kwik backend's README) and servers that drop a
+     * first connection's packets; at most one extra handshake is started per dial. Default
+     * {@link #DEFAULT_HANDSHAKE_STALL_TIMEOUT}; at least 10 ms.
+     */
+    public Duration handshakeStallTimeout() {
+        return handshakeStallTimeout;
+    }
+
+    /**
      * How many separate ranges of the session's streams the client remembers as delegated to
      * one secondary path. The client accepts a secondary's bytes only inside the ranges the
      * primary delegated to it (the client relays every delegation, so it knows them); a
@@ -196,6 +220,7 @@ public final class ClientConfig extends KwikConfig {
         private boolean insecureTrustAll;
         private String serverName;
         private Duration pathTimeout = DEFAULT_PATH_TIMEOUT;
+        private Duration handshakeStallTimeout = DEFAULT_HANDSHAKE_STALL_TIMEOUT;
         private int maxDelegatedRangesPerPath = DEFAULT_MAX_DELEGATED_RANGES_PER_PATH;
         private int maxReceiptRanges = DEFAULT_MAX_RECEIPT_RANGES;
         private int controlBacklog = DEFAULT_CONTROL_BACKLOG;
@@ -267,6 +292,12 @@ public final class ClientConfig extends KwikConfig {
         /** See {@link ClientConfig#pathTimeout()}. */
         public Builder pathTimeout(Duration timeout) {
             this.pathTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** See {@link ClientConfig#handshakeStallTimeout()}. */
+        public Builder handshakeStallTimeout(Duration timeout) {
+            this.handshakeStallTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import com.sun.management.HotSpotDiagnosticMXBean;
 
 import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.DialRace;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
 import io.kwik.spi.QuicTransport;
@@ -38,7 +39,9 @@ import io.kwik.tck.tools.SelfSignedCertificate;
  *
  * <p>Skipped unless {@code interop.handshakes} (the number of connects) is set, e.g.
  * {@code -Dinterop.handshakes=200 -Dinterop.client=kwik -Dinterop.server=netty
- * -Dinterop.handshakeTimeoutMillis=5000}.
+ * -Dinterop.handshakeTimeoutMillis=5000}. With {@code -Dinterop.raceStallMillis=N} every
+ * connect goes through {@link DialRace} with a stall timeout of N ms (as the engine dials),
+ * so a run with and one without show what the second attempt saves.
  */
 @EnabledIfSystemProperty(named = "interop.handshakes", matches = "\\d+")
 class HandshakeInteropTest {
@@ -51,6 +54,7 @@ class HandshakeInteropTest {
         long timeoutMillis = Long.getLong("interop.handshakeTimeoutMillis", 5_000);
         String key = System.getProperty("interop.key", "RSA_2048");
         long traceAboveMillis = Long.getLong("interop.traceAboveMillis", 500);
+        long raceStallMillis = Long.getLong("interop.raceStallMillis", 0);
         SelfSignedCertificate certificate = SelfSignedCertificate.generate("localhost",
                 SelfSignedCertificate.KeyAlgorithm.valueOf(key), Duration.ofDays(1));
         TransportLimits limits = TransportLimits.DEFAULTS;
@@ -80,7 +84,10 @@ class HandshakeInteropTest {
                     if (relay != null) relay.clear();
                     if (logs != null) logs.drain();
                     long start = System.nanoTime();
-                    var future = clientTransport.connect(address, config);
+                    var future = raceStallMillis > 0
+                            ? DialRace.connect(clientTransport, address, config, Duration.ofMillis(raceStallMillis),
+                                    Duration.ofMillis(timeoutMillis))
+                            : clientTransport.connect(address, config);
                     if (i == 0 && Boolean.getBoolean("interop.dumpFirst")) dumpThreadsWhilePending(future);
                     try {
                         QuicConnection connection = future.get(timeoutMillis, TimeUnit.MILLISECONDS);
@@ -109,8 +116,8 @@ class HandshakeInteropTest {
         }
         List<Long> slow = new ArrayList<>();
         for (long m : millis) if (m > 1_000) slow.add(m);
-        System.out.printf("HANDSHAKES client=%s server=%s key=%s runs=%d failed=%d accepted=%d slow(>1s)=%s%n",
-                clientName, serverName, key, runs, failures.size(), accepted.get(), slow);
+        System.out.printf("HANDSHAKES client=%s server=%s key=%s raceStallMillis=%d runs=%d failed=%d accepted=%d slow(>1s)=%s%n",
+                clientName, serverName, key, raceStallMillis, runs, failures.size(), accepted.get(), slow);
         long[] sorted = Arrays.stream(millis).filter(m -> m >= 0).sorted().toArray();
         if (sorted.length > 0) System.out.printf("HANDSHAKE ms: median=%d p90=%d max=%d%n", sorted[sorted.length / 2],
                 sorted[sorted.length * 9 / 10], sorted[sorted.length - 1]);

@@ -16,6 +16,20 @@ public interface QuicTransport extends AutoCloseable {
     CompletableFuture<QuicConnection> connect(InetSocketAddress remote, ClientTransportConfig config);
 
     /**
+     * Dials like {@link #connect(InetSocketAddress, ClientTransportConfig)} and tells
+     * {@code observer} of every datagram the server sends while the handshake is in progress.
+     * Cancelling the returned future abandons the attempt: a backend should then release its
+     * socket at once, and must close a connection whose handshake completes afterwards.
+     *
+     * <p>The default ignores {@code observer}, so to {@link DialRace} a backend that does not
+     * override this looks stalled until its handshake completes.
+     */
+    default CompletableFuture<QuicConnection> connect(InetSocketAddress remote, ClientTransportConfig config,
+                                                      HandshakeObserver observer) {
+        return connect(remote, config);
+    }
+
+    /**
      * Binds a server. Every connection whose handshake completes is passed to
      * {@code onConnection}, on a thread of the transport; the callback must not block.
      *

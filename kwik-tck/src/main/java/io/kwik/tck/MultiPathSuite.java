@@ -64,6 +64,7 @@ import io.kwik.proto.ControlFrame;
 import io.kwik.proto.PathRole;
 import io.kwik.spi.ClientTransportConfig;
 import io.kwik.spi.ConnectionClose;
+import io.kwik.spi.DialRace;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransport;
@@ -1099,7 +1100,9 @@ public abstract class MultiPathSuite extends BackendSuite {
      */
     private static ConnectionClose rawJoin(QuicTransport transport, ClientTransportConfig config, LoopbackServer server,
                                            ControlFrame join) throws Exception {
-        QuicConnection connection = await(transport.connect(server.address(), config));
+        // as the engine dials: a second handshake if the first stalls (kwik 0.10.8's client sometimes does)
+        QuicConnection connection = await(DialRace.connect(transport, server.address(), config,
+                ClientConfig.DEFAULT_HANDSHAKE_STALL_TIMEOUT, WAIT));
         try {
             QuicStream control = await(connection.openBidirectionalStream());
             OutputStream out = control.output();

@@ -5,6 +5,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.function.Function;
 
+import io.kwik.spi.HandshakeObserver;
 import tech.kwik.core.log.Logger;
 import tech.kwik.core.log.NullQLog;
 
@@ -63,11 +64,13 @@ final class KwikLogBridge implements InvocationHandler {
 
     private final String label;
     private final Function<Thread, FrameSink> sinkForThread;
+    private final HandshakeObserver packets;
     private final NullQLog qlog = new NullQLog();
 
-    private KwikLogBridge(String label, Function<Thread, FrameSink> sinkForThread) {
+    private KwikLogBridge(String label, Function<Thread, FrameSink> sinkForThread, HandshakeObserver packets) {
         this.label = label;
         this.sinkForThread = sinkForThread;
+        this.packets = packets;
     }
 
     /**
@@ -75,8 +78,16 @@ final class KwikLogBridge implements InvocationHandler {
      * thread that processes the packet (kwik processes each connection's packets on one thread).
      */
     static Logger create(String label, Function<Thread, FrameSink> sinkForThread) {
+        return create(label, sinkForThread, HandshakeObserver.NONE);
+    }
+
+    /**
+     * As {@link #create(String, Function)}, also telling {@code packets} of every received
+     * packet, before it is processed (a client's handshake progress, for {@code DialRace}).
+     */
+    static Logger create(String label, Function<Thread, FrameSink> sinkForThread, HandshakeObserver packets) {
         return (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class},
-                new KwikLogBridge(label, sinkForThread));
+                new KwikLogBridge(label, sinkForThread, packets));
     }
 
     @Override
@@ -85,6 +96,7 @@ final class KwikLogBridge implements InvocationHandler {
         switch (name) {
             case "received" -> {
                 if (args != null && args.length == 3) {
+                    packets.packetReceived();
                     received(args[2]);
                 }
                 return null;

@@ -11,11 +11,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import javax.net.ssl.SSLHandshakeException;
 
 import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.HandshakeObserver;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
 import io.kwik.spi.QuicTransport;
@@ -72,6 +74,17 @@ final class KwikTransport implements QuicTransport {
 
     @Override
     public CompletableFuture<QuicConnection> connect(InetSocketAddress remote, ClientTransportConfig config) {
+        return connect(remote, config, HandshakeObserver.NONE);
+    }
+
+    /**
+     * Dials on a thread of the transport. {@code observer} hears of every packet kwik receives
+     * until {@code connect()} returns (through the log bridge, kwik's only per-packet hook).
+     * Cancelling the future closes the connection being dialed, which ends kwik's wait.
+     */
+    @Override
+    public CompletableFuture<QuicConnection> connect(InetSocketAddress remote, ClientTransportConfig config,
+                                                     HandshakeObserver observer) {
         CompletableFuture<QuicConnection> result = new CompletableFuture<>();
         if (closed.get()) {
             result.completeExceptionally(new IOException("transport " + context.name() + " is closed"));
@@ -81,9 +94,15 @@ final class KwikTransport implements QuicTransport {
             result.completeExceptionally(new IOException("unresolved address " + remote));
             return result;
         }
+        AtomicReference<KwikConnection> dialing = new AtomicReference<>();
+        result.whenComplete((connection, failure) -> {
+            KwikConnection abandoned = dialing.get();
+            if (result.isCancelled() && abandoned != null) abandoned.close(0, "dial abandoned");
+        });
         Thread dialer = context.threadFactory().newThread(() -> {
             try {
-                result.complete(dial(remote, config));
+                QuicConnection connection = dial(remote, config, observer, dialing, result);
+                if (!result.complete(connection)) connection.close(0, "dial abandoned");
             } catch (IOException e) {
                 result.completeExceptionally(e);
             } catch (GeneralSecurityException | RuntimeException e) {
@@ -94,8 +113,10 @@ final class KwikTransport implements QuicTransport {
         return result;
     }
 
-    private QuicConnection dial(InetSocketAddress remote, ClientTransportConfig config)
+    private QuicConnection dial(InetSocketAddress remote, ClientTransportConfig config, HandshakeObserver observer,
+                                AtomicReference<KwikConnection> dialing, CompletableFuture<?> result)
             throws IOException, GeneralSecurityException {
+        AtomicBoolean handshaking = new AtomicBoolean(true);
         TransportLimits limits = config.limits();
         String label = context.name() + "-client-" + sequence.incrementAndGet();
         KwikConnection[] holder = new KwikConnection[1];
@@ -114,7 +135,9 @@ final class KwikTransport implements QuicTransport {
                 .maxOpenPeerInitiatedUnidirectionalStreams(0)
                 .socketFactory(destination -> clientSocket(new InetSocketAddress(destination, remote.getPort()),
                         limits.udpBufferSize()))
-                .logger(KwikLogBridge.create(label, thread -> holder[0]));
+                .logger(KwikLogBridge.create(label, thread -> holder[0], () -> {
+                    if (handshaking.get()) observer.packetReceived();
+                }));
         if (config.trustAll()) {
             LOG.log(System.Logger.Level.WARNING, () -> label + ": trusting any server certificate (trustAll)");
             builder.noServerCertificateCheck();
@@ -131,6 +154,8 @@ final class KwikTransport implements QuicTransport {
         KwikConnection connection = new KwikConnection(kwik, label, kwik.getLocalAddress(), remote,
                 context.threadFactory(), limits.maxIncomingStreams(), connections::remove);
         holder[0] = connection;
+        dialing.set(connection);
+        if (result.isCancelled()) connection.close(0, "dial abandoned");
         try {
             kwik.connect();
         } catch (IOException | RuntimeException e) {
@@ -139,6 +164,8 @@ final class KwikTransport implements QuicTransport {
             SSLHandshakeException tls = refusal.asHandshakeFailure(e);
             if (tls != null) throw tls;
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        } finally {
+            handshaking.set(false);
         }
         if (!limits.keepAliveInterval().isZero()) {
             kwik.keepAlive((int) Math.max(1, ceilSeconds(limits.keepAliveInterval())));

@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLHandshakeException;
 
 import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.HandshakeObserver;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
 import io.kwik.spi.QuicTransport;
@@ -112,6 +113,18 @@ final class NettyTransport implements QuicTransport {
 
     @Override
     public CompletableFuture<QuicConnection> connect(InetSocketAddress remote, ClientTransportConfig config) {
+        return connect(remote, config, HandshakeObserver.NONE);
+    }
+
+    /**
+     * Dials; {@code observer} hears of every datagram that reaches the client's UDP channel
+     * until the handshake ends. Cancelling the future closes that channel, which ends the
+     * handshake at once.
+     */
+    @Override
+    public CompletableFuture<QuicConnection> connect(InetSocketAddress remote, ClientTransportConfig config,
+                                                     HandshakeObserver observer) {
+        Objects.requireNonNull(observer, "observer");
         Objects.requireNonNull(remote, "remote");
         Objects.requireNonNull(config, "config");
         CompletableFuture<QuicConnection> result = new CompletableFuture<>();
@@ -143,7 +156,13 @@ final class NettyTransport implements QuicTransport {
                 return;
             }
             Channel udp = bound.channel();
+            result.whenComplete((connection, failure) -> {
+                if (result.isCancelled()) udp.close();
+            });
+            if (result.isDone()) return;
             logBuffers(udp, config.limits());
+            HandshakeProgress progress = new HandshakeProgress(observer);
+            if (observer != HandshakeObserver.NONE) udp.pipeline().addFirst(progress);
             NettyConnection connection = new NettyConnection(this, config.limits(), udp, null);
             QuicChannelBootstrap quic = QuicChannel.newBootstrap(udp)
                     .handler(connection.handler())
@@ -153,6 +172,7 @@ final class NettyTransport implements QuicTransport {
             QuicSettings.forEachStreamOption(quic::streamOption);
             QuicSettings.qlog(context.name()).ifPresent(q -> quic.option(QuicChannelOption.QLOG, q));
             quic.connect().addListener(connected -> {
+                if (udp.pipeline().context(progress) != null) udp.pipeline().remove(progress);
                 if (!connected.isSuccess()) {
                     udp.close();
                     fail(result, "QUIC handshake with " + remote + " failed", connected.cause());

@@ -3,6 +3,7 @@ package io.kwik.engine.session;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -35,6 +36,7 @@ import io.kwik.proto.PathRole;
 import io.kwik.spi.ClientTransportConfig;
 import io.kwik.spi.ConnectionClose;
 import io.kwik.spi.ConnectionClosedException;
+import io.kwik.spi.DialRace;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransport;
@@ -99,7 +101,9 @@ public final class ClientDialer {
                 config.trustManager().orElse(null), config.clientKeyManager().orElse(null));
         QuicConnection quic;
         try {
-            quic = await(transport.connect(server, transportConfig), deadline, "connecting to " + server);
+            // a second handshake starts if the first one stalls (DialRace, ClientConfig.handshakeStallTimeout)
+            quic = await(DialRace.connect(transport, server, transportConfig, config.handshakeStallTimeout(),
+                    Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))), deadline, "connecting to " + server);
         } catch (IOException e) {
             SSLHandshakeException tls = tlsCause(e);
             if (tls != null) {

@@ -33,7 +33,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * back to that client from {@link #address()}. For each datagram the proxy takes the next
  * packet index of its direction, then:
  * <ol>
- *   <li>drops it while the {@linkplain #blackhole(boolean) blackhole} is on;</li>
+ *   <li>drops it while the {@linkplain #blackhole(boolean) blackhole} is on, or when its client
+ *       is one of the {@linkplain #blackholeFirstClients(int) first clients blackholed};</li>
  *   <li>otherwise drops it if the {@linkplain #dropPolicy(DropPolicy) drop policy} says so;</li>
  *   <li>otherwise holds it for the {@linkplain #delayPolicy(DelayPolicy) delay policy}'s delay,
  *       in a bounded queue, and forwards it when the delay ends (at once if there is none).</li>
@@ -85,6 +86,7 @@ public final class ImpairmentProxy implements AutoCloseable {
     private volatile DropPolicy dropPolicy;
     private volatile DelayPolicy delayPolicy;
     private volatile boolean blackhole;
+    private volatile int blackholedClients;
     private volatile boolean closed;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
@@ -128,11 +130,14 @@ public final class ImpairmentProxy implements AutoCloseable {
      */
     private final class Upstream {
         final InetSocketAddress client;
+        /** 1 for the first client the proxy served, 2 for the next, and so on. */
+        final int ordinal;
         final DatagramSocket socket;
         final Thread reader;
 
-        Upstream(InetSocketAddress client) throws IOException {
+        Upstream(InetSocketAddress client, int ordinal) throws IOException {
             this.client = client;
+            this.ordinal = ordinal;
             InetAddress local = server.getAddress() instanceof Inet6Address ? InetAddress.getByName("::1") : LOOPBACK_V4;
             this.socket = openSocket(new InetSocketAddress(local, 0), socketBuffer);
             this.reader = Thread.ofPlatform().daemon().name(name + "-from-server-" + client.getPort())
@@ -282,6 +287,20 @@ public final class ImpairmentProxy implements AutoCloseable {
         LOG.log(Level.DEBUG, () -> name + ": blackhole " + (on ? "on" : "off"));
     }
 
+    /**
+     * Drops every datagram, both ways, of the first {@code count} client source addresses the
+     * proxy serves (counted from its start, in the order of their first datagram), as a server
+     * or a middlebox that never answers one 4-tuple would. 0 turns it off.
+     *
+     * @throws IllegalArgumentException if {@code count} is negative
+     */
+    public void blackholeFirstClients(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be >= 0: " + count);
+        }
+        this.blackholedClients = count;
+    }
+
     /** Whether the blackhole is on. */
     public boolean blackholed() {
         return blackhole;
@@ -410,7 +429,8 @@ public final class ImpairmentProxy implements AutoCloseable {
         }
         Upstream upstream;
         try {
-            upstream = new Upstream(client);
+            // only this thread opens upstreams, so the next count is this client's ordinal
+            upstream = new Upstream(client, clientCount.get() + 1);
         } catch (IOException | RuntimeException e) {
             failed.incrementAndGet();
             LOG.log(Level.WARNING, () -> name + ": cannot open an upstream socket for " + client, e);
@@ -446,7 +466,7 @@ public final class ImpairmentProxy implements AutoCloseable {
     private void judge(Direction direction, byte[] buffer, int length, Upstream upstream) {
         int d = direction.ordinal();
         long index = nextIndex[d].getAndIncrement();
-        if (blackhole) {
+        if (blackhole || upstream.ordinal <= blackholedClients) {
             dropped[d].incrementAndGet();
             return;
         }

@@ -161,6 +161,31 @@ final class ImpairmentProxyTest {
     }
 
     @Test
+    void blackholesEveryDatagramOfTheFirstClientsOnly() throws Exception {
+        DatagramSocket server = socket();
+        ImpairmentProxy proxy = proxy(ImpairmentProxy.builder(address(server)));
+        proxy.blackholeFirstClients(1);
+        DatagramSocket first = socket();
+        DatagramSocket second = socket();
+
+        send(first, "from the first", proxy.address());
+        awaitHandled(proxy, Direction.TO_SERVER, 1);
+        send(second, "from the second", proxy.address());
+        DatagramPacket atServer = receive(server);
+        assertThat(new String(atServer.getData(), 0, atServer.getLength(), StandardCharsets.US_ASCII))
+                .as("the only datagram to reach the server").isEqualTo("from the second");
+        send(server, "answer", (InetSocketAddress) atServer.getSocketAddress());
+        assertThat(receiveText(second)).isEqualTo("answer");
+
+        send(first, "again from the first", proxy.address());
+        awaitHandled(proxy, Direction.TO_SERVER, 3);
+        assertNothingArrives(server);
+        assertThat(proxy.counters().dropped(Direction.TO_SERVER)).isEqualTo(2);
+        assertThat(proxy.counters().clients()).isEqualTo(2);
+        assertThatThrownBy(() -> proxy.blackholeFirstClients(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void dropsExactlyWhatTheDeterministicPolicySays() throws Exception {
         DatagramSocket server = socket();
         DatagramSocket client = socket();
