@@ -184,6 +184,24 @@ final class KwikConnection implements QuicConnection, KwikLogBridge.FrameSink, I
         return closed;
     }
 
+    /**
+     * The TLS alert the peer closed this connection with, waiting at most {@code wait} for kwik's
+     * close event, or {@code null}. For a failed {@code connect()}: a server that refuses the
+     * client's certificate (TLS 1.3) may close while kwik's {@code connect()} still waits, and
+     * kwik then throws only "Handshake error"; its close event carries the crypto error.
+     */
+    ConnectionClose peerTlsAlert(Duration wait) {
+        try {
+            ConnectionClose close = closed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return close.isTlsAlert() ? close : null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> label + ": no close event after the failed handshake");
+        }
+        return null;
+    }
+
     /** Why the connection is gone, waiting briefly for kwik's event; used when a stream call fails. */
     ConnectionClose closeCause() {
         try {

@@ -17,6 +17,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLHandshakeException;
 
 import io.kwik.spi.ClientTransportConfig;
+import io.kwik.spi.ConnectionClose;
 import io.kwik.spi.HandshakeObserver;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicServer;
@@ -61,6 +62,8 @@ final class KwikTransport implements QuicTransport {
 
     private static final System.Logger LOG = System.getLogger(KwikTransport.class.getName());
     private static final AtomicBoolean SERVER_KEEP_ALIVE_WARNED = new AtomicBoolean();
+    /** How long a failed handshake waits for the server's close event, to type a TLS refusal. */
+    private static final Duration TLS_ALERT_WAIT = Duration.ofMillis(250);
 
     private final TransportContext context;
     private final Set<KwikConnection> connections = ConcurrentHashMap.newKeySet();
@@ -159,10 +162,18 @@ final class KwikTransport implements QuicTransport {
         try {
             kwik.connect();
         } catch (IOException | RuntimeException e) {
+            // read before our own close, which would complete closed() as LOCAL
+            ConnectionClose alert = connection.peerTlsAlert(TLS_ALERT_WAIT);
             connection.close(0, "handshake failed");
             // kwik reports our trust manager's refusal only as a ConnectException's text: type it
             SSLHandshakeException tls = refusal.asHandshakeFailure(e);
             if (tls != null) throw tls;
+            if (alert != null) {
+                SSLHandshakeException refused = new SSLHandshakeException("the server ended the TLS handshake with crypto error 0x"
+                        + Long.toHexString(alert.errorCode()) + " (TLS alert " + (alert.errorCode() - 0x100) + "): " + alert.reason());
+                refused.initCause(e);
+                throw refused;
+            }
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         } finally {
             handshaking.set(false);
