@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.net.ssl.SSLHandshakeException;
 
@@ -18,6 +19,7 @@ import io.kwik.api.ClientConfig;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
+import io.kwik.api.KwikTimeoutException;
 import io.kwik.api.KwikTlsException;
 import io.kwik.api.Role;
 import io.kwik.engine.path.PathConnection;
@@ -110,12 +112,16 @@ public final class ClientDialer {
                 throw new KwikTlsException("TLS handshake with " + server + " (" + serverName + ") failed: "
                         + tls.getMessage(), tls);
             }
+            if (System.nanoTime() - deadline >= 0) throw handshakeTimeout(config, server, "connecting", e);
             throw e;
         }
         // a handshake that stalls is ended by closing the connection, which unblocks the read below
         CompletableFuture<Void> authenticated = new CompletableFuture<>();
+        AtomicBoolean timedOut = new AtomicBoolean();
         CompletableFuture.delayedExecutor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).execute(() -> {
-            if (!authenticated.isDone()) quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
+            if (!authenticated.isDone() && timedOut.compareAndSet(false, true)) {
+                quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
+            }
         });
         try {
             QuicStream controlStream = await(quic.openBidirectionalStream(), deadline, "opening the control stream");
@@ -132,6 +138,10 @@ public final class ClientDialer {
             return new Handshake(quic, reader, control, response);
         } catch (IOException | RuntimeException e) {
             authenticated.complete(null);
+            if (e instanceof IOException io && (timedOut.get() || System.nanoTime() - deadline >= 0)) {
+                quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
+                throw handshakeTimeout(config, server, "authenticating", io);
+            }
             if (e instanceof IOException && !(e instanceof KwikException)) {
                 // a server that refused our certificate ends the connection while we open the control stream
                 ConnectionClosedException closed = closedReason(quic);
@@ -140,6 +150,17 @@ public final class ClientDialer {
             quic.close(ErrorCode.INTERNAL.code(), "handshake failed");
             throw e;
         }
+    }
+
+    /**
+     * The dial or join ran out of {@link io.kwik.api.KwikConfig#handshakeTimeout()}: typed, so
+     * that applications tell it from a refusal without reading messages.
+     */
+    private static KwikTimeoutException handshakeTimeout(ClientConfig config, InetSocketAddress server, String phase,
+                                                         IOException last) {
+        return new KwikTimeoutException(KwikTimeoutException.Kind.HANDSHAKE, config.handshakeTimeout(), ErrorCode.TIMEOUT,
+                "no KWIK session with " + server + " within the handshake timeout of "
+                        + config.handshakeTimeout().toMillis() + " ms (still " + phase + ": " + last.getMessage() + ")", last);
     }
 
     private static AuthenticationResponse readResponse(MessageReader reader, QuicConnection quic) throws IOException {
