@@ -75,7 +75,8 @@ public final class KwikTimeoutException extends KwikException {
         /**
          * A connection heard nothing for {@link KwikConfig#idleTimeout()} and QUIC closed it:
          * the cause of the path's {@link PathEvent.Dead} and, for the primary path, of the
-         * session's {@link SessionClose}.
+         * session's {@link SessionClose}; thrown by {@link Kwik#dial} (code
+         * {@link ErrorCode#TIMEOUT}) when it happened while authenticating.
          */
         IDLE,
         /**

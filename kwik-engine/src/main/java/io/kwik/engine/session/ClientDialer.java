@@ -133,7 +133,7 @@ public final class ClientDialer {
                     .setMaxStreams(config.maxConcurrentStreams())
                     .setStreamReceiveWindow(config.streamReceiveWindow())
                     .setMaxMessageSize(config.maxMessageSize())).build()));
-            AuthenticationResponse response = readResponse(reader, quic);
+            AuthenticationResponse response = readResponse(reader, quic, config);
             authenticated.complete(null);
             return new Handshake(quic, reader, control, response);
         } catch (IOException | RuntimeException e) {
@@ -145,7 +145,7 @@ public final class ClientDialer {
             if (e instanceof IOException && !(e instanceof KwikException)) {
                 // a server that refused our certificate ends the connection while we open the control stream
                 ConnectionClosedException closed = closedReason(quic);
-                if (closed != null && closed.close().isTlsAlert()) throw refusal(closed);
+                if (closed != null && closed.close().isTlsAlert()) throw refusal(closed, config);
             }
             quic.close(ErrorCode.INTERNAL.code(), "handshake failed");
             throw e;
@@ -163,21 +163,22 @@ public final class ClientDialer {
                         + config.handshakeTimeout().toMillis() + " ms (still " + phase + ": " + last.getMessage() + ")", last);
     }
 
-    private static AuthenticationResponse readResponse(MessageReader reader, QuicConnection quic) throws IOException {
+    private static AuthenticationResponse readResponse(MessageReader reader, QuicConnection quic, ClientConfig config)
+            throws IOException {
         byte[] message;
         try {
             message = reader.next();
         } catch (ConnectionClosedException e) {
-            throw refusal(e);
+            throw refusal(e, config);
         } catch (IOException e) {
             // a stream error while the connection closes: report the connection's reason when there is one
             ConnectionClosedException closed = closedReason(quic);
-            if (closed != null) throw refusal(closed);
+            if (closed != null) throw refusal(closed, config);
             throw e;
         }
         if (message == null) {
             ConnectionClosedException closed = closedReason(quic);
-            if (closed != null) throw refusal(closed);
+            if (closed != null) throw refusal(closed, config);
             throw new KwikException(ErrorCode.INVALID_FRAME, "the server ended the control stream during authentication");
         }
         ControlFrame frame = Messages.controlFrame(message);
@@ -214,8 +215,13 @@ public final class ClientDialer {
         return null;
     }
 
-    private static KwikException refusal(ConnectionClosedException closed) {
+    private static KwikException refusal(ConnectionClosedException closed, ClientConfig config) {
         var close = closed.close();
+        if (close.origin() == ConnectionClose.Origin.IDLE_TIMEOUT) {
+            return new KwikTimeoutException(KwikTimeoutException.Kind.IDLE, config.idleTimeout(), ErrorCode.TIMEOUT,
+                    "the connection heard nothing for its idle timeout of " + config.idleTimeout().toMillis()
+                            + " ms while authenticating", closed);
+        }
         if (close.isTlsAlert()) {
             // TLS 1.3: the server checks a client certificate after the client's handshake finished
             return new KwikTlsException("the server ended the TLS handshake with crypto error 0x"
