@@ -4,11 +4,20 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * An operation waited longer than one of its timeouts; {@link #kind()} says which. Its
- * {@link #code()} is {@link ErrorCode#TIMEOUT}.
+ * An operation waited longer than one of its timeouts; {@link #kind()} says which, and
+ * {@link #timeout()} how long it was. Applications tell a timeout from other failures by this
+ * type, not by a message.
+ *
+ * <p>Its {@link #code()} is the {@link ErrorCode} of what the timeout ended:
+ * {@link ErrorCode#TIMEOUT} for a {@link Kind#READ read} or a {@link Kind#HANDSHAKE dial or
+ * join}, which end nothing on the wire; {@link ErrorCode#PATH_DEAD} for a {@link Kind#PATH path}
+ * or {@link Kind#IDLE idle} timeout, which end a path (and, on the primary path, the session)
+ * with that code, as the peer sees it.
  *
  * <p>A {@link Kind#READ} timeout leaves the stream and the session as they were: the bytes
  * not read yet stay buffered and a later read waits again.
+ *
+ * @since 0.1
  */
 public final class KwikTimeoutException extends KwikException {
     private static final long serialVersionUID = 1L;
@@ -21,7 +30,21 @@ public final class KwikTimeoutException extends KwikException {
      * @param message what timed out
      */
     public KwikTimeoutException(Kind kind, Duration timeout, String message) {
-        super(ErrorCode.TIMEOUT, message);
+        this(kind, timeout, ErrorCode.TIMEOUT, message, null);
+    }
+
+    /**
+     * A timeout that ended something with {@code code}.
+     *
+     * @param kind    which timeout expired
+     * @param timeout how long it was
+     * @param code    what the timeout ended: {@link ErrorCode#TIMEOUT} when it ended nothing
+     *                but the wait, {@link ErrorCode#PATH_DEAD} when it ended a path
+     * @param message what timed out
+     * @param cause   what the wait saw last, or null
+     */
+    public KwikTimeoutException(Kind kind, Duration timeout, ErrorCode code, String message, Throwable cause) {
+        super(Objects.requireNonNull(code, "code"), message, cause);
         this.kind = Objects.requireNonNull(kind, "kind");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
     }
@@ -36,20 +59,30 @@ public final class KwikTimeoutException extends KwikException {
         return timeout;
     }
 
-    /**
-     * The timeouts of KWIK. This version throws this exception for {@link #READ} only; the
-     * other kinds name the configured timeouts of {@link KwikConfig} and {@link ClientConfig},
-     * whose expiry is still reported with the {@link ErrorCode} of what it ended (issue 15 of
-     * the project asks for them to move to this exception).
-     */
+    /** The timeouts of KWIK, and where each one is reported. */
     public enum Kind {
-        /** A stream read waited longer than {@link KwikStream#readTimeout(Duration)}. */
+        /**
+         * A stream read waited longer than {@link KwikStream#readTimeout(Duration)}: thrown by
+         * the read.
+         */
         READ,
-        /** Dialing plus authentication took longer than {@link KwikConfig#handshakeTimeout()}. */
+        /**
+         * Dialing plus authentication took longer than {@link KwikConfig#handshakeTimeout()}:
+         * thrown by {@link Kwik#dial}; for a secondary the client joins, the cause of its
+         * {@link PathEvent.Failed}.
+         */
         HANDSHAKE,
-        /** A path was silent longer than {@link KwikConfig#idleTimeout()}. */
+        /**
+         * A connection heard nothing for {@link KwikConfig#idleTimeout()} and QUIC closed it:
+         * the cause of the path's {@link PathEvent.Dead} and, for the primary path, of the
+         * session's {@link SessionClose}; thrown by {@link Kwik#dial} (code
+         * {@link ErrorCode#TIMEOUT}) when it happened while authenticating.
+         */
         IDLE,
-        /** A secondary path was silent longer than {@link ClientConfig#pathTimeout()}. */
+        /**
+         * A secondary path answered nothing for {@link ClientConfig#pathTimeout()}: the cause of
+         * its {@link PathEvent.Dead} at the client.
+         */
         PATH
     }
 }

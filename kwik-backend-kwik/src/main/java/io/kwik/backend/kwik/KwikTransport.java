@@ -33,8 +33,9 @@ import tech.kwik.core.QuicClientConnection;
  *
  * <p>How each {@link TransportLimits} value reaches kwik (see the module README for why):
  * <ul>
- *   <li>idle timeout: {@code maxIdleTimeout}, client and server; it also bounds the client's
- *       handshake ({@code connectTimeout});</li>
+ *   <li>idle timeout: {@code maxIdleTimeout}, client and server; the client's handshake
+ *       ({@code connectTimeout}, a bound on its whole length, not on silence) gets the idle
+ *       timeout but at least {@link #MIN_CONNECT_TIMEOUT};</li>
  *   <li>keep-alive: {@code QuicClientConnection.keepAlive(seconds)} on clients, rounded up to
  *       whole seconds; kwik 0.10.8 has no keep-alive for server connections (logged once);</li>
  *   <li>stream window: the initial bidirectional and unidirectional stream receive buffer;</li>
@@ -64,6 +65,14 @@ final class KwikTransport implements QuicTransport {
     private static final AtomicBoolean SERVER_KEEP_ALIVE_WARNED = new AtomicBoolean();
     /** How long a failed handshake waits for the server's close event, to type a TLS refusal. */
     private static final Duration TLS_ALERT_WAIT = Duration.ofMillis(250);
+    /**
+     * The least time kwik's {@code connect()} may take. kwik bounds a handshake's whole length
+     * by {@code connectTimeout}, where QUIC's idle timeout bounds only silence: with a short
+     * idle timeout (2 s) a handshake on a loaded machine failed while its packets still flowed.
+     * A caller that wants less cancels the future, as the engine's dial race does at its
+     * handshake timeout.
+     */
+    static final Duration MIN_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final TransportContext context;
     private final Set<KwikConnection> connections = ConcurrentHashMap.newKeySet();
@@ -131,7 +140,7 @@ final class KwikTransport implements QuicTransport {
                 .port(remote.getPort())
                 .proxy(remote.getAddress().getHostAddress())
                 .applicationProtocol(config.alpn())
-                .connectTimeout(limits.idleTimeout())
+                .connectTimeout(max(limits.idleTimeout(), MIN_CONNECT_TIMEOUT))
                 .maxIdleTimeout(limits.idleTimeout())
                 .defaultStreamReceiveBufferSize(bufferForConnectionWindow)
                 .maxOpenPeerInitiatedBidirectionalStreams(limits.maxIncomingStreams())
@@ -255,5 +264,9 @@ final class KwikTransport implements QuicTransport {
         for (KwikServer server : servers) {
             server.close();
         }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
+import io.kwik.api.KwikTimeoutException;
 import io.kwik.api.SessionClose;
 import io.kwik.engine.ack.AckTracker;
 import io.kwik.engine.ack.ReceiveRate;
@@ -60,6 +61,7 @@ public final class PathConnection {
     private final ThreadFactory threads;
     private final int maxMessageSize;
     private final Duration openTimeout;
+    private final Duration idleTimeout;
     private final PacketSizeCalculator sizes;
     private final StreamMultiplexer multiplexer;
     private final Duration reapInterval;
@@ -98,6 +100,7 @@ public final class PathConnection {
         this.threads = threads;
         this.maxMessageSize = settings.maxMessageSize();
         this.openTimeout = settings.openTimeout();
+        this.idleTimeout = settings.idleTimeout();
         this.sizes = new PacketSizeCalculator(quic.maxStreamFramePayload(), settings.quicPacketsPerKwikPacket(),
                 settings.peerMaxMessageSize());
         this.multiplexer = new StreamMultiplexer(this, settings.logicalStreamsPerRealStream(), settings.realStreamIdleTimeout(),
@@ -341,7 +344,9 @@ public final class PathConnection {
                     ? null
                     : new KwikException(close.errorCode(),
                             "the peer closed path " + pathId + ": " + close.reason(), null);
-            case IDLE_TIMEOUT -> new KwikException(ErrorCode.PATH_DEAD, "path " + pathId + " timed out (idle)");
+            case IDLE_TIMEOUT -> new KwikTimeoutException(KwikTimeoutException.Kind.IDLE, idleTimeout,
+                    ErrorCode.PATH_DEAD, "path " + pathId + " timed out (idle for "
+                            + idleTimeout.toMillis() + " ms)", null);
             case TRANSPORT_ERROR -> new KwikException(ErrorCode.PATH_DEAD,
                     "path " + pathId + " failed: transport error " + close.errorCode() + " " + close.reason());
         };

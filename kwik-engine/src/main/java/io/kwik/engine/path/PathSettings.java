@@ -13,9 +13,11 @@ import io.kwik.api.KwikConfig;
  * @param logicalStreamsPerRealStream the multiplexing ratio
  * @param realStreamIdleTimeout       when an unused real stream is finished
  * @param quicPacketsPerKwikPacket    how many QUIC packets' worth one KWIK packet may carry
+ * @param idleTimeout                 the QUIC idle timeout, named when it ends the path
  */
 public record PathSettings(int maxMessageSize, int peerMaxMessageSize, Duration openTimeout,
-                           int logicalStreamsPerRealStream, Duration realStreamIdleTimeout, int quicPacketsPerKwikPacket) {
+                           int logicalStreamsPerRealStream, Duration realStreamIdleTimeout, int quicPacketsPerKwikPacket,
+                           Duration idleTimeout) {
 
     /** The smallest message limit any peer may have; assumed when a peer does not say. */
     public static final int SMALLEST_MESSAGE_LIMIT = 16 * 1024;
@@ -25,6 +27,6 @@ public record PathSettings(int maxMessageSize, int peerMaxMessageSize, Duration 
         return new PathSettings(config.maxMessageSize(),
                 peerMaxMessageSize <= 0 ? SMALLEST_MESSAGE_LIMIT : Math.max(SMALLEST_MESSAGE_LIMIT, peerMaxMessageSize),
                 config.handshakeTimeout(), config.logicalStreamsPerRealStream(), config.realStreamIdleTimeout(),
-                config.quicPacketsPerKwikPacket());
+                config.quicPacketsPerKwikPacket(), config.idleTimeout());
     }
 }

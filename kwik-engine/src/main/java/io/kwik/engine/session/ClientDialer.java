@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.net.ssl.SSLHandshakeException;
 
@@ -18,6 +19,7 @@ import io.kwik.api.ClientConfig;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikSession;
+import io.kwik.api.KwikTimeoutException;
 import io.kwik.api.KwikTlsException;
 import io.kwik.api.Role;
 import io.kwik.engine.path.PathConnection;
@@ -110,12 +112,16 @@ public final class ClientDialer {
                 throw new KwikTlsException("TLS handshake with " + server + " (" + serverName + ") failed: "
                         + tls.getMessage(), tls);
             }
+            if (System.nanoTime() - deadline >= 0) throw handshakeTimeout(config, server, "connecting", e);
             throw e;
         }
         // a handshake that stalls is ended by closing the connection, which unblocks the read below
         CompletableFuture<Void> authenticated = new CompletableFuture<>();
+        AtomicBoolean timedOut = new AtomicBoolean();
         CompletableFuture.delayedExecutor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).execute(() -> {
-            if (!authenticated.isDone()) quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
+            if (!authenticated.isDone() && timedOut.compareAndSet(false, true)) {
+                quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
+            }
         });
         try {
             QuicStream controlStream = await(quic.openBidirectionalStream(), deadline, "opening the control stream");
@@ -127,36 +133,52 @@ public final class ClientDialer {
                     .setMaxStreams(config.maxConcurrentStreams())
                     .setStreamReceiveWindow(config.streamReceiveWindow())
                     .setMaxMessageSize(config.maxMessageSize())).build()));
-            AuthenticationResponse response = readResponse(reader, quic);
+            AuthenticationResponse response = readResponse(reader, quic, config);
             authenticated.complete(null);
             return new Handshake(quic, reader, control, response);
         } catch (IOException | RuntimeException e) {
             authenticated.complete(null);
+            if (e instanceof IOException io && (timedOut.get() || System.nanoTime() - deadline >= 0)) {
+                quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
+                throw handshakeTimeout(config, server, "authenticating", io);
+            }
             if (e instanceof IOException && !(e instanceof KwikException)) {
                 // a server that refused our certificate ends the connection while we open the control stream
                 ConnectionClosedException closed = closedReason(quic);
-                if (closed != null && closed.close().isTlsAlert()) throw refusal(closed);
+                if (closed != null && closed.close().isTlsAlert()) throw refusal(closed, config);
             }
             quic.close(ErrorCode.INTERNAL.code(), "handshake failed");
             throw e;
         }
     }
 
-    private static AuthenticationResponse readResponse(MessageReader reader, QuicConnection quic) throws IOException {
+    /**
+     * The dial or join ran out of {@link io.kwik.api.KwikConfig#handshakeTimeout()}: typed, so
+     * that applications tell it from a refusal without reading messages.
+     */
+    private static KwikTimeoutException handshakeTimeout(ClientConfig config, InetSocketAddress server, String phase,
+                                                         IOException last) {
+        return new KwikTimeoutException(KwikTimeoutException.Kind.HANDSHAKE, config.handshakeTimeout(), ErrorCode.TIMEOUT,
+                "no KWIK session with " + server + " within the handshake timeout of "
+                        + config.handshakeTimeout().toMillis() + " ms (still " + phase + ": " + last.getMessage() + ")", last);
+    }
+
+    private static AuthenticationResponse readResponse(MessageReader reader, QuicConnection quic, ClientConfig config)
+            throws IOException {
         byte[] message;
         try {
             message = reader.next();
         } catch (ConnectionClosedException e) {
-            throw refusal(e);
+            throw refusal(e, config);
         } catch (IOException e) {
             // a stream error while the connection closes: report the connection's reason when there is one
             ConnectionClosedException closed = closedReason(quic);
-            if (closed != null) throw refusal(closed);
+            if (closed != null) throw refusal(closed, config);
             throw e;
         }
         if (message == null) {
             ConnectionClosedException closed = closedReason(quic);
-            if (closed != null) throw refusal(closed);
+            if (closed != null) throw refusal(closed, config);
             throw new KwikException(ErrorCode.INVALID_FRAME, "the server ended the control stream during authentication");
         }
         ControlFrame frame = Messages.controlFrame(message);
@@ -193,8 +215,13 @@ public final class ClientDialer {
         return null;
     }
 
-    private static KwikException refusal(ConnectionClosedException closed) {
+    private static KwikException refusal(ConnectionClosedException closed, ClientConfig config) {
         var close = closed.close();
+        if (close.origin() == ConnectionClose.Origin.IDLE_TIMEOUT) {
+            return new KwikTimeoutException(KwikTimeoutException.Kind.IDLE, config.idleTimeout(), ErrorCode.TIMEOUT,
+                    "the connection heard nothing for its idle timeout of " + config.idleTimeout().toMillis()
+                            + " ms while authenticating", closed);
+        }
         if (close.isTlsAlert()) {
             // TLS 1.3: the server checks a client certificate after the client's handshake finished
             return new KwikTlsException("the server ended the TLS handshake with crypto error 0x"

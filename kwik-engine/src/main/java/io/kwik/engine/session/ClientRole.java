@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.regex.Pattern;
@@ -13,6 +14,7 @@ import java.util.regex.Pattern;
 import io.kwik.api.ClientConfig;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
+import io.kwik.api.KwikTimeoutException;
 import io.kwik.api.PathEvent;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathStats;
@@ -273,11 +275,13 @@ final class ClientRole implements SessionRole {
             }
         } catch (IOException | RuntimeException e) {
             secondaries.remove(pathId, path);
-            ErrorCode code = e instanceof KwikException k ? k.code() : ErrorCode.PATH_DEAD;
+            // a join that timed out is reported to the primary as before, as a dead path: TIMEOUT is local only
+            ErrorCode code = e instanceof KwikException k && k.code() != ErrorCode.TIMEOUT ? k.code() : ErrorCode.PATH_DEAD;
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             answerAdd(pathId, code, "cannot join " + target + ": " + reason);
             directory.fire(new PathEvent.Failed(new PathInfo(pathId, address, false, PathStatus.DEAD,
-                    java.time.Instant.now(), java.time.Instant.now(), PathStats.unmeasured(PathStatus.DEAD)), reason));
+                    java.time.Instant.now(), java.time.Instant.now(), PathStats.unmeasured(PathStatus.DEAD)), reason,
+                    e instanceof KwikException k ? Optional.of(k) : Optional.empty()));
             return;
         }
         PathConnection connection = new PathConnection(pathId, handshake.quic(), handshake.reader(), handshake.control(),
@@ -334,7 +338,8 @@ final class ClientRole implements SessionRole {
         receipts.flush();
         broadcast(notification(path.id, path.address, status, reason), path.id);
         PathInfo info = directory.info(path.id);
-        directory.fire(status == PathStatus.DEAD ? new PathEvent.Dead(info, reason) : new PathEvent.Removed(info));
+        directory.fire(status == PathStatus.DEAD ? new PathEvent.Dead(info, reason, Optional.ofNullable(failure))
+                : new PathEvent.Removed(info));
     }
 
     // ---------------------------------------------------------------- path health (docs/PROTOCOL.md 4.5)
@@ -355,8 +360,9 @@ final class ClientRole implements SessionRole {
             // never below a few round trips, however short the configured timeout
             long rttFloor = RTT_MULTIPLE * connection.transportRtt().toNanos();
             if (heard - deadSinceNanos < 0 && System.nanoTime() - heard > rttFloor) {
-                connection.fail(new KwikException(ErrorCode.PATH_DEAD, "path " + path.id + " was silent for "
-                        + config.pathTimeout().toMillis() + " ms"));
+                connection.fail(new KwikTimeoutException(KwikTimeoutException.Kind.PATH, config.pathTimeout(),
+                        ErrorCode.PATH_DEAD, "path " + path.id + " was silent for " + config.pathTimeout().toMillis() + " ms",
+                        null));
             } else {
                 ping(connection, quietSinceNanos);
             }

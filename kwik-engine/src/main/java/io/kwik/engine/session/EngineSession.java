@@ -192,7 +192,7 @@ final class EngineSession implements KwikSession {
             PathInfo path = core.role().directory().info(core.pathId());
             if (path != null) {
                 core.role().directory().fire(path.status() == PathStatus.DEAD
-                        ? new PathEvent.Dead(path, close.cause().map(Throwable::getMessage).orElse("closed"))
+                        ? new PathEvent.Dead(path, close.cause().map(Throwable::getMessage).orElse("closed"), close.cause())
                         : new PathEvent.Removed(path));
             }
         } finally {
