@@ -6,9 +6,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import io.kwik.api.Kwik;
@@ -44,9 +50,10 @@ final class FileServer implements AutoCloseable {
      * @param config       its KWIK configuration
      * @param checkTimeout how long a secondary may take to answer a check (it may hash the file first)
      * @param log          where it reports what happens, one line at a time
+     * @param limits       what it does at most at once
      */
     record Settings(InetSocketAddress bind, FileCatalog catalog, List<InetSocketAddress> secondaries,
-                    ServerConfig config, Duration checkTimeout, Consumer<String> log) {
+                    ServerConfig config, Duration checkTimeout, Consumer<String> log, ServeLimits limits) {
         Settings {
             Objects.requireNonNull(bind, "bind");
             Objects.requireNonNull(catalog, "catalog");
@@ -54,18 +61,49 @@ final class FileServer implements AutoCloseable {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(checkTimeout, "checkTimeout");
             Objects.requireNonNull(log, "log");
+            Objects.requireNonNull(limits, "limits");
+        }
+
+        /** With {@link ServeLimits#DEFAULTS}. */
+        Settings(InetSocketAddress bind, FileCatalog catalog, List<InetSocketAddress> secondaries,
+                 ServerConfig config, Duration checkTimeout, Consumer<String> log) {
+            this(bind, catalog, secondaries, config, checkTimeout, log, ServeLimits.DEFAULTS);
         }
     }
+
+    /**
+     * The most the server did at once since it started, for tests: the bounds of
+     * {@link ServeLimits} hold when these stay within them.
+     *
+     * @param transfers        downloads sent at once, over all sessions
+     * @param checks           checks answered at once, over all sessions
+     * @param delegationsQueued delegations one secondary session held at once
+     */
+    record Peaks(int transfers, int checks, int delegationsQueued) {}
 
     private final Settings settings;
     private final KwikListener listener;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
     private final Map<String, KwikSession> sessions = new ConcurrentHashMap<>();
+    private final Semaphore transfers;
+    private final ThreadPoolExecutor checks;
+    private final AtomicInteger runningTransfers = new AtomicInteger();
+    private final AtomicInteger runningChecks = new AtomicInteger();
+    private final AtomicInteger peakTransfers = new AtomicInteger();
+    private final AtomicInteger peakChecks = new AtomicInteger();
+    private final AtomicInteger peakDelegationsQueued = new AtomicInteger();
 
     private FileServer(Settings settings, KwikListener listener) {
         this.settings = settings;
         this.listener = listener;
+        ServeLimits limits = settings.limits();
+        this.transfers = new Semaphore(limits.transfers());
+        // a fixed set of virtual threads behind a bounded queue: a flood of checks waits in the
+        // queue or is refused, it never starts a thread per message
+        this.checks = new ThreadPoolExecutor(limits.checks(), limits.checks(), 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(Math.max(1, limits.checks() * limits.checksPerSession())),
+                Thread.ofVirtual().name("kwik-serve-check-", 0).factory(), new ThreadPoolExecutor.AbortPolicy());
         this.acceptor = Thread.ofVirtual().name("kwik-serve-accept").start(this::acceptSessions);
     }
 
@@ -101,6 +139,7 @@ final class FileServer implements AutoCloseable {
         if (closed.compareAndSet(false, true)) {
             listener.close();
             sessions.values().forEach(KwikSession::close);
+            checks.shutdownNow();
         }
     }
 
@@ -129,6 +168,53 @@ final class FileServer implements AutoCloseable {
                 Thread.ofVirtual().name("kwik-primary-" + session.id()).start(() -> new PrimarySession(this, session).run());
             }
         }
+    }
+
+    /**
+     * Takes one of the server's transfer slots, without waiting.
+     *
+     * @return false when every slot is taken
+     */
+    boolean tryStartTransfer() {
+        if (!transfers.tryAcquire()) return false;
+        peakTransfers.accumulateAndGet(runningTransfers.incrementAndGet(), Math::max);
+        return true;
+    }
+
+    /** Gives back a slot {@link #tryStartTransfer()} took. */
+    void endTransfer() {
+        runningTransfers.decrementAndGet();
+        transfers.release();
+    }
+
+    /**
+     * Runs {@code check} on one of the server's check threads, once one is free.
+     *
+     * @return false when too many checks wait already: the caller refuses this one
+     */
+    boolean submitCheck(Runnable check) {
+        try {
+            checks.execute(() -> {
+                peakChecks.accumulateAndGet(runningChecks.incrementAndGet(), Math::max);
+                try {
+                    check.run();
+                } finally {
+                    runningChecks.decrementAndGet();
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /** Records how many delegations a secondary session holds now. */
+    void delegationsQueued(int queued) {
+        peakDelegationsQueued.accumulateAndGet(queued, Math::max);
+    }
+
+    Peaks peaks() {
+        return new Peaks(peakTransfers.get(), peakChecks.get(), peakDelegationsQueued.get());
     }
 
     void log(KwikSession session, String message) {

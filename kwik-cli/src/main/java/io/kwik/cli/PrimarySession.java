@@ -14,8 +14,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -38,11 +40,17 @@ final class PrimarySession {
     private final Map<Long, CompletableFuture<String>> checks = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Boolean>> checked = new ConcurrentHashMap<>();   // pathId + " " + path -> usable
     private final AtomicLong nextCheck = new AtomicLong();
+    /** This session's download slots ({@link ServeLimits#transfersPerSession()}). */
+    private final Semaphore transfers;
+    private final AtomicInteger refusedBusy = new AtomicInteger();
+    /** Messages from secondaries that were not answers; the relay thread's own. */
+    private long strayMessages;
 
     PrimarySession(FileServer server, KwikSession session) {
         this.server = server;
         this.settings = server.settings();
         this.session = session;
+        this.transfers = new Semaphore(settings.limits().transfersPerSession());
     }
 
     void run() {
@@ -60,6 +68,8 @@ final class PrimarySession {
         } catch (IOException e) {
             server.log(session, "session ended: " + e.getMessage());
         }
+        int refused = refusedBusy.get();
+        if (refused > 0) server.log(session, "refused " + refused + " request" + (refused == 1 ? "" : "s") + " in all: " + AppProtocol.BUSY);
     }
 
     private void receiveAnswers() {
@@ -72,10 +82,10 @@ final class PrimarySession {
                         CompletableFuture<String> check = checks.remove(Long.parseLong(words[1]));
                         if (check != null) check.complete(AppProtocol.text(raw.data()));
                     } catch (NumberFormatException e) {
-                        server.log(session, "a malformed answer from " + raw.sourcePathId());
+                        stray(raw, "a malformed answer");
                     }
                 } else {
-                    server.log(session, "an unexpected message from " + raw.sourcePathId());
+                    stray(raw, "an unexpected message");
                 }
             }
         } catch (InterruptedException e) {
@@ -83,6 +93,11 @@ final class PrimarySession {
         } catch (IOException e) {
             // the session ended
         }
+    }
+
+    /** Logs the first message from a secondary that is not an answer; a flood of them logs one line. */
+    private void stray(RawData raw, String what) {
+        if (strayMessages++ == 0) server.log(session, what + " from " + raw.sourcePathId() + " (later ones are not logged)");
     }
 
     private void serve(KwikStream stream) {
@@ -106,32 +121,25 @@ final class PrimarySession {
                 refuse(stream, AppProtocol.BAD_REQUEST, e.getMessage());
                 return;
             }
-            FileCatalog.Entry entry;
-            // hashing the file may take a while: keep the client posted
-            try (Waiting waiting = new Waiting(stream)) {
-                try {
-                    entry = settings.catalog().resolve(path);
-                } catch (FileCatalog.Refusal e) {
-                    server.log(session, "refused " + path + ": " + e.getMessage());
-                    waiting.stop();
-                    refuse(stream, e.code(), e.getMessage());
-                    return;
-                }
-                waiting.stop();
-            }
-            List<AppProtocol.Range> ranges = new ArrayList<>();
-            try {
-                for (AppProtocol.Range range : asked) ranges.add(range.resolve(entry.size()));
-            } catch (AppProtocol.ProtocolException e) {
-                refuse(stream, AppProtocol.BAD_REQUEST, e.getMessage());
+            // a slot of this session, then one of the server: a client that floods requests
+            // takes its own slots only, and every request past them is answered at once
+            if (!transfers.tryAcquire()) {
+                busy(stream, "this session has " + settings.limits().transfersPerSession() + " downloads running already");
                 return;
             }
-            server.log(session, "request " + path + " (" + Sizes.bytes(entry.size()) + ", sha256 "
-                    + entry.sha256().substring(0, 16) + "...)" + (v2 ? ", bytes " + ranges.stream().map(Object::toString)
-                    .collect(java.util.stream.Collectors.joining(",")) : ""));
-            byte[] header = AppProtocol.line(new AppProtocol.Header(entry.size(), entry.sha256()).line());
-            stream.write(ByteBuffer.wrap(header));
-            send(stream, path, entry, ranges, Math.min(1L << 30, Math.max(1024, window)));
+            try {
+                if (!server.tryStartTransfer()) {
+                    busy(stream, "the server has " + settings.limits().transfers() + " downloads running already");
+                    return;
+                }
+                try {
+                    answer(stream, path, window, asked, v2);
+                } finally {
+                    server.endTransfer();
+                }
+            } finally {
+                transfers.release();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stream.reset(1);
@@ -139,6 +147,45 @@ final class PrimarySession {
             server.log(session, "stream " + stream.id() + " failed: " + FileServer.reason(e));
             stream.reset(1);
         }
+    }
+
+    private void busy(KwikStream stream, String message) throws IOException {
+        // one line per session, not per request: a flood must not flood the log too
+        if (refusedBusy.getAndIncrement() == 0) server.log(session, "refused a request: " + message + " (" + AppProtocol.BUSY + ")");
+        refuse(stream, AppProtocol.BUSY, message);
+    }
+
+    /** Answers a request that has its slots: the header, then the bytes. */
+    private void answer(KwikStream stream, String path, long window, List<AppProtocol.Range> asked, boolean v2)
+            throws IOException, InterruptedException {
+        FileCatalog.Entry entry;
+        // hashing the file may take a while: keep the client posted
+        try (Waiting waiting = new Waiting(stream)) {
+            try {
+                entry = settings.catalog().resolve(path);
+            } catch (FileCatalog.Refusal e) {
+                server.log(session, "refused " + path + ": " + e.getMessage());
+                waiting.stop();
+                refuse(stream, e.code(), e.getMessage());
+                return;
+            }
+            waiting.stop();
+        }
+        List<AppProtocol.Range> ranges = new ArrayList<>();
+        try {
+            for (AppProtocol.Range range : asked) ranges.add(range.resolve(entry.size()));
+        } catch (AppProtocol.ProtocolException e) {
+            refuse(stream, AppProtocol.BAD_REQUEST, e.getMessage());
+            return;
+        }
+        server.log(session, "request " + path + " (" + Sizes.bytes(entry.size()) + ", sha256 "
+                + entry.sha256().substring(0, 16) + "...)" + (v2 ? ", bytes " + ranges.stream().map(Object::toString)
+                .collect(java.util.stream.Collectors.joining(",")) : ""));
+        byte[] header = AppProtocol.line(new AppProtocol.Header(entry.size(), entry.sha256()).line());
+        stream.write(ByteBuffer.wrap(header));
+        // the window the request announces is the client's word: planning past MAX_PLAN_WINDOW
+        // would let it size this server's refill buffers
+        send(stream, path, entry, ranges, Math.min(ServeLimits.MAX_PLAN_WINDOW, Math.max(1024, window)));
     }
 
     /**
