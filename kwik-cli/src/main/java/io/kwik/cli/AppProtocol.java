@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  *                   (hashes the file, joins and checks the secondaries), so the path is never idle; then
  *                   OK &lt;size&gt; &lt;sha256 hex&gt;\n (of the whole file, whatever the ranges), then the bytes
  *                   asked for (the ranges' in order, one after the other), then FIN
- *                   or ERR &lt;code&gt; &lt;message&gt;\n, then FIN     (code: not-found, forbidden, bad-request, internal)
+ *                   or ERR &lt;code&gt; &lt;message&gt;\n, then FIN     (code: not-found, forbidden, bad-request, internal, busy)
  * </pre>
  * The primary writes some of the file's bytes itself and delegates the rest to secondaries; the
  * client reads one ordered stream either way.
@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  * <pre>
  * primary   -&gt; secondary   CHECK &lt;id&gt; &lt;path&gt;                  do you serve this file?
  * secondary -&gt; primary     HAVE &lt;id&gt; &lt;size&gt; &lt;sha256 hex&gt;      yes, with this content
- *                       or NONE &lt;id&gt; &lt;reason&gt;                  no
+ *                       or NONE &lt;id&gt; &lt;reason&gt;                  no (reason "busy": too many checks at once)
  * primary   -&gt; secondary   RANGE &lt;file offset&gt; &lt;path&gt;          a delegation's instruction: write the
  *                                                           delegated range from this file offset
  * </pre>
@@ -61,6 +61,8 @@ final class AppProtocol {
     static final String FORBIDDEN = "forbidden";
     static final String BAD_REQUEST = "bad-request";
     static final String INTERNAL = "internal";
+    /** The server runs as many downloads as it may (see {@link ServeLimits}); try again later. */
+    static final String BUSY = "busy";
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 

@@ -470,6 +470,7 @@ final class Fetcher {
             case AppProtocol.FORBIDDEN -> new CliException(CliException.REFUSED, "the server refused " + target.rawPath()
                     + ": " + message);
             case AppProtocol.BAD_REQUEST -> new CliException(CliException.REFUSED, "the server rejected the request: " + message);
+            case AppProtocol.BUSY -> new CliException(CliException.FAILED, "the server is busy: " + message);
             default -> new CliException(CliException.FAILED, "the server failed: " + message);
         };
     }

@@ -53,10 +53,24 @@ public final class KwikCli implements Callable<Integer> {
         return CliException.USAGE;
     }
 
-    /** Runs the command line and exits with its code. */
+    /**
+     * Runs the command line and exits with its code. Standard output is kept for the data alone:
+     * {@link System#out} is pointed at standard error first, so that what a library prints there
+     * (the kwik library prints a "SECURITY WARNING" line for every connection) cannot end up
+     * inside a file written with {@code -o -}.
+     */
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        PrintStream data = System.out;
+        System.setOut(System.err);
+        // the kwik backend turns off the kwik library's own certificate check to run its stricter
+        // one (KwikTransport), for which the library warns: the warning is wrong here, and
+        // --insecure prints this tool's own
+        if (System.getProperty(KWIK_WARNINGS) == null) System.setProperty(KWIK_WARNINGS, "true");
+        System.exit(run(args, data, System.err));
     }
+
+    /** The kwik library's switch for its "SECURITY WARNING" lines. */
+    private static final String KWIK_WARNINGS = "tech.kwik.core.no-security-warnings";
 
     /**
      * Runs the command line with these streams; returns the exit code. Standard output carries

@@ -61,12 +61,30 @@ final class ServeCommand implements Callable<Integer> {
             description = "How long a secondary may take to confirm it has a file. Default: ${DEFAULT-VALUE} s.")
     long checkSeconds;
 
+    @Option(names = "--max-transfers", paramLabel = "N", defaultValue = "" + ServeLimits.DEFAULT_TRANSFERS,
+            description = "Downloads sent at once, over all clients; a request past it is answered 'busy'. Default: ${DEFAULT-VALUE}.")
+    int maxTransfers;
+
+    @Option(names = "--max-transfers-per-session", paramLabel = "N", defaultValue = "" + ServeLimits.DEFAULT_TRANSFERS_PER_SESSION,
+            description = "Downloads one client session has at once; a request past it is answered 'busy'. Default: ${DEFAULT-VALUE}.")
+    int maxTransfersPerSession;
+
+    @Option(names = "--max-checks", paramLabel = "N", defaultValue = "" + ServeLimits.DEFAULT_CHECKS,
+            description = "As a secondary: checks answered at once (a check may hash a file); up to "
+                    + ServeLimits.DEFAULT_CHECKS_PER_SESSION + " per session wait, later ones are answered 'busy'. Default: ${DEFAULT-VALUE}.")
+    int maxChecks;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = KwikCli.messages();
         if (port < 0 || port > 65_535) throw new CliException(CliException.USAGE, "--port out of range: " + port);
         if (checkSeconds < 1) throw new CliException(CliException.USAGE, "--check-timeout must be at least 1 second");
         common.checkWindow();
+        if (maxTransfers < 1 || maxTransfersPerSession < 1 || maxChecks < 1) {
+            throw new CliException(CliException.USAGE, "--max-transfers, --max-transfers-per-session and --max-checks must be at least 1");
+        }
+        ServeLimits limits = new ServeLimits(maxTransfers, maxTransfersPerSession, maxChecks, ServeLimits.DEFAULT_CHECKS_PER_SESSION,
+                ServeLimits.DEFAULT_DELEGATIONS_QUEUED, ServeLimits.DEFAULT_DELEGATION_BYTES_QUEUED);
         FileCatalog catalog = new FileCatalog(root);
         List<InetSocketAddress> helpers = new ArrayList<>();
         for (String secondary : secondaries) helpers.add(hostPort(secondary));
@@ -102,7 +120,7 @@ final class ServeCommand implements Callable<Integer> {
                             // lines name what clients asked for, and what secondaries answered
                             out.println(Terminal.safe(line));
                         }
-                    }));
+                    }, limits));
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.USAGE, e.getMessage());
         } catch (IOException | IllegalStateException e) {
