@@ -1,6 +1,6 @@
 package io.kwik.tck;
 
-import static io.kwik.tck.ProtocolSuite.WAIT;
+import static io.kwik.tck.tools.Bounds.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -23,8 +23,8 @@ import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransport;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.Digest;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.impair.Direction;
 import io.kwik.tck.impair.ImpairmentProxy;
 import io.kwik.tck.tools.Digests;
@@ -148,7 +148,7 @@ public abstract class DialRaceSuite extends BackendSuite {
                 .primaryTransport(provider().name())
                 .secondaryTransport(secondaryProvider().name())
                 .clientTransport(clientProvider().name())
-                .certificate(ProtocolSuite.sharedCertificate())
+                .certificate(Harness.sharedCertificate())
                 .secondaries(secondaries)
                 .start());
     }

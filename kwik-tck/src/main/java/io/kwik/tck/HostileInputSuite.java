@@ -1,7 +1,7 @@
 package io.kwik.tck;
 
-import static io.kwik.tck.ProtocolSuite.WAIT;
-import static io.kwik.tck.ProtocolSuite.await;
+import static io.kwik.tck.tools.Bounds.WAIT;
+import static io.kwik.tck.tools.Bounds.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -54,8 +54,9 @@ import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransport;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.KwikStreams;
+import io.kwik.tck.tools.Digest;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 
@@ -163,7 +164,7 @@ public abstract class HostileInputSuite extends BackendSuite {
 
         KwikStream opened = accepted.openStreamSync();
         h.background(() -> {
-            ProtocolSuite.writeAndFinish(opened, payload);
+            KwikStreams.writeAndFinish(opened, payload);
             return null;
         });
 

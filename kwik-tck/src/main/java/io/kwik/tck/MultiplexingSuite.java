@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
 import io.kwik.api.ServerConfig;
+import io.kwik.tck.tools.Bounds;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SelfSignedCertificate;
@@ -35,7 +36,7 @@ import io.kwik.tck.tools.SelfSignedCertificate;
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class MultiplexingSuite extends BackendSuite {
 
-    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Duration WAIT = Bounds.scaled(Duration.ofSeconds(60));
     private static final Duration IDLE = Duration.ofMillis(300);
 
     private final List<AutoCloseable> resources = new ArrayList<>();

@@ -1,6 +1,6 @@
 package io.kwik.tck;
 
-import static io.kwik.tck.ProtocolSuite.WAIT;
+import static io.kwik.tck.tools.Bounds.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Timeout;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikSession;
 import io.kwik.api.SessionClose;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.Bounds;
+import io.kwik.tck.tools.Digest;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.ThreadCensus;
@@ -44,7 +45,7 @@ public abstract class SessionChurnSuite extends BackendSuite {
     private static final int SLACK = 8;
 
     /** How long the threads get to end after the last session did; polled, not slept. */
-    private static final Duration SETTLE = Duration.ofSeconds(30);
+    private static final Duration SETTLE = Bounds.scaled(Duration.ofSeconds(30));
 
     private Harness h;
 
