@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * <p>A {@link Kind#READ} timeout leaves the stream and the session as they were: the bytes
  * not read yet stay buffered and a later read waits again.
+ *
+ * @since 0.1.0
  */
 public final class KwikTimeoutException extends KwikException {
     private static final long serialVersionUID = 1L;

@@ -39,6 +39,8 @@ import io.kwik.tck.transport.Waits;
  * 4-tuple it serves, still gives a session within the handshake timeout, for the primary and
  * for a secondary the client joins. Without the second attempt both dials fail: the first
  * connection keeps its 4-tuple until the handshake timeout.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class DialRaceSuite extends BackendSuite {

@@ -43,6 +43,8 @@ import io.kwik.tck.tools.SessionCluster;
  *
  * <p>Every check is on an event or on bytes (sizes and SHA-256), never on a time alone: a close
  * that is lost shows as a session ended by its idle timeout instead of by the peer.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class EdgeSuite extends BackendSuite {

@@ -69,6 +69,8 @@ import io.kwik.tck.tools.LoopbackServer;
  * close <em>only that connection</em>, with the QUIC application error code of the matching
  * {@link ErrorCode}, report it to the listener's error listeners, and keep serving a normal
  * session on the same listener, proven by an echo checked with SHA-256.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class HostileInputSuite extends BackendSuite {

@@ -73,6 +73,8 @@ import io.kwik.tck.tools.ThreadCensus;
  * primary, spoken by hand on a raw QUIC server, floods path requests without reading its
  * control stream: the client must close it with a code rather than start a thread per
  * request (threads are counted from a thread dump, which includes virtual threads).
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class HostileServerSuite extends BackendSuite {

@@ -90,6 +90,8 @@ import io.kwik.tck.tools.SessionCluster;
  * client on {@link #clientProvider()}, so the same suite runs on one backend, in interop, and
  * with a mixed server group. Every check is on bytes (sizes and SHA-256) or on events; every
  * wait is bounded.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class MultiPathSuite extends BackendSuite {

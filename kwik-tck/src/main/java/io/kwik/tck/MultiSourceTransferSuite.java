@@ -39,6 +39,8 @@ import io.kwik.tck.tools.SessionCluster;
  * SHA-256. One secondary dies midway, or is a straggler that writes its ranges in small steps
  * with pauses. The checks are on bytes and on what each path carried, never on how long
  * anything took.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class MultiSourceTransferSuite extends BackendSuite {

@@ -32,6 +32,8 @@ import io.kwik.tck.tools.SelfSignedCertificate;
  * streams following demand up and down, isolation of a stalled stream from the streams that
  * share its real stream, and a thousand concurrent streams on one session. Every transfer is
  * checked by size and SHA-256.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class MultiplexingSuite extends BackendSuite {

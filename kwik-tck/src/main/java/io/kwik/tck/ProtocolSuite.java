@@ -60,6 +60,8 @@ import io.kwik.tck.tools.SelfSignedCertificate;
  * (sizes and SHA-256) or on events; every wait is bounded.
  *
  * <p>A backend runs it by extending it and implementing {@link #provider()}.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class ProtocolSuite extends BackendSuite {

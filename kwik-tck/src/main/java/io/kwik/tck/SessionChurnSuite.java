@@ -31,6 +31,8 @@ import io.kwik.tck.tools.ThreadCensus;
  * <p>Threads are counted from a thread dump ({@link ThreadCensus}), virtual ones included: the
  * engine works on virtual threads, which the thread MXBean does not see. The count is of the
  * whole JVM, clients and test threads included; all of them must be gone once the sessions end.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class SessionChurnSuite extends BackendSuite {

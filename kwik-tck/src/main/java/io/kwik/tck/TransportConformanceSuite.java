@@ -54,6 +54,8 @@ import io.kwik.tck.transport.Waits;
  * <p>Every check moves real bytes and compares sizes and SHA-256 digests. Every wait is
  * bounded; no test sleeps. A backend whose library lacks an optional capability lists it in
  * {@link #unsupportedCapabilities()} and the checks that need it are skipped with the reason.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class TransportConformanceSuite extends BackendSuite {

@@ -32,6 +32,8 @@ import io.kwik.tck.tools.TimeoutScale;
  * <p>Servers made with {@link #server(TransportLimits, StreamHandler)} run the handler on a
  * virtual thread for every stream a client opens; connections they accept wait in a bounded
  * queue for {@link #acceptedConnection(Duration)}.
+ *
+ * @since 0.1.0
  */
 public final class TransportFixture implements AutoCloseable {
 
