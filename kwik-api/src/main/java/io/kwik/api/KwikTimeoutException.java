@@ -14,7 +14,9 @@ import java.util.Objects;
  */
 public final class KwikTimeoutException extends KwikException {
     private static final long serialVersionUID = 1L;
+    /** Which timeout expired. */
     private final Kind kind;
+    /** How long that timeout was. */
     private final Duration timeout;
 
     /**

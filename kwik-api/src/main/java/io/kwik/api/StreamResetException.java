@@ -15,6 +15,7 @@ public final class StreamResetException extends IOException {
     private final long streamId;
     /** The code given to the reset. */
     private final long applicationErrorCode;
+    /** Whether the peer reset the stream or stopped receiving it, rather than this end. */
     private final boolean byPeer;
 
     /**

@@ -44,6 +44,10 @@ import io.kwik.tck.transport.Waits;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class DialRaceSuite extends BackendSuite {
+
+    /** For a backend's test class, which extends this suite. */
+    protected DialRaceSuite() {
+    }
     private static final System.Logger LOG = System.getLogger(DialRaceSuite.class.getName());
     private static final int PAYLOAD = 256 << 10;
 

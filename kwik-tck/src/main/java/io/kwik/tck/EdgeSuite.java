@@ -49,6 +49,10 @@ import io.kwik.tck.tools.SessionCluster;
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class EdgeSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected EdgeSuite() {
+    }
+
     private static final System.Logger LOG = System.getLogger(EdgeSuite.class.getName());
 
     /**

@@ -75,6 +75,10 @@ import io.kwik.tck.tools.LoopbackServer;
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class HostileInputSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected HostileInputSuite() {
+    }
+
     /** How long the servers of this suite wait for a stream's creation notice. */
     static final Duration STREAM_CREATION_TIMEOUT = Duration.ofMillis(300);
 

@@ -79,6 +79,10 @@ import io.kwik.tck.tools.ThreadCensus;
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class HostileServerSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected HostileServerSuite() {
+    }
+
     private static final int MIB = 1 << 20;
     /** The stream receive window of every party here: room for the whole of each test stream. */
     private static final long WINDOW = 16 << 20;

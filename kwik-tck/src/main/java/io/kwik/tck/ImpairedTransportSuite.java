@@ -64,6 +64,10 @@ import io.kwik.tck.transport.Waits;
 @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class ImpairedTransportSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected ImpairedTransportSuite() {
+    }
+
     /** The bound on one handshake or one small exchange (handshakes retransmit under loss). */
     protected static final Duration STEP = Duration.ofSeconds(30);
     /** The bound on a bulk transfer through an impaired link. */

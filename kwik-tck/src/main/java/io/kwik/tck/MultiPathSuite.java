@@ -96,6 +96,10 @@ import io.kwik.tck.tools.SessionCluster;
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class MultiPathSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected MultiPathSuite() {
+    }
+
     /** The bound on a whole multi-megabyte transfer. */
     private static final Duration TRANSFER_WAIT = Bounds.scaled(Duration.ofSeconds(90));
     /** The size of each range of a multi-source stream. */

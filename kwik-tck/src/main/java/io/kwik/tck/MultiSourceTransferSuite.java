@@ -45,6 +45,10 @@ import io.kwik.tck.tools.SessionCluster;
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class MultiSourceTransferSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected MultiSourceTransferSuite() {
+    }
+
     /** The stream receive window of every end. */
     private static final long WINDOW = 16 << 20;
     /** The bound on a whole transfer. */

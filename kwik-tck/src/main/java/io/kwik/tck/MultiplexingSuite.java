@@ -38,6 +38,10 @@ import io.kwik.tck.tools.SelfSignedCertificate;
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class MultiplexingSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected MultiplexingSuite() {
+    }
+
     private static final Duration WAIT = Bounds.scaled(Duration.ofSeconds(60));
     private static final Duration IDLE = Duration.ofMillis(300);
 

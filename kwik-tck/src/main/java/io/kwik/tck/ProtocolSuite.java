@@ -66,6 +66,10 @@ import io.kwik.tck.tools.SelfSignedCertificate;
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class ProtocolSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected ProtocolSuite() {
+    }
+
     private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{32}");
     static final int CHUNK = 64 * 1024;
 

@@ -36,6 +36,10 @@ import io.kwik.tck.tools.ThreadCensus;
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class SessionChurnSuite extends BackendSuite {
+
+    /** For a backend's test class, which extends this suite. */
+    protected SessionChurnSuite() {
+    }
     private static final System.Logger LOG = System.getLogger(SessionChurnSuite.class.getName());
 
     private static final int SESSIONS = 50;

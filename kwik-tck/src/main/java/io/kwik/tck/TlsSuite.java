@@ -67,6 +67,10 @@ import io.kwik.tck.transport.Waits;
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class TlsSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected TlsSuite() {
+    }
+
     /** The bound on one handshake or one small exchange. */
     protected static final Duration STEP = Duration.ofSeconds(30);
 

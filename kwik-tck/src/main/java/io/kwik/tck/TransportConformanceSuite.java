@@ -60,6 +60,10 @@ import io.kwik.tck.transport.Waits;
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class TransportConformanceSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected TransportConformanceSuite() {
+    }
+
     /** The bound on one handshake, one small exchange or one close. */
     protected static final Duration STEP = Duration.ofSeconds(30);
     /** The bound on a bulk transfer. */
