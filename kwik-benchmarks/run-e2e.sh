@@ -2,7 +2,7 @@
 # End to end, separate JVMs (docs/PERFORMANCE.md): the client JVM starts a raw QUIC server and
 # three KWIK servers per backend as JVMs of their own, on loopback, and prints medians and
 # KWIK/raw ratios for bulk downloads, 3-server aggregation, 64 B echo round trips and dialing.
-# usage: kwik-benchmarks/run-e2e.sh [--option=value ...]   (options: see E2eHarness's javadoc)
+# usage: kwik-benchmarks/run-e2e.sh [--option=value ...]   (options: --help, or E2eHarness's javadoc)
 #   kwik-benchmarks/run-e2e.sh                                 the full run: kwik,netty; 256 MiB; 5 runs
 #   kwik-benchmarks/run-e2e.sh --backends=netty --mib=64 --runs=5 --modes=bulk,rtt
 # SKIP_BUILD=1 uses the last build (kwik-benchmarks/target) instead of building the module and

@@ -1,6 +1,10 @@
 package io.kwik.api;
 
-/** A server refused to authenticate a path ({@link ErrorCode#AUTH_FAILED}). */
+/**
+ * A server refused to authenticate a path ({@link ErrorCode#AUTH_FAILED}).
+ *
+ * @since 0.1.0
+ */
 public final class AuthenticationException extends KwikException {
     private static final long serialVersionUID = 1L;
 

@@ -5,6 +5,8 @@ package io.kwik.api;
  *
  * @param start the first offset
  * @param end   the offset just past the range, not below {@code start}
+ *
+ * @since 0.1.0
  */
 public record ByteRange(long start, long end) {
     /**

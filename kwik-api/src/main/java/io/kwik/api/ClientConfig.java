@@ -12,7 +12,11 @@ import java.util.Optional;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509TrustManager;
 
-/** How a client dials. Build with {@link #builder()}. */
+/**
+ * How a client dials. Build with {@link #builder()}.
+ *
+ * @since 0.1.0
+ */
 public final class ClientConfig extends KwikConfig {
 
     /** Default {@link #pathTimeout()}: 1 second. */

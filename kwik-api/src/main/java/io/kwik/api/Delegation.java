@@ -9,6 +9,8 @@ package io.kwik.api;
  * @param streamId the logical stream
  * @param offset   the first KWIK offset of the range
  * @param length   how many bytes, at least 1
+ *
+ * @since 0.1.0
  */
 public record Delegation(String pathId, long streamId, long offset, long length) {
     /**

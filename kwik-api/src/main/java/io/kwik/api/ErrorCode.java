@@ -3,6 +3,8 @@ package io.kwik.api;
 /**
  * Why KWIK failed an operation or closed a connection. The {@link #code()} also travels as
  * the QUIC application error code when a connection or stream is closed because of it.
+ *
+ * @since 0.1.0
  */
 public enum ErrorCode {
     /** No error: a graceful close. */

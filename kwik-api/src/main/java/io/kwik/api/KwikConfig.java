@@ -7,6 +7,8 @@ import java.util.Optional;
 /**
  * Settings both ends have. Built with {@link ClientConfig#builder()} or
  * {@link ServerConfig#builder()}; every value is checked at {@code build()}.
+ *
+ * @since 0.1.0
  */
 public abstract sealed class KwikConfig permits ClientConfig, ServerConfig {
 

@@ -3,7 +3,11 @@ package io.kwik.api;
 import java.io.IOException;
 import java.util.Objects;
 
-/** A KWIK protocol failure. {@link #code()} says which; {@link #wireCode()} is its number. */
+/**
+ * A KWIK protocol failure. {@link #code()} says which; {@link #wireCode()} is its number.
+ *
+ * @since 0.1.0
+ */
 public class KwikException extends IOException {
     private static final long serialVersionUID = 1L;
     /** What went wrong. */

@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
-/** A bound KWIK server. */
+/**
+ * A bound KWIK server.
+ *
+ * @since 0.1.0
+ */
 public interface KwikListener extends AutoCloseable {
 
     /**

@@ -16,6 +16,8 @@ import java.util.function.Consumer;
  * <p>Streams are QUIC-like: either end opens them, each is a pair of ordered byte streams, and
  * each has its own flow-control window. Every method is thread-safe. Once the session has
  * failed or closed, blocked and later calls throw a {@link KwikException} that says why.
+ *
+ * @since 0.1.0
  */
 public interface KwikSession extends AutoCloseable {
 

@@ -33,6 +33,8 @@ import java.util.concurrent.CompletableFuture;
  * <p>{@code outputStream().close()} is {@link #shutdownOutput()} and {@code inputStream().close()}
  * is {@link #shutdownInput()}, so {@code try (OutputStream out = stream.outputStream())} remains a
  * half-close.
+ *
+ * @since 0.1.0
  */
 public interface KwikStream extends AutoCloseable {
 

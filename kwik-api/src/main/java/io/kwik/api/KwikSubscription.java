@@ -5,6 +5,8 @@ package io.kwik.api;
  * {@link KwikListener#addErrorListener}. Closing it removes the listener: once
  * {@link #close()} returns, the listener is not called again, except by a call that was
  * already running. Idempotent.
+ *
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface KwikSubscription extends AutoCloseable {

@@ -17,11 +17,13 @@ import java.util.Objects;
  * <p>A {@link Kind#READ} timeout leaves the stream and the session as they were: the bytes
  * not read yet stay buffered and a later read waits again.
  *
- * @since 0.1
+ * @since 0.1.0
  */
 public final class KwikTimeoutException extends KwikException {
     private static final long serialVersionUID = 1L;
+    /** Which timeout expired. */
     private final Kind kind;
+    /** How long that timeout was. */
     private final Duration timeout;
 
     /**

@@ -15,6 +15,8 @@ package io.kwik.api;
  * client's own check failed. When the server refused the client's certificate, the client learns
  * it from the QUIC crypto error that ends the connection (TLS 1.3 lets a client finish its side
  * of the handshake first), and the message names that error.
+ *
+ * @since 0.1.0
  */
 public final class KwikTlsException extends KwikException {
     private static final long serialVersionUID = 1L;

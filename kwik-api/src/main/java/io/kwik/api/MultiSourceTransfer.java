@@ -81,6 +81,8 @@ import io.kwik.api.RangePlanner.Assignment;
  * <p>One instance sends one stream once. {@link #addPath} is thread-safe; the other methods
  * belong to the thread that runs it. Memory: one buffer of the largest range for the
  * primary's own writes, and one per refill or copy in flight (at most a window's worth).
+ *
+ * @since 0.1.0
  */
 public final class MultiSourceTransfer {
     private static final System.Logger LOG = System.getLogger(MultiSourceTransfer.class.getName());

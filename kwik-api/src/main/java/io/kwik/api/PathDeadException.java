@@ -6,6 +6,8 @@ import java.util.List;
  * An operation aimed at a path that is dead ({@link ErrorCode#PATH_DEAD}). When it fails a
  * {@link KwikStream#delegate delegation}, {@link #missingRanges()} says which bytes of the
  * delegated range the client never received, so the primary can write them itself.
+ *
+ * @since 0.1.0
  */
 public final class PathDeadException extends KwikException {
     private static final long serialVersionUID = 1L;

@@ -3,7 +3,11 @@ package io.kwik.api;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Something that happened to a path. Listeners receive them in order, per session. */
+/**
+ * Something that happened to a path. Listeners receive them in order, per session.
+ *
+ * @since 0.1.0
+ */
 public sealed interface PathEvent permits PathEvent.Added, PathEvent.Failed, PathEvent.Dead, PathEvent.Removed {
 
     /** The path the event is about. */

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param lastActive when anything was last received on it
  * @param stats      its figures; never null ({@link PathStats#unmeasured} for a path nothing
  *                   was measured on, such as the one of a {@link PathEvent.Failed})
+ *
+ * @since 0.1.0
  */
 public record PathInfo(String id, InetSocketAddress address, boolean primary, PathStatus status,
                        Instant createdAt, Instant lastActive, PathStats stats) {

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param clientNanos     when the client took the figures, on the client's monotonic clock (any
  *                        origin): the difference of two reports is the time between them
  * @param reportedAtNanos when the report reached this end, by {@link System#nanoTime()}
+ *
+ * @since 0.1.0
  */
 public record PathReceived(String pathId, long bytesReceived, long bytesPerSecond, long clientNanos, long reportedAtNanos) {
     /**

@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param openLogicalStreams logical streams open on the path
  * @param openRealStreams   QUIC data streams open on the path
  * @param status            the path's status
+ *
+ * @since 0.1.0
  */
 public record PathStats(Duration rtt, long goodputBytesPerSecond, long receivedGoodputBytesPerSecond,
                         long bytesSent, long bytesReceived, long packetsSent, long packetsReceived,

@@ -1,6 +1,10 @@
 package io.kwik.api;
 
-/** The life of a path. */
+/**
+ * The life of a path.
+ *
+ * @since 0.1.0
+ */
 public enum PathStatus {
     /** Dialing or authenticating. */
     CONNECTING,

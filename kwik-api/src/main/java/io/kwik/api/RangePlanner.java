@@ -79,6 +79,8 @@ import java.util.function.LongSupplier;
  * {@link #finished()}.
  *
  * <p>Not thread-safe: confine an instance to one thread, or guard it with one lock.
+ *
+ * @since 0.1.0
  */
 public final class RangePlanner {
 

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param data         the bytes, read-only
  * @param delegation   the range this server is asked to write when the bytes are the
  *                     instruction of a {@link KwikStream#delegate}, or null for a plain relay
+ *
+ * @since 0.1.0
  */
 public record RawData(String sourcePathId, ByteBuffer data, Delegation delegation) {
     /** Keeps a read-only view of {@code data}. */

@@ -18,6 +18,8 @@ import java.util.function.Function;
  * }</pre>
  *
  * Any other failure is passed on unchanged.
+ *
+ * @since 0.1.0
  */
 public final class Refill {
     /** The most bytes asked of the source at once. */

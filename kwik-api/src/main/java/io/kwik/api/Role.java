@@ -1,6 +1,10 @@
 package io.kwik.api;
 
-/** What one end of a session is. */
+/**
+ * What one end of a session is.
+ *
+ * @since 0.1.0
+ */
 public enum Role {
     /** The application that dialed; it reads from every path and writes to the primary only. */
     CLIENT,

@@ -10,7 +10,11 @@ import java.util.Optional;
 import javax.crypto.SecretKey;
 import javax.net.ssl.X509TrustManager;
 
-/** How a server listens. Build with {@link #builder()}. */
+/**
+ * How a server listens. Build with {@link #builder()}.
+ *
+ * @since 0.1.0
+ */
 public final class ServerConfig extends KwikConfig {
 
     /** Default {@link #acceptBacklog()}: 128. */

@@ -16,6 +16,8 @@ import java.util.Optional;
  *               the peer's text, received from the network, to be logged and not trusted
  * @param cause  the exception the session's blocked calls failed with, present exactly when
  *               {@code code} is not {@link ErrorCode#NONE}
+ *
+ * @since 0.1.0
  */
 public record SessionClose(Origin origin, ErrorCode code, String reason, Optional<KwikException> cause) {
 

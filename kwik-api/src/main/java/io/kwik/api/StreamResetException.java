@@ -6,6 +6,8 @@ import java.io.IOException;
  * Thrown by a stream's reads and writes after either end reset it with
  * {@link KwikStream#reset(long)}, and by its writes after the peer stopped receiving it
  * ({@link KwikStream#close()} or {@link KwikStream#shutdownInput()} with input unread).
+ *
+ * @since 0.1.0
  */
 public final class StreamResetException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -13,6 +15,7 @@ public final class StreamResetException extends IOException {
     private final long streamId;
     /** The code given to the reset. */
     private final long applicationErrorCode;
+    /** Whether the peer reset the stream or stopped receiving it, rather than this end. */
     private final boolean byPeer;
 
     /**

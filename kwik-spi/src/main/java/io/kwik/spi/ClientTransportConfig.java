@@ -32,6 +32,8 @@ import javax.net.ssl.X509TrustManager;
  * @param trustManager        decides whether the server's chain is trusted, or null to use {@code trustedCertificates}
  * @param keyManager          this client's certificate and key for servers that ask for one (mutual TLS),
  *                            or null to present none
+ *
+ * @since 0.1.0
  */
 public record ClientTransportConfig(String alpn, String serverName, List<X509Certificate> trustedCertificates,
                                     boolean trustAll, TransportLimits limits, X509TrustManager trustManager,

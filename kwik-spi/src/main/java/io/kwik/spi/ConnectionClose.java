@@ -10,6 +10,8 @@ import java.util.Objects;
  *                  or {@link Origin#PEER}; the transport error code for
  *                  {@link Origin#TRANSPORT_ERROR}; 0 otherwise
  * @param reason    the reason phrase, possibly empty
+ *
+ * @since 0.1.0
  */
 public record ConnectionClose(Origin origin, long errorCode, String reason) {
     /** Takes a null {@code reason} as empty. */

@@ -2,7 +2,11 @@ package io.kwik.spi;
 
 import java.io.IOException;
 
-/** Thrown by blocking calls on a connection that has closed. */
+/**
+ * Thrown by blocking calls on a connection that has closed.
+ *
+ * @since 0.1.0
+ */
 public final class ConnectionClosedException extends IOException {
     private static final long serialVersionUID = 1L;
     private final transient ConnectionClose close;

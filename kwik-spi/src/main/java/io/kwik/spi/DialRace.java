@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Why: kwik 0.10.8's client sometimes stops retransmitting during the handshake (see the
  * kwik backend's README), and a server behind a NAT or a load balancer may drop the first
  * 4-tuple's packets; a new connection has a new source port and a fresh timer.
+ *
+ * @since 0.1.0
  */
 public final class DialRace {
 

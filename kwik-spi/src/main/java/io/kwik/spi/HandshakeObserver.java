@@ -9,6 +9,8 @@ package io.kwik.spi;
  * <p>Called on a thread of the transport, possibly for every datagram; an implementation must
  * be quick and must not block. A backend stops calling it once the handshake has completed
  * or failed.
+ *
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface HandshakeObserver {

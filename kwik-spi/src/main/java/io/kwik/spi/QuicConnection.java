@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
  * callback: the engine runs one virtual thread per connection for it, and an implementation
  * buffers at most {@code maxIncomingStreams} not-yet-accepted streams (the peer cannot open
  * more than that anyway).
+ *
+ * @since 0.1.0
  */
 public interface QuicConnection extends AutoCloseable {
 

@@ -2,7 +2,11 @@ package io.kwik.spi;
 
 import java.net.InetSocketAddress;
 
-/** A bound QUIC server socket. */
+/**
+ * A bound QUIC server socket.
+ *
+ * @since 0.1.0
+ */
 public interface QuicServer extends AutoCloseable {
 
     /** The bound address, with the real port when port 0 was asked for. */

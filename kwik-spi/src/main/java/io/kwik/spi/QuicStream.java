@@ -14,6 +14,8 @@ import java.io.OutputStream;
  *       byte written before it, and {@code flush()} hands buffered bytes to the library.</li>
  *   <li>Both throw {@link ConnectionClosedException} once the connection is gone.</li>
  * </ul>
+ *
+ * @since 0.1.0
  */
 public interface QuicStream {
 

@@ -5,7 +5,11 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
-/** One instance of a QUIC library: dials connections and binds servers. */
+/**
+ * One instance of a QUIC library: dials connections and binds servers.
+ *
+ * @since 0.1.0
+ */
 public interface QuicTransport extends AutoCloseable {
 
     /**

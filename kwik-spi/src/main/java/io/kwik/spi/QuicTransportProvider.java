@@ -8,6 +8,8 @@ import java.util.Optional;
  * <p>Providers must be cheap to instantiate: the engine instantiates every provider it finds
  * to read its {@link #name()}, {@link #priority()} and {@link #isAvailable()}, and creates a
  * transport only from the one it picks.
+ *
+ * @since 0.1.0
  */
 public interface QuicTransportProvider {
 

@@ -29,6 +29,8 @@ import javax.naming.ldap.Rdn;
  * an IP address and fell back to every subject CN (with no CN at all it matched any name), and
  * Netty's endpoint identification needs an {@code X509ExtendedTrustManager}, which a
  * user's trust manager need not be.
+ *
+ * @since 0.1.0
  */
 public final class ServerIdentity {
 

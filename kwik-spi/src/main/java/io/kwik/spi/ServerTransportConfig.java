@@ -25,6 +25,8 @@ import javax.net.ssl.X509TrustManager;
  *                          or its handshake fails (mutual TLS); null asks clients for nothing. A
  *                          backend that cannot ask for client certificates fails {@code bind}
  *                          with an {@link java.io.IOException} rather than serve without them
+ *
+ * @since 0.1.0
  */
 public record ServerTransportConfig(String alpn, List<X509Certificate> certificateChain, PrivateKey privateKey,
                                     TransportLimits limits, boolean addressValidation, int maxConnections,

@@ -2,7 +2,11 @@ package io.kwik.spi;
 
 import java.io.IOException;
 
-/** Thrown by a stream's input when the peer reset the stream, or by its output after STOP_SENDING. */
+/**
+ * Thrown by a stream's input when the peer reset the stream, or by its output after STOP_SENDING.
+ *
+ * @since 0.1.0
+ */
 public final class StreamResetByPeerException extends IOException {
     private static final long serialVersionUID = 1L;
     /** The peer's application error code. */

@@ -20,6 +20,8 @@ import javax.net.ssl.X509TrustManager;
  * trust manager a backend installs for a client connection: the configured chain check, then
  * {@link ServerIdentity}. Backends hand it to their library as a plain {@link X509TrustManager},
  * so the library calls its two-argument checks and does no name check of its own.
+ *
+ * @since 0.1.0
  */
 public final class TlsManagers {
 

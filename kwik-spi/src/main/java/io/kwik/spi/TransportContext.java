@@ -9,6 +9,8 @@ import java.util.concurrent.ThreadFactory;
  * @param name          a short label for the transport's threads and log lines
  * @param threadFactory the factory the transport should use for threads that run blocking
  *                      work or callbacks into the engine (the engine passes virtual threads)
+ *
+ * @since 0.1.0
  */
 public record TransportContext(String name, ThreadFactory threadFactory) {
     /**

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param connectionReceiveWindow initial per-connection receive window in bytes
  * @param maxIncomingStreams      how many bidirectional streams the peer may have open at once
  * @param udpBufferSize           requested UDP socket send and receive buffer in bytes; 0 keeps the OS default
+ *
+ * @since 0.1.0
  */
 public record TransportLimits(Duration idleTimeout, Duration keepAliveInterval, long streamReceiveWindow,
                               long connectionReceiveWindow, int maxIncomingStreams, int udpBufferSize) {

@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param packetsSent      packets sent
  * @param packetsReceived  packets received
  * @param packetsLost      packets declared lost
+ *
+ * @since 0.1.0
  */
 public record TransportStats(Duration smoothedRtt, long congestionWindow, long bytesInFlight,
                              long bytesSent, long bytesReceived, long packetsSent,

@@ -21,6 +21,8 @@ import io.kwik.tck.transport.TransportCapability;
  *
  * <p>Every suite's {@code @Timeout} is multiplied by the system property
  * {@code kwik.tck.timeoutScale} (see {@link io.kwik.tck.tools.TimeoutScale}).
+ *
+ * @since 0.1.0
  */
 @ExtendWith({ScaledTimeoutExtension.class, DeclaredSkips.class})
 public abstract class BackendSuite {

@@ -1,6 +1,6 @@
 package io.kwik.tck;
 
-import static io.kwik.tck.ProtocolSuite.WAIT;
+import static io.kwik.tck.tools.Bounds.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -23,8 +23,8 @@ import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransport;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.Digest;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.impair.Direction;
 import io.kwik.tck.impair.ImpairmentProxy;
 import io.kwik.tck.tools.Digests;
@@ -39,9 +39,15 @@ import io.kwik.tck.transport.Waits;
  * 4-tuple it serves, still gives a session within the handshake timeout, for the primary and
  * for a secondary the client joins. Without the second attempt both dials fail: the first
  * connection keeps its 4-tuple until the handshake timeout.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class DialRaceSuite extends BackendSuite {
+
+    /** For a backend's test class, which extends this suite. */
+    protected DialRaceSuite() {
+    }
     private static final System.Logger LOG = System.getLogger(DialRaceSuite.class.getName());
     private static final int PAYLOAD = 256 << 10;
 
@@ -148,7 +154,7 @@ public abstract class DialRaceSuite extends BackendSuite {
                 .primaryTransport(provider().name())
                 .secondaryTransport(secondaryProvider().name())
                 .clientTransport(clientProvider().name())
-                .certificate(ProtocolSuite.sharedCertificate())
+                .certificate(Harness.sharedCertificate())
                 .secondaries(secondaries)
                 .start());
     }

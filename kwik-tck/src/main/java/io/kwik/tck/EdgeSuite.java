@@ -1,6 +1,6 @@
 package io.kwik.tck;
 
-import static io.kwik.tck.ProtocolSuite.WAIT;
+import static io.kwik.tck.tools.Bounds.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,8 +29,9 @@ import io.kwik.api.RawData;
 import io.kwik.api.PathEvent;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.SessionClose;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.Bounds;
+import io.kwik.tck.tools.Digest;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SelfSignedCertificate;
@@ -42,9 +43,15 @@ import io.kwik.tck.tools.SessionCluster;
  *
  * <p>Every check is on an event or on bytes (sizes and SHA-256), never on a time alone: a close
  * that is lost shows as a session ended by its idle timeout instead of by the peer.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class EdgeSuite extends BackendSuite {
+
+    /** For a backend's test class, which extends this suite. */
+    protected EdgeSuite() {
+    }
 
     private static final System.Logger LOG = System.getLogger(EdgeSuite.class.getName());
 
@@ -142,7 +149,7 @@ public abstract class EdgeSuite extends BackendSuite {
                 .primaryTransport(provider().name())
                 .secondaryTransport(provider().name())
                 .clientTransport(clientProvider().name())
-                .certificate(ProtocolSuite.sharedCertificate())
+                .certificate(Harness.sharedCertificate())
                 .secondaries(1)
                 .clients(clients -> clients.pathTimeout(SLOW_PATH_TIMEOUT))
                 .start());
@@ -213,7 +220,7 @@ public abstract class EdgeSuite extends BackendSuite {
 
         Future<KwikSession> dial = h.background(() -> server.dial(config));
 
-        assertThatThrownBy(() -> ProtocolSuite.await(dial)).as("dialing %s with a certificate for attacker.example only",
+        assertThatThrownBy(() -> Bounds.await(dial)).as("dialing %s with a certificate for attacker.example only",
                 LoopbackServer.SERVER_NAME).isInstanceOf(IOException.class).isNotInstanceOf(TimeoutException.class);
     }
 
@@ -243,7 +250,7 @@ public abstract class EdgeSuite extends BackendSuite {
                 .primaryTransport(provider().name())
                 .secondaryTransport(provider().name())
                 .clientTransport(clientProvider().name())
-                .certificate(ProtocolSuite.sharedCertificate())
+                .certificate(Harness.sharedCertificate())
                 .secondaries(1)
                 .servers(servers -> servers.rawInboxBytes(64 * 1024))
                 .clients(clients -> clients.pathTimeout(SLOW_PATH_TIMEOUT))
@@ -265,7 +272,7 @@ public abstract class EdgeSuite extends BackendSuite {
             data.get(bytes);
             assertThat(Digest.of(bytes)).as("relay %d", i).isEqualTo(Digest.of(Digests.payload(970 + i, 256 * 1024)));
         }
-        ProtocolSuite.await(sender);
+        Bounds.await(sender);
     }
 
     /**
@@ -301,7 +308,7 @@ public abstract class EdgeSuite extends BackendSuite {
         Future<KwikSession> third = h.background(() -> server.dial(config));
 
         long dialing = System.nanoTime();
-        assertThatThrownBy(() -> ProtocolSuite.await(third)).as("the dial past maxConnections")
+        assertThatThrownBy(() -> Bounds.await(third)).as("the dial past maxConnections")
                 .isInstanceOf(IOException.class)
                 .satisfies(e -> assertThat(e.getMessage()).as("a refusal, not a timeout: %s", e).doesNotContain("timed out"))
                 .satisfies(e -> LOG.log(System.Logger.Level.INFO, () -> "the dial past maxConnections failed after "

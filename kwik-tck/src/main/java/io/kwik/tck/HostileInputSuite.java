@@ -1,7 +1,7 @@
 package io.kwik.tck;
 
-import static io.kwik.tck.ProtocolSuite.WAIT;
-import static io.kwik.tck.ProtocolSuite.await;
+import static io.kwik.tck.tools.Bounds.WAIT;
+import static io.kwik.tck.tools.Bounds.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -54,8 +54,9 @@ import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransport;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.KwikStreams;
+import io.kwik.tck.tools.Digest;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 
@@ -68,9 +69,15 @@ import io.kwik.tck.tools.LoopbackServer;
  * close <em>only that connection</em>, with the QUIC application error code of the matching
  * {@link ErrorCode}, report it to the listener's error listeners, and keep serving a normal
  * session on the same listener, proven by an echo checked with SHA-256.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class HostileInputSuite extends BackendSuite {
+
+    /** For a backend's test class, which extends this suite. */
+    protected HostileInputSuite() {
+    }
 
     /** How long the servers of this suite wait for a stream's creation notice. */
     static final Duration STREAM_CREATION_TIMEOUT = Duration.ofMillis(300);
@@ -163,7 +170,7 @@ public abstract class HostileInputSuite extends BackendSuite {
 
         KwikStream opened = accepted.openStreamSync();
         h.background(() -> {
-            ProtocolSuite.writeAndFinish(opened, payload);
+            KwikStreams.writeAndFinish(opened, payload);
             return null;
         });
 

@@ -1,7 +1,7 @@
 package io.kwik.tck;
 
-import static io.kwik.tck.ProtocolSuite.WAIT;
-import static io.kwik.tck.ProtocolSuite.await;
+import static io.kwik.tck.tools.Bounds.WAIT;
+import static io.kwik.tck.tools.Bounds.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -55,8 +55,9 @@ import io.kwik.spi.QuicTransport;
 import io.kwik.spi.ServerTransportConfig;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.Bounds;
+import io.kwik.tck.tools.Digest;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SelfSignedCertificate;
@@ -72,9 +73,15 @@ import io.kwik.tck.tools.ThreadCensus;
  * primary, spoken by hand on a raw QUIC server, floods path requests without reading its
  * control stream: the client must close it with a code rather than start a thread per
  * request (threads are counted from a thread dump, which includes virtual threads).
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class HostileServerSuite extends BackendSuite {
+
+    /** For a backend's test class, which extends this suite. */
+    protected HostileServerSuite() {
+    }
 
     private static final int MIB = 1 << 20;
     /** The stream receive window of every party here: room for the whole of each test stream. */
@@ -299,7 +306,7 @@ public abstract class HostileServerSuite extends BackendSuite {
      */
     @Test
     void required_R12_aPrimaryFloodingPathRequestsIsClosedWithACode() throws Exception {
-        SelfSignedCertificate certificate = ProtocolSuite.sharedCertificate();
+        SelfSignedCertificate certificate = Harness.sharedCertificate();
         QuicTransport raw = h.closeAfterTest(provider().create(TransportContext.of("hostile-primary")));
         // small windows, so the client's answers stop flowing soon after the primary stops reading
         TransportLimits limits = new TransportLimits(Duration.ofSeconds(30), Duration.ZERO, 64 * 1024, 64 * 1024, 100, 0);
@@ -407,7 +414,7 @@ public abstract class HostileServerSuite extends BackendSuite {
                 .primaryTransport(provider().name())
                 .secondaryTransport(secondaryProvider().name())
                 .clientTransport(clientProvider().name())
-                .certificate(ProtocolSuite.sharedCertificate())
+                .certificate(Harness.sharedCertificate())
                 .secondaries(secondaries)
                 .servers(builder -> servers.accept(builder.streamReceiveWindow(WINDOW)))
                 .clients(builder -> builder.streamReceiveWindow(WINDOW).pathTimeout(RELAXED_PATH_TIMEOUT))
@@ -456,7 +463,7 @@ public abstract class HostileServerSuite extends BackendSuite {
             notifyAll();
         }
 
-        /** The first event of {@code type} about {@code pathId}, waiting at most {@link ProtocolSuite#WAIT}. */
+        /** The first event of {@code type} about {@code pathId}, waiting at most {@link Bounds#WAIT}. */
         synchronized <T extends PathEvent> T await(Class<T> type, String pathId) throws InterruptedException, TimeoutException {
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (true) {

@@ -58,9 +58,15 @@ import io.kwik.tck.transport.Waits;
  * datagrams as long as the backend sends the same ones in the same order. Every wait is
  * bounded; the one timed step, the length of the blackhole, is the impairment itself, not a
  * synchronisation.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class ImpairedTransportSuite extends BackendSuite {
+
+    /** For a backend's test class, which extends this suite. */
+    protected ImpairedTransportSuite() {
+    }
 
     /** The bound on one handshake or one small exchange (handshakes retransmit under loss). */
     protected static final Duration STEP = Duration.ofSeconds(30);

@@ -1,8 +1,8 @@
 package io.kwik.tck;
 
-import static io.kwik.tck.ProtocolSuite.WAIT;
-import static io.kwik.tck.ProtocolSuite.await;
-import static io.kwik.tck.ProtocolSuite.writeAndFinish;
+import static io.kwik.tck.tools.Bounds.WAIT;
+import static io.kwik.tck.tools.Bounds.await;
+import static io.kwik.tck.tools.KwikStreams.writeAndFinish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,7 +27,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -70,8 +69,9 @@ import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransport;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.Bounds;
+import io.kwik.tck.tools.Digest;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.impair.Direction;
 import io.kwik.tck.impair.DropPolicy;
 import io.kwik.tck.impair.ImpairmentProxy;
@@ -90,12 +90,18 @@ import io.kwik.tck.tools.SessionCluster;
  * client on {@link #clientProvider()}, so the same suite runs on one backend, in interop, and
  * with a mixed server group. Every check is on bytes (sizes and SHA-256) or on events; every
  * wait is bounded.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class MultiPathSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected MultiPathSuite() {
+    }
+
     /** The bound on a whole multi-megabyte transfer. */
-    private static final Duration TRANSFER_WAIT = Duration.ofSeconds(90);
+    private static final Duration TRANSFER_WAIT = Bounds.scaled(Duration.ofSeconds(90));
     /** The size of each range of a multi-source stream. */
     private static final int RANGE = 1 << 20;
     /** The stream receive window of both ends in the multi-source tests. */
@@ -324,7 +330,7 @@ public abstract class MultiPathSuite extends BackendSuite {
                 return null;
             }));
         }
-        for (Future<Void> worker : workers) awaitFor(worker, Duration.ofSeconds(60));
+        for (Future<Void> worker : workers) Bounds.await(worker, Bounds.scaled(Duration.ofSeconds(60)));
 
         assertThat(refused.await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
                 .as("AUTH_FAILED reports from the secondary's listener: %d of %d missing", refused.getCount(), attempts)
@@ -615,7 +621,7 @@ public abstract class MultiPathSuite extends BackendSuite {
         assertThatThrownBy(() -> primary.removePath("p2")).isInstanceOf(PathDeadException.class);
         KwikStream late = primary.openStreamSync();
         CompletableFuture<Delegation> refused = late.delegate("p2", 1000, ByteBuffer.wrap(new byte[] {1}));
-        Throwable cause = refused.handle((v, e) -> e instanceof CompletionException c ? c.getCause() : e).get(30, TimeUnit.SECONDS);
+        Throwable cause = refused.handle((v, e) -> e instanceof CompletionException c ? c.getCause() : e).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(cause).isInstanceOf(PathDeadException.class);
         assertThat(((PathDeadException) cause).missingRanges()).containsExactly(new ByteRange(0, 1000));
         late.reset(0);
@@ -945,7 +951,7 @@ public abstract class MultiPathSuite extends BackendSuite {
                 .primaryTransport(provider().name())
                 .secondaryTransport(secondaryProvider().name())
                 .clientTransport(clientProvider().name())
-                .certificate(ProtocolSuite.sharedCertificate())
+                .certificate(Harness.sharedCertificate())
                 .secondaries(secondaries)
                 .servers(servers)
                 .clients(clients)
@@ -1140,19 +1146,9 @@ public abstract class MultiPathSuite extends BackendSuite {
                 if (failure != null) failed.completeExceptionally(failure);
             });
         }
-        awaitFor(CompletableFuture.anyOf(target, failed).exceptionally(failure -> null), wait);
-        if (failed.isCompletedExceptionally() && !target.isDone()) awaitFor(failed, wait);
-        return awaitFor(target, wait);
-    }
-
-    /** {@code future}'s value within {@code wait}, unwrapping the failure's cause. */
-    private static <T> T awaitFor(Future<T> future, Duration wait) throws Exception {
-        try {
-            return future.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) throw cause;
-            throw e;
-        }
+        Bounds.await(CompletableFuture.anyOf(target, failed).exceptionally(failure -> null), wait);
+        if (failed.isCompletedExceptionally() && !target.isDone()) Bounds.await(failed, wait);
+        return Bounds.await(target, wait);
     }
 
     private static PathInfo pathNamed(List<PathInfo> paths, String id) {
@@ -1205,7 +1201,7 @@ public abstract class MultiPathSuite extends BackendSuite {
             notifyAll();
         }
 
-        /** The first event of {@code type} about {@code pathId}, waiting at most {@link ProtocolSuite#WAIT}. */
+        /** The first event of {@code type} about {@code pathId}, waiting at most {@link Bounds#WAIT}. */
         synchronized List<PathEvent> events() {
             return List.copyOf(events);
         }

@@ -1,5 +1,6 @@
 package io.kwik.tck;
 
+import static io.kwik.tck.tools.Bounds.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -26,8 +27,9 @@ import io.kwik.api.MultiSourceTransfer.PathShare;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathReceived;
 import io.kwik.api.RawData;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.Bounds;
+import io.kwik.tck.tools.Digest;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.SessionCluster;
 
@@ -37,14 +39,20 @@ import io.kwik.tck.tools.SessionCluster;
  * SHA-256. One secondary dies midway, or is a straggler that writes its ranges in small steps
  * with pauses. The checks are on bytes and on what each path carried, never on how long
  * anything took.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class MultiSourceTransferSuite extends BackendSuite {
 
+    /** For a backend's test class, which extends this suite. */
+    protected MultiSourceTransferSuite() {
+    }
+
     /** The stream receive window of every end. */
     private static final long WINDOW = 16 << 20;
     /** The bound on a whole transfer. */
-    private static final Duration TRANSFER_WAIT = Duration.ofSeconds(150);
+    private static final Duration TRANSFER_WAIT = Bounds.scaled(Duration.ofSeconds(150));
     /** The straggler writes this much at a time... */
     private static final int STRAGGLER_STEP = 16 << 10;
     /** ...and then pauses this long: 320 KB/s at most, far below any loopback path. */
@@ -72,7 +80,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         int size = 64 << 20;
         byte[] source = Digests.payload(1300, size);
         SessionCluster cluster = cluster();
-        SessionCluster.Session session = cluster.open(ProtocolSuite.WAIT);
+        SessionCluster.Session session = cluster.open(WAIT);
         CompletableFuture<Void> p2Wrote = new CompletableFuture<>();
         CompletableFuture<Void> p2Killed = new CompletableFuture<>();
         Future<Integer> p1 = h.background(() -> serve(session.server("p1"), source, false, null, null));
@@ -112,7 +120,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         int size = 32 << 20;
         byte[] source = Digests.payload(1350, size);
         SessionCluster cluster = cluster();
-        SessionCluster.Session session = cluster.open(ProtocolSuite.WAIT);
+        SessionCluster.Session session = cluster.open(WAIT);
         CompletableFuture<Void> p2Wrote = new CompletableFuture<>();
         CompletableFuture<Void> p2Stopped = new CompletableFuture<>();
         h.background(() -> serve(session.server("p1"), source, false, null, null));
@@ -150,7 +158,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         int size = 32 << 20;
         byte[] source = Digests.payload(1400, size);
         SessionCluster cluster = cluster();
-        SessionCluster.Session session = cluster.open(ProtocolSuite.WAIT);
+        SessionCluster.Session session = cluster.open(WAIT);
         h.background(() -> serve(session.server("p1"), source, false, null, null));
         h.background(() -> serve(session.server("p2"), source, true, null, null));
         CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
@@ -185,7 +193,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         int size = 24 << 20;
         byte[] source = Digests.payload(1410, size);
         SessionCluster cluster = cluster();
-        SessionCluster.Session session = cluster.open(ProtocolSuite.WAIT);
+        SessionCluster.Session session = cluster.open(WAIT);
         assertThat(session.primary().clientReceived()).as("no report before a secondary wrote").isEmpty();
         h.background(() -> serve(session.server("p1"), source, false, null, null));
         h.background(() -> serve(session.server("p2"), source, false, null, null));
@@ -223,7 +231,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         byte[] source = Digests.payload(1450, size);
         byte[] corrupt = source.clone();
         for (int i = 1000; i < size; i += 64 << 10) corrupt[i] ^= 0x21;
-        SessionCluster.Session session = cluster().open(ProtocolSuite.WAIT);
+        SessionCluster.Session session = cluster().open(WAIT);
         h.background(() -> serve(session.server("p1"), source, false, null, null));
         h.background(() -> serve(session.server("p2"), corrupt, false, null, null));
         CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
@@ -249,7 +257,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
     void aSecondaryThatStopsMidRangeIsTakenOverInTheEndGameWhenRangesAreVerified() throws Exception {
         int size = 32 << 20;
         byte[] source = Digests.payload(1460, size);
-        SessionCluster.Session session = cluster().open(ProtocolSuite.WAIT);
+        SessionCluster.Session session = cluster().open(WAIT);
         CompletableFuture<Void> p2Wrote = new CompletableFuture<>();
         CompletableFuture<Void> p2Stopped = new CompletableFuture<>();
         h.background(() -> serve(session.server("p1"), source, false, null, null));
@@ -297,7 +305,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         int size = 8 << 20;
         byte[] source = Digests.payload(1420, size);
         SessionCluster cluster = cluster(clientWindow);
-        SessionCluster.Session session = cluster.open(ProtocolSuite.WAIT);
+        SessionCluster.Session session = cluster.open(WAIT);
         h.background(() -> serve(session.server("p1"), source, false, null, null));
         h.background(() -> serve(session.server("p2"), source, false, null, null));
         CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
@@ -339,7 +347,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
                 .primaryTransport(provider().name())
                 .secondaryTransport(secondaryProvider().name())
                 .clientTransport(clientProvider().name())
-                .certificate(ProtocolSuite.sharedCertificate())
+                .certificate(Harness.sharedCertificate())
                 .secondaries(2)
                 .servers(servers -> servers.streamReceiveWindow(WINDOW))
                 // a silent healthy path must not be declared dead on a loaded machine; a closed one is at once
@@ -456,11 +464,6 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
     }
 
     private static <T> T awaitFor(Future<T> future, Duration wait) throws Exception {
-        try {
-            return future.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) throw cause;
-            throw e;
-        }
+        return Bounds.await(future, wait);
     }
 }

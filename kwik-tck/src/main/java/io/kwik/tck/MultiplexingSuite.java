@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
 import io.kwik.api.ServerConfig;
+import io.kwik.tck.tools.Bounds;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SelfSignedCertificate;
@@ -31,11 +32,17 @@ import io.kwik.tck.tools.SelfSignedCertificate;
  * streams following demand up and down, isolation of a stalled stream from the streams that
  * share its real stream, and a thousand concurrent streams on one session. Every transfer is
  * checked by size and SHA-256.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class MultiplexingSuite extends BackendSuite {
 
-    private static final Duration WAIT = Duration.ofSeconds(60);
+    /** For a backend's test class, which extends this suite. */
+    protected MultiplexingSuite() {
+    }
+
+    private static final Duration WAIT = Bounds.scaled(Duration.ofSeconds(60));
     private static final Duration IDLE = Duration.ofMillis(300);
 
     private final List<AutoCloseable> resources = new ArrayList<>();

@@ -1,5 +1,9 @@
 package io.kwik.tck;
 
+import static io.kwik.tck.tools.Bounds.WAIT;
+import static io.kwik.tck.tools.Bounds.await;
+import static io.kwik.tck.tools.KwikStreams.write;
+import static io.kwik.tck.tools.KwikStreams.writeAndFinish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
@@ -14,24 +18,17 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
@@ -49,14 +46,13 @@ import io.kwik.api.KwikTimeoutException;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathStatus;
 import io.kwik.api.Role;
-import io.kwik.api.ServerConfig;
 import io.kwik.api.SessionClose;
 import io.kwik.api.StreamResetException;
+import io.kwik.tck.tools.Digest;
 import io.kwik.tck.tools.Digests;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SelfSignedCertificate;
-import io.kwik.tck.tools.TimeoutScale;
-import io.kwik.spi.QuicTransportProvider;
 
 /**
  * The KWIK protocol on one path, end to end through the engine, with the client and the
@@ -64,12 +60,15 @@ import io.kwik.spi.QuicTransportProvider;
  * (sizes and SHA-256) or on events; every wait is bounded.
  *
  * <p>A backend runs it by extending it and implementing {@link #provider()}.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class ProtocolSuite extends BackendSuite {
 
-    /** The bound on every single wait of the suite. */
-    static final Duration WAIT = TimeoutScale.scaled(Duration.ofSeconds(30));
+    /** For a backend's test class, which extends this suite. */
+    protected ProtocolSuite() {
+    }
 
     private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{32}");
     static final int CHUNK = 64 * 1024;
@@ -150,7 +149,7 @@ public abstract class ProtocolSuite extends BackendSuite {
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
-        SelfSignedCertificate certificate = sharedCertificate();
+        SelfSignedCertificate certificate = Harness.sharedCertificate();
         ClientConfig config = ClientConfig.builder()
                 .transport(clientProvider().name())
                 .trustedCertificates(List.of(certificate.certificate()))
@@ -767,31 +766,6 @@ public abstract class ProtocolSuite extends BackendSuite {
 
     // ---------------------------------------------------------------- fixtures and helpers
 
-    /** The bound of every single wait: {@link #WAIT}, unwrapping the failure's cause. */
-    static <T> T await(Future<T> future) throws Exception {
-        try {
-            return future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) throw cause;
-            throw e;
-        }
-    }
-
-    static void write(KwikStream stream, byte[] bytes) throws IOException {
-        OutputStream out = stream.outputStream();
-        out.write(bytes);
-        out.flush();
-    }
-
-    static void writeAndFinish(KwikStream stream, byte[] bytes) throws IOException {
-        OutputStream out = stream.outputStream();
-        for (int at = 0; at < bytes.length; at += CHUNK) {
-            out.write(bytes, at, Math.min(CHUNK, bytes.length - at));
-        }
-        out.flush();
-        stream.shutdownOutput();
-    }
-
     private void assertResetSeen(KwikStream stream, long code) throws Exception {
         Future<Integer> reading = h.background(() -> {
             byte[] buffer = new byte[CHUNK];
@@ -810,132 +784,5 @@ public abstract class ProtocolSuite extends BackendSuite {
                 });
         assertThatThrownBy(() -> write(stream, new byte[] {1}))
                 .as("the peer's writes after a reset").isInstanceOf(StreamResetException.class);
-    }
-
-    private static SelfSignedCertificate certificate;
-
-    /** One certificate for every test in this JVM: generating RSA keys is slow. */
-    static synchronized SelfSignedCertificate sharedCertificate() {
-        if (certificate == null) certificate = SelfSignedCertificate.generate();
-        return certificate;
-    }
-
-    /**
-     * What one test holds: its servers and other resources, and its virtual threads. Closing
-     * it closes the resources, newest first, then interrupts the threads and waits for them.
-     */
-    static final class Harness implements AutoCloseable {
-        private final QuicTransportProvider provider;
-        private final QuicTransportProvider clientProvider;
-        private final Deque<AutoCloseable> resources = new ArrayDeque<>();
-        private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-
-        Harness(QuicTransportProvider provider, QuicTransportProvider clientProvider) {
-            this.provider = provider;
-            this.clientProvider = clientProvider;
-        }
-
-        /** A loopback server on the backend under test, whose clients run on the client backend; closed after the test. */
-        LoopbackServer server(Consumer<ServerConfig.Builder> customizer) throws IOException {
-            return closeAfterTest(LoopbackServer.start(provider.name(), clientProvider.name(), sharedCertificate(), customizer));
-        }
-
-        /** Registers something to close after the test, before what was registered earlier. */
-        <T extends AutoCloseable> T closeAfterTest(T resource) {
-            synchronized (resources) {
-                resources.push(resource);
-            }
-            return resource;
-        }
-
-        /** Runs {@code task} on a virtual thread of the test; the thread is interrupted after the test. */
-        <T> Future<T> background(Callable<T> task) {
-            return executor.submit(task);
-        }
-
-        /** Echoes every stream the session accepts, each on its own thread, until the session ends. */
-        void echoEverything(KwikSession session) {
-            executor.submit(() -> {
-                while (true) {
-                    KwikStream stream;
-                    try {
-                        stream = session.acceptStream();
-                    } catch (IOException | InterruptedException e) {
-                        return null;
-                    }
-                    executor.submit(() -> {
-                        stream.inputStream().transferTo(stream.outputStream());
-                        stream.close();
-                        return null;
-                    });
-                }
-            });
-        }
-
-        /** Sends {@code payload} on a new stream, finishes it, and returns what came back before the FIN. */
-        Digest echoThrough(KwikSession client, byte[] payload) throws Exception {
-            KwikStream stream = client.openStreamSync();
-            Future<Void> writer = background(() -> {
-                writeAndFinish(stream, payload);
-                return null;
-            });
-            Digest back = drain(stream);
-            await(writer);
-            return back;
-        }
-
-        /** Reads {@code stream} to its end, within {@link #WAIT}. */
-        Digest drain(KwikStream stream) throws Exception {
-            return await(background(() -> Digest.of(stream.inputStream())));
-        }
-
-        @Override
-        public void close() throws Exception {
-            Exception failure = null;
-            while (true) {
-                AutoCloseable resource;
-                synchronized (resources) {
-                    resource = resources.poll();
-                }
-                if (resource == null) break;
-                try {
-                    resource.close();
-                } catch (Exception e) {
-                    if (failure == null) failure = e;
-                    else failure.addSuppressed(e);
-                }
-            }
-            executor.shutdownNow();
-            if (!executor.awaitTermination(10, TimeUnit.SECONDS) && failure == null) {
-                failure = new IllegalStateException("test threads still blocked 10 s after everything was closed");
-            }
-            if (failure != null) throw failure;
-        }
-    }
-
-    /**
-     * What a byte sequence is, for comparison: its size and SHA-256.
-     *
-     * @param size   the number of bytes
-     * @param sha256 their SHA-256 in lowercase hex
-     */
-    record Digest(long size, String sha256) {
-
-        /** The digest of {@code bytes}. */
-        static Digest of(byte[] bytes) {
-            return new Digest(bytes.length, Digests.sha256Hex(bytes));
-        }
-
-        /** Reads {@code in} to its end and returns the digest of what was read. */
-        static Digest of(InputStream in) throws IOException {
-            MessageDigest sha = Digests.sha256();
-            byte[] buffer = new byte[CHUNK];
-            long size = 0;
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                sha.update(buffer, 0, n);
-                size += n;
-            }
-            return new Digest(size, HexFormat.of().formatHex(sha.digest()));
-        }
     }
 }

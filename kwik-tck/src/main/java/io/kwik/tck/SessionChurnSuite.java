@@ -1,6 +1,6 @@
 package io.kwik.tck;
 
-import static io.kwik.tck.ProtocolSuite.WAIT;
+import static io.kwik.tck.tools.Bounds.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Timeout;
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikSession;
 import io.kwik.api.SessionClose;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
+import io.kwik.tck.tools.Bounds;
+import io.kwik.tck.tools.Digest;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.tools.Digests;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.ThreadCensus;
@@ -30,9 +31,15 @@ import io.kwik.tck.tools.ThreadCensus;
  * <p>Threads are counted from a thread dump ({@link ThreadCensus}), virtual ones included: the
  * engine works on virtual threads, which the thread MXBean does not see. The count is of the
  * whole JVM, clients and test threads included; all of them must be gone once the sessions end.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class SessionChurnSuite extends BackendSuite {
+
+    /** For a backend's test class, which extends this suite. */
+    protected SessionChurnSuite() {
+    }
     private static final System.Logger LOG = System.getLogger(SessionChurnSuite.class.getName());
 
     private static final int SESSIONS = 50;
@@ -44,7 +51,7 @@ public abstract class SessionChurnSuite extends BackendSuite {
     private static final int SLACK = 8;
 
     /** How long the threads get to end after the last session did; polled, not slept. */
-    private static final Duration SETTLE = Duration.ofSeconds(30);
+    private static final Duration SETTLE = Bounds.scaled(Duration.ofSeconds(30));
 
     private Harness h;
 

@@ -1,6 +1,6 @@
 package io.kwik.tck;
 
-import static io.kwik.tck.ProtocolSuite.WAIT;
+import static io.kwik.tck.tools.Bounds.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
@@ -41,10 +41,10 @@ import io.kwik.spi.QuicTransport;
 import io.kwik.spi.ServerTransportConfig;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
-import io.kwik.tck.ProtocolSuite.Digest;
-import io.kwik.tck.ProtocolSuite.Harness;
 import io.kwik.tck.impair.ImpairmentProxy;
+import io.kwik.tck.tools.Digest;
 import io.kwik.tck.tools.Digests;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.tools.LoopbackServer;
 import io.kwik.tck.tools.SelfSignedCertificate;
 import io.kwik.tck.tools.SessionCluster;
@@ -59,7 +59,7 @@ import io.kwik.tck.transport.Waits;
  * {@link Kwik#dial}), a join to a secondary that never answers ({@code HANDSHAKE}, the cause of
  * the client's {@link PathEvent.Failed}), a secondary that goes silent ({@code PATH}, the cause
  * of its {@link PathEvent.Dead}) and a primary that goes silent ({@code IDLE}, the cause of the
- * session's {@link SessionClose}). The read timeout has its own test in {@link ProtocolSuite}.
+ * session's {@link SessionClose}). The read timeout has its own test in {@code ProtocolSuite}.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class TimeoutSuite extends BackendSuite {
@@ -78,6 +78,10 @@ public abstract class TimeoutSuite extends BackendSuite {
     private static final int PAYLOAD = 256 << 10;
 
     private Harness h;
+
+    /** For a backend's test class, which extends this suite. */
+    protected TimeoutSuite() {
+    }
 
     @BeforeEach
     final void openHarness() {
@@ -127,7 +131,7 @@ public abstract class TimeoutSuite extends BackendSuite {
      */
     @Test
     void required_T2_aServerThatNeverAuthenticatesFailsTheDialWithAHandshakeTimeout() throws Exception {
-        SelfSignedCertificate certificate = ProtocolSuite.sharedCertificate();
+        SelfSignedCertificate certificate = Harness.sharedCertificate();
         QuicTransport raw = h.closeAfterTest(provider().create(TransportContext.of("mute-primary")));
         CompletableFuture<QuicConnection> accepted = new CompletableFuture<>();
         QuicServer server = raw.bind(new InetSocketAddress(SessionCluster.HOST, 0),
@@ -275,7 +279,7 @@ public abstract class TimeoutSuite extends BackendSuite {
                 .primaryTransport(provider().name())
                 .secondaryTransport(secondaryProvider().name())
                 .clientTransport(clientProvider().name())
-                .certificate(ProtocolSuite.sharedCertificate())
+                .certificate(Harness.sharedCertificate())
                 .secondaries(secondaries)
                 .clients(clients -> clients.handshakeTimeout(handshake).idleTimeout(idle))
                 .start());

@@ -61,9 +61,15 @@ import io.kwik.tck.transport.Waits;
  * side of the handshake before the server checks its certificate, the connection ends with a
  * QUIC crypto error ({@link ConnectionClose#isTlsAlert()}). Either way the server never hands
  * the connection to the application.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class TlsSuite extends BackendSuite {
+
+    /** For a backend's test class, which extends this suite. */
+    protected TlsSuite() {
+    }
 
     /** The bound on one handshake or one small exchange. */
     protected static final Duration STEP = Duration.ofSeconds(30);

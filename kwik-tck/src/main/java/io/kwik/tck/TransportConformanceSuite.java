@@ -54,9 +54,15 @@ import io.kwik.tck.transport.Waits;
  * <p>Every check moves real bytes and compares sizes and SHA-256 digests. Every wait is
  * bounded; no test sleeps. A backend whose library lacks an optional capability lists it in
  * {@link #unsupportedCapabilities()} and the checks that need it are skipped with the reason.
+ *
+ * @since 0.1.0
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class TransportConformanceSuite extends BackendSuite {
+
+    /** For a backend's test class, which extends this suite. */
+    protected TransportConformanceSuite() {
+    }
 
     /** The bound on one handshake, one small exchange or one close. */
     protected static final Duration STEP = Duration.ofSeconds(30);

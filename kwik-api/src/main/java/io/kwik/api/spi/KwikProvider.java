@@ -15,6 +15,8 @@ import io.kwik.api.ServerConfig;
  * {@link #API_VERSION}, as SLF4J checks its providers: a mismatched engine fails with a clear
  * {@link IllegalStateException} at the first {@code dial} or {@code listen}, instead of a
  * {@link NoSuchMethodError} somewhere later.
+ *
+ * @since 0.1.0
  */
 public interface KwikProvider {
 

@@ -15,11 +15,18 @@ import com.google.protobuf.UnsafeByteOperations;
  * half of them, and is copied otherwise, see {@link #keep}), and bytes below the read cursor
  * are dropped as duplicates. Not thread-safe; the owning stream guards it. Its size is bounded by the stream's window, which the owner checks
  * before inserting.
+ *
+ * <p>Public (the module does not export this package) only so that kwik-benchmarks'
+ * {@code ReassemblyBufferBenchmark} can measure it from its own package.
  */
-final class ReassemblyBuffer {
+public final class ReassemblyBuffer {
     private final TreeMap<Long, ByteString> segments = new TreeMap<>();
     private long readOffset;
     private long buffered;
+
+    /** An empty buffer whose read cursor is at offset 0. */
+    public ReassemblyBuffer() {
+    }
 
     /** The offset of the next byte to read. */
     long readOffset() {
@@ -32,7 +39,7 @@ final class ReassemblyBuffer {
     }
 
     /** Stores {@code data} found at {@code offset}, keeping only bytes not held yet. */
-    void insert(long offset, ByteString data) {
+    public void insert(long offset, ByteString data) {
         long start = Math.max(offset, readOffset);
         long end = offset + data.size();
         if (start >= end) return;
@@ -82,7 +89,7 @@ final class ReassemblyBuffer {
     }
 
     /** Copies up to {@code length} contiguous bytes at the cursor into {@code target}. */
-    int read(byte[] target, int targetOffset, int length) {
+    public int read(byte[] target, int targetOffset, int length) {
         int copied = 0;
         while (copied < length && hasReadable()) {
             ByteString head = segments.firstEntry().getValue();

@@ -9,6 +9,8 @@ import java.util.Objects;
  * own delay ends, so different delays reorder them. The proxy asks once per datagram it does
  * not drop, from its I/O threads, so an implementation must be thread-safe, quick and
  * non-blocking.
+ *
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface DelayPolicy {

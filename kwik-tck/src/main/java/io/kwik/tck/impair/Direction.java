@@ -1,6 +1,10 @@
 package io.kwik.tck.impair;
 
-/** Which way a datagram crosses an {@link ImpairmentProxy}. */
+/**
+ * Which way a datagram crosses an {@link ImpairmentProxy}.
+ *
+ * @since 0.1.0
+ */
 public enum Direction {
     /** From a client, through the proxy, to the server. */
     TO_SERVER,

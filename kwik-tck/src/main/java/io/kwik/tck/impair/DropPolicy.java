@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * <p>{@code packetIndex} counts the datagrams the proxy received in that direction, from 0,
  * over all clients, including those it dropped.
+ *
+ * @since 0.1.0
  */
 @FunctionalInterface
 public interface DropPolicy {

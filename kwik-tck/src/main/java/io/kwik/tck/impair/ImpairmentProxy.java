@@ -56,6 +56,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *     proxy.blackhole(true);
  * }
  * }</pre>
+ *
+ * @since 0.1.0
  */
 public final class ImpairmentProxy implements AutoCloseable {
 

@@ -13,6 +13,8 @@ package io.kwik.tck.impair;
  *                          an upstream socket
  * @param failed            datagrams a socket failed to send, or whose policy threw (forwarded anyway)
  * @param clients           client source addresses seen so far (one upstream socket each)
+ *
+ * @since 0.1.0
  */
 public record ProxyCounters(long forwardedToServer, long forwardedToClient, long droppedToServer, long droppedToClient,
                             long overflowed, long rejected, long failed, int clients) {

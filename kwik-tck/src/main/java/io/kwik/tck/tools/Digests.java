@@ -5,7 +5,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 
-/** SHA-256 helpers and reproducible payloads for byte-exact checks. */
+/**
+ * SHA-256 helpers and reproducible payloads for byte-exact checks.
+ *
+ * @since 0.1.0
+ */
 public final class Digests {
     private Digests() {}
 

@@ -33,6 +33,8 @@ import io.kwik.api.ServerConfig;
  *     KwikSession accepted = server.accept(Duration.ofSeconds(30));
  * }
  * }</pre>
+ *
+ * @since 0.1.0
  */
 public final class LoopbackServer implements AutoCloseable {
 

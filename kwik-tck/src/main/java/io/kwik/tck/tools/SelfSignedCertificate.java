@@ -36,6 +36,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  *
  * @param certificate the certificate
  * @param privateKey  its private key
+ *
+ * @since 0.1.0
  */
 public record SelfSignedCertificate(X509Certificate certificate, PrivateKey privateKey) {
 

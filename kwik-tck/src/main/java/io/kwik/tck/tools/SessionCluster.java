@@ -43,6 +43,8 @@ import io.kwik.api.ServerConfig;
  *     KwikSession p1 = session.server("p1");
  * }
  * }</pre>
+ *
+ * @since 0.1.0
  */
 public final class SessionCluster implements AutoCloseable {
 

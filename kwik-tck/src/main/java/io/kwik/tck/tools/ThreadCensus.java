@@ -12,6 +12,8 @@ import com.sun.management.HotSpotDiagnosticMXBean;
  * Counts the JVM's live threads, virtual ones included, which {@link Thread#activeCount()}
  * and the thread MXBean do not see: from a JSON thread dump. The engine runs its work on
  * virtual threads, so a leak of threads shows only here.
+ *
+ * @since 0.1.0
  */
 public final class ThreadCensus {
     private ThreadCensus() {}

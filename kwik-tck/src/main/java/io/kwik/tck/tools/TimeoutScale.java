@@ -8,7 +8,7 @@ import java.time.Duration;
  * {@code KWIK_TCK_TIMEOUT_SCALE}, else 1.
  *
  * <p>The kit multiplies by it every wait that goes through {@link io.kwik.tck.transport.Waits},
- * the engine suites' shared wait ({@code ProtocolSuite.WAIT}) and every {@code @Timeout} of a
+ * every bound of {@link Bounds} (all waits of the engine suites) and every {@code @Timeout} of a
  * suite (through {@link ScaledTimeoutExtension}). A value of 3 on a machine three times slower
  * than a developer's laptop keeps the kit's margins; it never makes a test check less.
  *

@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Counts the bytes written through it into an {@link AtomicLong}, so that a test can say how
  * far a writer got when a transfer fails. Closing it closes the stream underneath.
+ *
+ * @since 0.1.0
  */
 public final class CountingOutputStream extends FilterOutputStream {
     private final AtomicLong count;

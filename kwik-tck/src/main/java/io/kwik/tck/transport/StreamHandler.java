@@ -3,7 +3,11 @@ package io.kwik.tck.transport;
 import io.kwik.spi.QuicConnection;
 import io.kwik.spi.QuicStream;
 
-/** What a fixture server does with one stream a client opened; runs on its own virtual thread. */
+/**
+ * What a fixture server does with one stream a client opened; runs on its own virtual thread.
+ *
+ * @since 0.1.0
+ */
 @FunctionalInterface
 public interface StreamHandler {
 

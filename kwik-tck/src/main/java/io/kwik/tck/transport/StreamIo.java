@@ -9,7 +9,11 @@ import java.util.SplittableRandom;
 
 import io.kwik.tck.tools.Digests;
 
-/** Byte-exact stream helpers: reproducible payloads written in chunks, and digests of what was read. */
+/**
+ * Byte-exact stream helpers: reproducible payloads written in chunks, and digests of what was read.
+ *
+ * @since 0.1.0
+ */
 public final class StreamIo {
 
     /** The chunk size of {@link #writePayload}. */

@@ -3,6 +3,8 @@ package io.kwik.tck.transport;
 /**
  * Optional parts of the SPI contract. A backend's conformance test lists what its library
  * cannot do; the suite skips those checks with the reason instead of passing them silently.
+ *
+ * @since 0.1.0
  */
 public enum TransportCapability {
     /** The peer's RESET_STREAM application error code reaches {@code StreamResetByPeerException.errorCode()}. */

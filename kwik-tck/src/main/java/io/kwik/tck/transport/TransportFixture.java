@@ -23,6 +23,7 @@ import io.kwik.spi.ServerTransportConfig;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
 import io.kwik.tck.tools.SelfSignedCertificate;
+import io.kwik.tck.tools.TimeoutScale;
 
 /**
  * One transport of the provider under test, plus every server and connection a test made
@@ -31,6 +32,8 @@ import io.kwik.tck.tools.SelfSignedCertificate;
  * <p>Servers made with {@link #server(TransportLimits, StreamHandler)} run the handler on a
  * virtual thread for every stream a client opens; connections they accept wait in a bounded
  * queue for {@link #acceptedConnection(Duration)}.
+ *
+ * @since 0.1.0
  */
 public final class TransportFixture implements AutoCloseable {
 
@@ -145,11 +148,12 @@ public final class TransportFixture implements AutoCloseable {
         }
     }
 
-    /** The next connection a server of this fixture accepted. */
+    /** The next connection a server of this fixture accepted, within {@code timeout} times the kit's scale. */
     public QuicConnection acceptedConnection(Duration timeout) throws InterruptedException {
-        QuicConnection connection = accepted.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Duration bound = TimeoutScale.scaled(timeout);
+        QuicConnection connection = accepted.poll(bound.toMillis(), TimeUnit.MILLISECONDS);
         if (connection == null) {
-            throw new AssertionError("no connection accepted within " + timeout);
+            throw new AssertionError("no connection accepted within " + bound);
         }
         return connection;
     }

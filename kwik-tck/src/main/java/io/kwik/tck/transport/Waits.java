@@ -15,6 +15,8 @@ import io.kwik.tck.tools.TimeoutScale;
  * Bounded waits. Every blocking step of the suite goes through one of these, so a backend that
  * hangs fails with a message naming the step instead of stalling the build. Every bound is
  * multiplied by {@link TimeoutScale#factor()} ({@code -Dkwik.tck.timeoutScale}) for slow machines.
+ *
+ * @since 0.1.0
  */
 public final class Waits {
 

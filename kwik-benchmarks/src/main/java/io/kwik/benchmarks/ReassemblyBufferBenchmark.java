@@ -1,9 +1,4 @@
-// This class is in the engine's package because ReassemblyBuffer is package-private. It
-// shares io.kwik.engine.stream with kwik-engine's jar, which a named module would refuse
-// (a split package); the benchmarks run on the class path, where both jars' classes simply
-// land in one unnamed module, so package-private access works and nothing in kwik-engine has
-// to be opened up for the benchmark.
-package io.kwik.engine.stream;
+package io.kwik.benchmarks;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,6 +23,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import io.kwik.api.KwikConfig;
+import io.kwik.engine.stream.ReassemblyBuffer;
 
 /**
  * One full default receive window (1 MiB) through a {@link ReassemblyBuffer}: every frame's
