@@ -2,6 +2,7 @@ package io.kwik.spi;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,8 +118,9 @@ public final class DialRace {
      *
      * <p>The future completes with the first connection whose handshake completes, or fails
      * with an {@link IOException}: the last attempt's failure once every attempt failed, or a
-     * timeout once {@code timeout} has passed. Cancelling it abandons every attempt. A
-     * connection that completes after the race is decided is closed with code 0.
+     * {@link java.net.SocketTimeoutException} once {@code timeout} has passed. Cancelling it
+     * abandons every attempt. A connection that completes after the race is decided is closed
+     * with code 0.
      *
      * @throws IllegalArgumentException if {@code stallTimeout} is not positive
      */
@@ -139,7 +141,8 @@ public final class DialRace {
     private void start() {
         // abandoned by the caller, timed out or decided: no attempt still running is needed
         result.whenComplete((connection, failure) -> abandonAll());
-        timer.schedule(() -> result.completeExceptionally(new IOException("handshake with " + remote
+        // a SocketTimeoutException, so that a caller tells the deadline from a refusal by its type
+        timer.schedule(() -> result.completeExceptionally(new SocketTimeoutException("handshake with " + remote
                 + " did not complete in time (" + attemptCount() + " attempt(s))")), deadlineNanos - timer.nanoTime());
         Attempt first = launch();
         if (first != null) watch(first);

@@ -274,7 +274,8 @@ final class DialRaceTest {
         assertThat(result).isNotDone();
         timer.advance(Duration.ofMillis(1));
 
-        assertThatThrownBy(result::get).cause().isInstanceOf(IOException.class).hasMessageContaining("did not complete");
+        assertThatThrownBy(result::get).cause().isInstanceOf(java.net.SocketTimeoutException.class)
+                .hasMessageContaining("did not complete");
         assertThat(transport.attempts).allSatisfy(attempt -> assertThat(attempt).isCancelled());
         FakeConnection late = new FakeConnection();
         assertThat(transport.attempts.get(0).complete(late)).isFalse();

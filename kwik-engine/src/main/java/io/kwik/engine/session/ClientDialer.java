@@ -3,6 +3,7 @@ package io.kwik.engine.session;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
@@ -112,7 +113,9 @@ public final class ClientDialer {
                 throw new KwikTlsException("TLS handshake with " + server + " (" + serverName + ") failed: "
                         + tls.getMessage(), tls);
             }
-            if (System.nanoTime() - deadline >= 0) throw handshakeTimeout(config, server, "connecting", e);
+            if (System.nanoTime() - deadline >= 0 || causedBy(e, SocketTimeoutException.class)) {
+                throw handshakeTimeout(config, server, "connecting", e);
+            }
             throw e;
         }
         // a handshake that stalls is ended by closing the connection, which unblocks the read below
@@ -205,6 +208,13 @@ public final class ClientDialer {
         } catch (ExecutionException | TimeoutException e) {
             return null;
         }
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) return true;
+        }
+        return false;
     }
 
     /** The first {@link SSLHandshakeException} in {@code failure}'s cause chain, or null. */
