@@ -141,7 +141,20 @@ class RefusedJoinCloseLoop {
                 }
                 return null;
             } catch (TimeoutException e) {
-                return "attempt " + attempt + ": no close after " + (System.nanoTime() - start) / 1_000_000 + " ms; client "
+                // one more byte queues a new send request in kwik: if the request then arrives and the
+                // server closes, the data was stuck in the client's send path, not lost beyond it
+                String rescue;
+                try {
+                    stream.output().write(0);
+                    stream.output().flush();
+                    ConnectionClose late = connection.closed().get(CLOSE_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+                    rescue = "after one more byte the close came: " + late;
+                } catch (TimeoutException stillStuck) {
+                    rescue = "one more byte did not bring the close";
+                } catch (Exception other) {
+                    rescue = "one more byte failed: " + other;
+                }
+                return "attempt " + attempt + ": " + rescue + "; no close after " + (System.nanoTime() - start) / 1_000_000 + " ms; client "
                         + connection + " " + connection.stats() + " stream " + stream + "; server: " + serverSaw.getOrDefault(attempt, "nothing read")
                         + ", " + serverSaw.getOrDefault(-connection.localAddress().getPort(), "no stream accepted from that port")
                         + trace();
