@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import io.kwik.spi.ConnectionClose;
@@ -71,6 +72,9 @@ final class KwikConnection implements QuicConnection, KwikLogBridge.FrameSink, I
     private final Map<Long, Long> stopSendingCodes = new ConcurrentHashMap<>();
     private final Consumer<KwikConnection> onGone;
     private volatile long lastReceivedNanos = System.nanoTime();
+    private volatile long lastActiveNanos = lastReceivedNanos;
+    /** Control-only packets (ACK, PING, PADDING) received since {@link #lastActiveNanos}. */
+    private final AtomicLong controlOnlySinceActive = new AtomicLong();
 
     KwikConnection(tech.kwik.core.QuicConnection connection, String label, InetSocketAddress localAddress,
                    InetSocketAddress remoteAddress, ThreadFactory threadFactory, int maxIncomingStreams,
@@ -240,13 +244,39 @@ final class KwikConnection implements QuicConnection, KwikLogBridge.FrameSink, I
     }
 
     @Override
-    public void packetReceived() {
-        lastReceivedNanos = System.nanoTime();
+    public void packetReceived(boolean controlOnly) {
+        long now = System.nanoTime();
+        lastReceivedNanos = now;
+        if (controlOnly) {
+            controlOnlySinceActive.incrementAndGet();
+        } else {
+            active(now);
+        }
+    }
+
+    /** The application wrote to or closed one of this connection's streams. */
+    void localActivity() {
+        active(System.nanoTime());
+    }
+
+    private void active(long now) {
+        lastActiveNanos = now;
+        controlOnlySinceActive.set(0);
     }
 
     @Override
     public long lastReceivedNanos() {
         return lastReceivedNanos;
+    }
+
+    @Override
+    public long lastActiveNanos() {
+        return lastActiveNanos;
+    }
+
+    @Override
+    public long controlOnlySinceActive() {
+        return controlOnlySinceActive.get();
     }
 
     @Override
@@ -256,12 +286,19 @@ final class KwikConnection implements QuicConnection, KwikLogBridge.FrameSink, I
 
     /**
      * Ends the connection as an idle timeout, then closes kwik's side off the backstop's thread
-     * (the close sends CONNECTION_CLOSE and must not hold up other connections' checks).
+     * (the close sends CONNECTION_CLOSE and must not hold up other connections' checks), after
+     * {@code closeKwikAfter}: a peer that is itself a kwik endpoint of this backend stuck in the
+     * same ACK/PING exchange fires its own backstop meanwhile, so it too ends as an idle timeout
+     * rather than by our CONNECTION_CLOSE.
      */
     @Override
-    public void idleBackstopFired(Duration quietFor) {
+    public void idleBackstopFired(Duration quietFor, String why, Duration closeKwikAfter) {
         terminated(new ConnectionClose(ConnectionClose.Origin.IDLE_TIMEOUT, 0,
-                "idle timeout: nothing received for " + quietFor.toMillis() + " ms"));
+                "idle timeout: " + why + " for " + quietFor.toMillis() + " ms"));
+        IdleBackstop.later(this::closeKwikAfterIdle, closeKwikAfter);
+    }
+
+    private void closeKwikAfterIdle() {
         threadFactory.newThread(() -> {
             try {
                 connection.close();

@@ -22,7 +22,12 @@ import tech.kwik.core.log.NullQLog;
  * packet is formatted only when the connection that receives it is known and still open;
  * nothing else is formatted unless its level is enabled.
  *
- * Sent packets are never formatted.
+ * Sent packets are never formatted, except for the packet trace below.
+ *
+ * <p>Packet trace, for diagnosing a connection: when {@code System.Logger}
+ * {@code io.kwik.backend.kwik.packets} is on at TRACE, every packet sent and received is
+ * logged there with its frames (kwik's {@code toString()}), prefixed with the label, the
+ * direction and the monotonic time in microseconds. Off, it costs one level check per packet.
  *
  * <p>kwik's server logs {@code "Removed connection with dcid … that is not closed."} as an
  * error after every normal close (a race inside kwik, see {@link #NOT_CLOSED_PREFIX}); it goes
@@ -42,8 +47,11 @@ final class KwikLogBridge implements InvocationHandler {
          */
         boolean wantsFrameCodes();
 
-        /** kwik received and parsed a packet of this connection (for {@link IdleBackstop}). */
-        void packetReceived();
+        /**
+         * kwik received and parsed a packet of this connection (for {@link IdleBackstop});
+         * {@code controlOnly} when it is known to carry nothing but ACK, PING and PADDING frames.
+         */
+        void packetReceived(boolean controlOnly);
 
         void resetReceived(long streamId, long errorCode);
 
@@ -51,6 +59,7 @@ final class KwikLogBridge implements InvocationHandler {
     }
 
     private static final System.Logger LOG = System.getLogger("io.kwik.backend.kwik.library");
+    private static final System.Logger PACKETS = System.getLogger("io.kwik.backend.kwik.packets");
     private static final String RESET = "ResetStreamFrame[";
     private static final String STOP = "StopSendingFrame[";
     /**
@@ -96,8 +105,15 @@ final class KwikLogBridge implements InvocationHandler {
         switch (name) {
             case "received" -> {
                 if (args != null && args.length == 3) {
+                    trace("<-", args[2]);
                     packets.packetReceived();
                     received(args[2]);
+                }
+                return null;
+            }
+            case "sent" -> {
+                if (args != null && args.length == 2) {
+                    trace("->", args[1]);
                 }
                 return null;
             }
@@ -143,6 +159,13 @@ final class KwikLogBridge implements InvocationHandler {
         }
     }
 
+    private void trace(String direction, Object packetOrPackets) {
+        if (PACKETS.isLoggable(System.Logger.Level.TRACE)) {
+            PACKETS.log(System.Logger.Level.TRACE, label + " " + direction + " " + System.nanoTime() / 1000 + " "
+                    + Thread.currentThread().getName() + " " + packetOrPackets);
+        }
+    }
+
     private static System.Logger.Level errorLevel(Object message) {
         return message instanceof String text && text.startsWith(NOT_CLOSED_PREFIX) && text.endsWith(NOT_CLOSED_SUFFIX)
                 ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
@@ -157,11 +180,12 @@ final class KwikLogBridge implements InvocationHandler {
         if (sink == null) {
             return;
         }
-        sink.packetReceived();
         if (!sink.wantsFrameCodes()) {
+            sink.packetReceived(false);
             return;
         }
         String packet = String.valueOf(packetObject);
+        sink.packetReceived(controlOnly(packet));
         int reset = packet.indexOf(RESET);
         int stop = packet.indexOf(STOP);
         if (reset < 0 && stop < 0) {
@@ -179,6 +203,39 @@ final class KwikLogBridge implements InvocationHandler {
                 sink.stopSendingReceived(values[0], values[1]);
             }
         }
+    }
+
+    /**
+     * Whether kwik's text of a 1-RTT packet ({@code "Packet A|pn|S0|dcid|size|frames  frame frame"})
+     * shows only ACK, PING and PADDING frames: the packets two idle kwik 0.10.8 endpoints keep
+     * exchanging (see {@link IdleBackstop}). Anything it cannot read counts as not control-only.
+     */
+    static boolean controlOnly(String packet) {
+        if (!packet.startsWith("Packet A|") && !packet.startsWith("Packet PA|")) {
+            return false;
+        }
+        int framesAt = packet.indexOf("  ");
+        if (framesAt < 0) {
+            return false;
+        }
+        int countAt = packet.lastIndexOf('|', framesAt);
+        int frames;
+        try {
+            frames = Integer.parseInt(packet, countAt + 1, framesAt, 10);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        int control = count(packet, framesAt, "AckFrame[") + count(packet, framesAt, "PingFrame[")
+                + count(packet, framesAt, "Padding(");
+        return frames > 0 && control == frames;
+    }
+
+    private static int count(String text, int from, String what) {
+        int count = 0;
+        for (int at = text.indexOf(what, from); at >= 0; at = text.indexOf(what, at + what.length())) {
+            count++;
+        }
+        return count;
     }
 
     private static long[] parse(String text, int from, char separator) {

@@ -217,6 +217,7 @@ final class KwikStream implements QuicStream {
                 if (length == 0) {
                     return;
                 }
+                connection.localActivity();
                 int held = tail;
                 tail = -1;
                 if (held >= 0 && length <= COMBINE_LIMIT) {
@@ -323,6 +324,7 @@ final class KwikStream implements QuicStream {
                 if (closed) {
                     return;
                 }
+                connection.localActivity();
                 int held = tail;
                 tail = -1;
                 if (held >= 0) {

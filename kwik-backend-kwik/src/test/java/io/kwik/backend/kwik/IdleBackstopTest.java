@@ -17,6 +17,10 @@ final class IdleBackstopTest {
         final long lastReceived;
         final boolean alwaysReceiving;
         volatile boolean ended;
+        /** When set, the connection keeps receiving but was last active then, with this many control packets per ms since. */
+        volatile long lastActive = -1;
+        volatile double controlOnlyPerMilli;
+        final CompletableFuture<Duration> closeKwikAfter = new CompletableFuture<>();
 
         Fake(long lastReceived, boolean alwaysReceiving) {
             this.lastReceived = lastReceived;
@@ -35,7 +39,18 @@ final class IdleBackstopTest {
         }
 
         @Override
-        public void idleBackstopFired(Duration quietFor) {
+        public long lastActiveNanos() {
+            return lastActive >= 0 ? lastActive : lastReceivedNanos();
+        }
+
+        @Override
+        public long controlOnlySinceActive() {
+            return lastActive < 0 ? 0 : (long) ((System.nanoTime() - lastActive) / 1e6 * controlOnlyPerMilli);
+        }
+
+        @Override
+        public void idleBackstopFired(Duration quietFor, String why, Duration closeKwikAfter) {
+            this.closeKwikAfter.complete(closeKwikAfter);
             fired.complete(quietFor);
         }
     }
@@ -65,6 +80,53 @@ final class IdleBackstopTest {
         assertThat(talking.checks.get()).isGreaterThan(1);
         assertThat(talking.fired).isNotDone();
         talking.ended = true;
+    }
+
+    @Test
+    void aConnectionKeptBusyOnlyByTheAckPingExchangeIsClosedAsIdleAndKwikClosedAfterTheGrace() throws Exception {
+        Duration idle = Duration.ofMillis(200);
+        Fake pingPong = new Fake(0, true);
+        pingPong.lastActive = System.nanoTime();
+        pingPong.controlOnlyPerMilli = 1.0 / 40;  // one packet every 40 ms, as measured
+
+        IdleBackstop.watch(pingPong, idle);
+
+        Duration inactiveFor = pingPong.fired.get(30, TimeUnit.SECONDS);
+        assertThat(inactiveFor).isGreaterThan(idle.plus(IdleBackstop.grace(idle)));
+        assertThat(pingPong.closeKwikAfter.get()).isEqualTo(IdleBackstop.grace(idle));
+    }
+
+    @Test
+    void aKeepAliveSlowerThanThePingPongIntervalStillKeepsAConnectionOpen() throws Exception {
+        Duration idle = Duration.ofMillis(200);
+        Fake keptAlive = new Fake(0, true);
+        keptAlive.lastActive = System.nanoTime();
+        keptAlive.controlOnlyPerMilli = 1.0 / (IdleBackstop.PING_PONG_INTERVAL.toMillis() * 2);
+        Fake pingPong = new Fake(0, true);
+        pingPong.lastActive = System.nanoTime();
+        pingPong.controlOnlyPerMilli = 1.0 / 40;
+
+        IdleBackstop.watch(keptAlive, idle);
+        IdleBackstop.watch(pingPong, idle);
+        pingPong.fired.get(30, TimeUnit.SECONDS);
+        Thread.sleep(IdleBackstop.period(idle).toMillis() * 3);  // a few more checks of the kept-alive one
+
+        assertThat(keptAlive.checks.get()).isGreaterThan(1);
+        assertThat(keptAlive.fired).isNotDone();
+        keptAlive.ended = true;
+    }
+
+    @Test
+    void onlyOneRttPacketsOfAckPingAndPaddingFramesAreControlOnly() {
+        assertThat(KwikLogBridge.controlOnly("Packet A|6|S0|65739fc6cff79ab8|33|2  AckFrame[6|Δ19] PingFrame[]")).isTrue();
+        assertThat(KwikLogBridge.controlOnly("Packet A|29|S0|d0ee7f03456a1cce|32|1  AckFrame[29|Δ19]")).isTrue();
+        assertThat(KwikLogBridge.controlOnly("Packet PA|3|S0|d0ee7f03456a1cce|40|3  AckFrame[5,3-1|Δ0] PingFrame[] Padding(2)")).isTrue();
+        assertThat(KwikLogBridge.controlOnly("Packet A|0|S0|5faf341a74b6b2fe|100|3  HandshakeDoneFrame[] "
+                + "NewConnectionIdFrame[1,<0|50c5f7c0f832e052|77a6] CryptoFrame[0,42]")).isFalse();
+        assertThat(KwikLogBridge.controlOnly("Packet A|7|S0|65739fc6cff79ab8|60|2  AckFrame[6|Δ19] StreamFrame[0(CIB),0,20]")).isFalse();
+        assertThat(KwikLogBridge.controlOnly("Packet H|0|L|44|2  PingFrame[] Padding(2)")).isFalse();
+        assertThat(KwikLogBridge.controlOnly("Packet A|7|S0|65739fc6cff79ab8|60|x  AckFrame[6|Δ19]")).isFalse();
+        assertThat(KwikLogBridge.controlOnly("something else")).isFalse();
     }
 
     @Test

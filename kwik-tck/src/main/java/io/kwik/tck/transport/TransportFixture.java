@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -156,6 +157,29 @@ public final class TransportFixture implements AutoCloseable {
             throw new AssertionError("no connection accepted within " + bound);
         }
         return connection;
+    }
+
+    /**
+     * The connection a server of this fixture accepted from {@code client} (its remote address
+     * is the client's local address). Connections from other clients that arrive first are
+     * passed over: the dial race of {@link #connect} can start a second handshake when the
+     * first is slow, and the server then accepts the abandoned attempt too (which its client
+     * closes at once), so the next connection accepted need not be the client's.
+     */
+    public QuicConnection acceptedConnection(QuicConnection client, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<InetSocketAddress> passedOver = new ArrayList<>();
+        while (true) {
+            QuicConnection connection = accepted.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (connection == null) {
+                throw new AssertionError("no connection from " + client.localAddress() + " accepted within " + timeout
+                        + " (passed over: " + passedOver + ")");
+            }
+            if (connection.remoteAddress().equals(client.localAddress())) {
+                return connection;
+            }
+            passedOver.add(connection.remoteAddress());
+        }
     }
 
     /** Dials {@code server} and waits for the handshake. */
