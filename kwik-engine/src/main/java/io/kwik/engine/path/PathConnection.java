@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
+import com.google.protobuf.ByteString;
+
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.SessionClose;
@@ -439,14 +441,17 @@ public final class PathConnection {
                 }
                 return;
             }
-            while ((message = reader.next()) != null) {
+            // each packet is read into the reader's reused buffer and its frames alias it: the
+            // logical streams copy what they keep, so a packet allocates no array of its own
+            ByteString view;
+            while ((view = reader.nextTransient()) != null) {
                 liveness.heard();
-                DataPacket packet = Messages.dataPacket(message);
+                DataPacket packet = Messages.dataPacketView(view);
                 // sending an acknowledgement may wait for room on the control stream: no reader waits with it
                 acks.onPacket(packet.getPacketNumber(), wakeups::wake);
                 packetsReceived.increment();
-                bytesReceived.add(message.length);
-                receiveRate.received(message.length);
+                bytesReceived.add(view.size());
+                receiveRate.received(view.size());
                 for (var frame : packet.getFramesList()) handler.onDataFrame(frame, wakeups);
             }
         } catch (KwikException e) {
