@@ -1,6 +1,7 @@
 package io.kwik.engine.stream;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,11 @@ import com.google.protobuf.UnsafeByteOperations;
 final class ReassemblyBuffer {
     /** Bytes per slab: a default data packet's frame (about 9 to 11 KB) fits, a 64-byte echo costs one. */
     static final int SLAB = 16 * 1024;
+    /**
+     * Emptied slabs kept for reuse at most: a reader that drains several slabs at once gets them
+     * all back to the data reader (256 KiB per stream at most, dropped with the stream).
+     */
+    private static final int SPARE_SLABS = 16;
     /** Slabs in use beyond this many more than twice the bytes held trigger a compaction. */
     private static final int SLACK_SLABS = 4;
 
@@ -46,8 +52,8 @@ final class ReassemblyBuffer {
     private long buffered;
     /** The slab being filled, or null. */
     private Slab current;
-    /** One emptied slab kept for the next, or null. */
-    private Slab spare;
+    /** Emptied slabs kept for reuse, at most {@link #SPARE_SLABS}. */
+    private final ArrayDeque<Slab> spares = new ArrayDeque<>();
     /** Slabs that segments hold, current included, in bytes. */
     private long slabBytes;
 
@@ -102,11 +108,10 @@ final class ReassemblyBuffer {
     }
 
     private Slab takeSlab() {
-        Slab slab = spare;
+        Slab slab = spares.poll();
         if (slab == null) {
             slab = new Slab();
         } else {
-            spare = null;
             slab.fill = 0;
             slab.live = 0;
         }
@@ -122,7 +127,7 @@ final class ReassemblyBuffer {
             current.fill = 0;   // nothing refers to it: refill it from the start
         } else {
             slabBytes -= SLAB;
-            spare = slab;
+            if (spares.size() < SPARE_SLABS) spares.push(slab);
         }
     }
 
@@ -136,7 +141,7 @@ final class ReassemblyBuffer {
         List<Map.Entry<Long, Segment>> held = new ArrayList<>(segments.entrySet());
         segments.clear();
         current = null;
-        spare = null;
+        spares.clear();
         slabBytes = 0;
         buffered = 0;
         for (Map.Entry<Long, Segment> entry : held) {
@@ -232,7 +237,7 @@ final class ReassemblyBuffer {
         segments.clear();
         buffered = 0;
         current = null;
-        spare = null;
+        spares.clear();
         slabBytes = 0;
     }
 }
