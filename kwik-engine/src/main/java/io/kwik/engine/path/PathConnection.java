@@ -108,7 +108,8 @@ public final class PathConnection {
         this.acks = new AckTracker(pathId, System::nanoTime, this::rtt, new AckTracker.Sink() {
             @Override
             public void send(AckFrame frame) throws IOException {
-                sendControl(ControlFrame.newBuilder().setAck(frame).build());
+                // from the data reader, which holds no lock: written on its thread when the control stream is idle
+                control.sendThroughWhenIdle(Messages.delimited(ControlFrame.newBuilder().setAck(frame).build()));
             }
 
             @Override
