@@ -40,8 +40,11 @@ import io.kwik.proto.DataPacket;
  * the way out) and flush it to the stream, here a sink that copies nothing; encodeQueued is the
  * path under contention, where {@link EncodedFrame#of} copies the frame first. Decode is what a
  * real stream's reader does per message: {@link MessageReader#next} from the stream, here an
- * in-memory one, then {@link Messages#dataPacket}. The allocation {@code -prof gc} reports per
- * operation shows how many times each path copies the data.
+ * in-memory one, then {@link Messages#dataPacket}; decodeView is what a path's data reader does
+ * since 2026-12-07: {@link MessageReader#nextTransient} into the reader's reused buffer, then
+ * {@link Messages#dataPacketView}, whose frames alias that buffer (the logical stream copies
+ * what it keeps into slabs it reuses). The allocation {@code -prof gc} reports per operation
+ * shows how many times each path copies the data.
  *
  * <p>{@code size} is the frame's data: 1 KiB, 16 KiB, or {@code max}, the most one frame can
  * carry when a packet may take the whole default {@code maxMessageSize} (1 MiB, length prefix
@@ -67,6 +70,8 @@ public class DataPacketBenchmark {
 
     private byte[] data;
     private byte[] message;
+    /** One reader kept across operations, as a data reader keeps its own, over the message repeated. */
+    private MessageReader viewReader;
     private final SinkOutputStream sink = new SinkOutputStream();
     /** As a real stream's writer has it: a 64 KiB buffer over the stream, flushed per packet here. */
     private final com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream.newInstance(sink, 64 * 1024);
@@ -88,7 +93,10 @@ public class DataPacketBenchmark {
         if (message.length > MAX_MESSAGE_SIZE) {
             throw new IllegalStateException("packet of " + message.length + " bytes exceeds maxMessageSize");
         }
+        viewReader = new MessageReader(new RepeatingInputStream(message), MAX_MESSAGE_SIZE);
         DataPacket decoded = decode(message);
+        DataPacket viewed = decodeView();
+        if (!viewed.equals(decoded)) throw new IllegalStateException("the view decodes differently");
         if (decoded.getFramesCount() != 1 || !decoded.getFrames(0).getData().equals(UnsafeByteOperations.unsafeWrap(data))) {
             throw new IllegalStateException("round trip changed the packet");
         }
@@ -115,6 +123,11 @@ public class DataPacketBenchmark {
         return decode(message);
     }
 
+    @Benchmark
+    public DataPacket decodeView() throws IOException {
+        return Messages.dataPacketView(viewReader.nextTransient());
+    }
+
     private static DataFrame frame(byte[] data) {
         return DataFrame.newBuilder().setLogicalStreamId(STREAM_ID).setOffset(OFFSET)
                 .setData(UnsafeByteOperations.unsafeWrap(data)).build();
@@ -123,6 +136,36 @@ public class DataPacketBenchmark {
     private static DataPacket decode(byte[] message) throws IOException {
         MessageReader reader = new MessageReader(new ByteArrayInputStream(message), MAX_MESSAGE_SIZE);
         return Messages.dataPacket(reader.next());
+    }
+
+    /** A stream that carries {@code message} again and again, read as a transport would hand it over. */
+    private static final class RepeatingInputStream extends java.io.InputStream {
+        private final byte[] message;
+        private int position;
+
+        RepeatingInputStream(byte[] message) {
+            this.message = message;
+        }
+
+        @Override
+        public int read() {
+            int b = message[position] & 0xFF;
+            position = (position + 1) % message.length;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            int n = Math.min(len, message.length - position);
+            System.arraycopy(message, position, b, off, n);
+            position = (position + n) % message.length;
+            return n;
+        }
+
+        @Override
+        public int available() {
+            return message.length - position;
+        }
     }
 
     /** Stands in for a QUIC stream: every array written goes to the blackhole, nothing is copied. */

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
+import com.google.protobuf.ByteString;
+
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikTimeoutException;
@@ -109,7 +111,8 @@ public final class PathConnection {
         this.acks = new AckTracker(pathId, System::nanoTime, this::rtt, new AckTracker.Sink() {
             @Override
             public void send(AckFrame frame) throws IOException {
-                sendControl(ControlFrame.newBuilder().setAck(frame).build());
+                // from the data reader, which holds no lock: written on its thread when the control stream is idle
+                control.sendThroughWhenIdle(Messages.delimited(ControlFrame.newBuilder().setAck(frame).build()));
             }
 
             @Override
@@ -444,14 +447,17 @@ public final class PathConnection {
                 }
                 return;
             }
-            while ((message = reader.next()) != null) {
+            // each packet is read into the reader's reused buffer and its frames alias it: the
+            // logical streams copy what they keep, so a packet allocates no array of its own
+            ByteString view;
+            while ((view = reader.nextTransient()) != null) {
                 liveness.heard();
-                DataPacket packet = Messages.dataPacket(message);
+                DataPacket packet = Messages.dataPacketView(view);
                 // sending an acknowledgement may wait for room on the control stream: no reader waits with it
                 acks.onPacket(packet.getPacketNumber(), wakeups::wake);
                 packetsReceived.increment();
-                bytesReceived.add(message.length);
-                receiveRate.received(message.length);
+                bytesReceived.add(view.size());
+                receiveRate.received(view.size());
                 for (var frame : packet.getFramesList()) handler.onDataFrame(frame, wakeups);
             }
         } catch (KwikException e) {

@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.TreeMap;
 
 import com.google.protobuf.ByteString;
@@ -182,23 +181,14 @@ final class DigestRanges {
      */
     private static boolean covered(Range range, ReassemblyBuffer buffer) {
         if (buffer.readOffset() > range.start) return true;   // settle() decides what that means
-        NavigableMap<Long, ByteString> owner = buffer.held();
-        NavigableMap<Long, ByteString> held = range.held.held();
         long at = range.end;   // everything in [at, end) is covered
         while (at > range.start) {
             // a start equal to at means that side does not hold byte at - 1
-            long reach = Math.min(coveringStart(owner, at), coveringStart(held, at));
+            long reach = Math.min(buffer.coveringStart(at), range.held.coveringStart(at));
             if (reach >= at) return false;
             at = reach;
         }
         return true;
-    }
-
-    /** The start of the segment of {@code segments} that holds byte {@code at - 1}, or {@code at} if none does. */
-    private static long coveringStart(NavigableMap<Long, ByteString> segments, long at) {
-        Map.Entry<Long, ByteString> segment = segments.lowerEntry(at);
-        if (segment == null || segment.getKey() + segment.getValue().size() < at) return at;
-        return segment.getKey();
     }
 
     /**
@@ -216,36 +206,25 @@ final class DigestRanges {
             return new Refusal(null, null);
         }
         MessageDigest sha256 = sha256();
-        NavigableMap<Long, ByteString> owner = buffer.held();
-        NavigableMap<Long, ByteString> held = range.held.held();
         for (long at = range.start; at < range.end; ) {
-            ByteString part = pieceAt(owner, at, range.end);
+            ByteString part = buffer.pieceAt(at, range.end);
             if (part == null) {
-                Map.Entry<Long, ByteString> nextOwner = owner.higherEntry(at);
-                long to = nextOwner == null ? range.end : Math.min(range.end, nextOwner.getKey());
-                part = pieceAt(held, at, to);
+                long nextOwner = buffer.nextStartAbove(at);
+                long to = nextOwner < 0 ? range.end : Math.min(range.end, nextOwner);
+                part = range.held.pieceAt(at, to);
             }
             for (ByteBuffer bytes : part.asReadOnlyByteBufferList()) sha256.update(bytes);
             at += part.size();
         }
         boolean matches = MessageDigest.isEqual(sha256.digest(), range.sha256);
         if (matches) {
-            for (Map.Entry<Long, ByteString> segment : held.entrySet()) buffer.insert(segment.getKey(), segment.getValue());
+            range.held.copyInto(buffer);
         } else {
             range.refused = true;
         }
         range.held.clear();
         return matches ? null : new Refusal(range.pathId, new KwikException(ErrorCode.INVALID_FRAME, "path " + range.pathId
                 + ": bytes [" + range.start + ", " + range.end + ") do not match the SHA-256 their delegation carried"));
-    }
-
-    /** The bytes {@code segments} holds from {@code at}, up to {@code limit}; null when it holds none at {@code at}. */
-    private static ByteString pieceAt(NavigableMap<Long, ByteString> segments, long at, long limit) {
-        Map.Entry<Long, ByteString> segment = segments.floorEntry(at);
-        if (segment == null) return null;
-        long segmentEnd = segment.getKey() + segment.getValue().size();
-        if (segmentEnd <= at) return null;
-        return segment.getValue().substring((int) (at - segment.getKey()), (int) (Math.min(segmentEnd, limit) - segment.getKey()));
     }
 
     private static ByteString slice(ByteString data, long dataOffset, long from, long to) {

@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+
 import io.kwik.api.ErrorCode;
 import io.kwik.api.KwikException;
 
@@ -39,6 +42,8 @@ public final class MessageReader {
     private final InputStream in;
     private final int maxMessageSize;
     private byte[] ahead;
+    /** {@link #nextTransient()}'s reused message buffer: at most {@link #FIRST_CHUNK} bytes, allocated on first use. */
+    private byte[] scratch;
     private int aheadPos;
     private int aheadLimit;
     /** Bytes allocated for the message being read, 0 between messages (read by other threads for accounting). */
@@ -78,9 +83,44 @@ public final class MessageReader {
         }
         // read straight into the array (readNBytes would gather large messages in chunks and
         // copy them again), but only as large as what has arrived, doubling up to the length
-        byte[] message = new byte[(int) Math.min(length, FIRST_CHUNK)];
+        return readBody(length, null);
+    }
+
+    /**
+     * The next message's bytes, as a view of a buffer this reader reuses: valid only until the
+     * next call, so the caller must copy what it keeps (a reassembly buffer does). A message
+     * larger than {@link #FIRST_CHUNK} is read into its own array as by {@link #next()}; the
+     * reused buffer grows only to the size of the messages read, never beyond
+     * {@link #FIRST_CHUNK}, so the memory bounds of {@link #next()} hold.
+     *
+     * @return null when the stream ended cleanly between messages
+     * @throws KwikException as {@link #next()}
+     */
+    public ByteString nextTransient() throws IOException {
+        long length = readLength();
+        if (length < 0) return null;
+        if (length > maxMessageSize) {
+            throw new KwikException(ErrorCode.PACKET_TOO_LARGE,
+                    "message of " + length + " bytes exceeds the limit of " + maxMessageSize);
+        }
+        if (length > FIRST_CHUNK) return UnsafeByteOperations.unsafeWrap(readBody(length, null));
+        int size = (int) length;
+        if (scratch == null || scratch.length < size) {
+            // the next power of two, so a stream of growing messages reallocates a few times only
+            scratch = new byte[Math.min(FIRST_CHUNK, Math.max(1024, Integer.highestOneBit(Math.max(1, size - 1)) << 1))];
+        }
+        readBody(size, scratch);
+        return UnsafeByteOperations.unsafeWrap(scratch, 0, size);
+    }
+
+    /**
+     * Reads a body of {@code length} bytes: into {@code into} (large enough) when given, else
+     * into a new array sized as the bytes arrive; returns the array read into.
+     */
+    private byte[] readBody(long length, byte[] into) throws IOException {
+        byte[] message = into != null ? into : new byte[(int) Math.min(length, FIRST_CHUNK)];
         held = message.length;
-        int filled = Math.min(message.length, aheadLimit - aheadPos);
+        int filled = (int) Math.min(Math.min(message.length, length), aheadLimit - aheadPos);
         if (filled > 0) {
             System.arraycopy(ahead, aheadPos, message, 0, filled);
             aheadPos += filled;
@@ -91,7 +131,7 @@ public final class MessageReader {
                 held = message.length;
             }
             maybeWaiting();
-            int n = in.read(message, filled, message.length - filled);
+            int n = in.read(message, filled, (int) Math.min(length, message.length) - filled);
             if (n < 0) {
                 held = 0;
                 throw new KwikException(ErrorCode.INVALID_FRAME,

@@ -7,6 +7,10 @@ import java.lang.System.Logger.Level;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import io.kwik.api.ErrorCode;
@@ -19,6 +23,11 @@ import io.kwik.engine.util.BoundedQueue;
  * bytes ({@link #MAX_QUEUED_BYTES}): when either is full {@link #send} waits, which is the
  * back-pressure the transport asks for. Messages queued back to back are written before one
  * flush, so small messages batch into few packets.
+ *
+ * <p>{@link #sendThroughWhenIdle} writes on the caller's thread instead when nothing is queued
+ * or being written (no hand-off to the writer thread, no wake-up): for a path's data reader
+ * sending acknowledgements. One writer at a time, marked by a flag, never by a lock held across
+ * the transport's blocking calls; messages keep their order.
  */
 public final class MessageSender {
     private static final System.Logger LOG = System.getLogger(MessageSender.class.getName());
@@ -32,9 +41,19 @@ public final class MessageSender {
     private final Semaphore bytes = new Semaphore(MAX_QUEUED_BYTES);
     private final Consumer<IOException> onFailure;
     private volatile boolean finished;
+    private final AtomicBoolean failed = new AtomicBoolean();
+
+    /** Guards {@link #busy}; never held across a write. */
+    private final ReentrantLock writing = new ReentrantLock();
+    private final Condition idle = writing.newCondition();
+    /** Someone writes to the stream now (the writer thread or a caller writing through). */
+    private boolean busy;
+    /** Messages queued and not yet written: a caller may write through only when none are. */
+    private final AtomicInteger unwritten = new AtomicInteger();
 
     /**
-     * @param onFailure called once, from the sender thread, when the transport fails a write
+     * @param onFailure called once, from the sender thread or a caller writing through, when the
+     *                  transport fails a write
      */
     public MessageSender(String name, OutputStream out, int capacity, ThreadFactory threads,
                          Consumer<IOException> onFailure) {
@@ -59,7 +78,9 @@ public final class MessageSender {
             while (!bytes.tryAcquire(budget, 50, TimeUnit.MILLISECONDS)) {
                 if (finished) throw new KwikException(ErrorCode.SESSION_CLOSED, "stream sender is closed");
             }
+            unwritten.incrementAndGet();
             if (!queue.put(message)) {
+                unwritten.decrementAndGet();
                 bytes.release(budget);
                 throw new KwikException(ErrorCode.SESSION_CLOSED, "stream sender is closed");
             }
@@ -80,11 +101,47 @@ public final class MessageSender {
         if (message.length == 0) throw new IllegalArgumentException("empty message");
         int budget = budget(message);
         if (finished || !bytes.tryAcquire(budget)) return false;
+        unwritten.incrementAndGet();
         if (!queue.offer(message)) {
+            unwritten.decrementAndGet();
             bytes.release(budget);
             return false;
         }
         return true;
+    }
+
+    /**
+     * Writes one encoded message and flushes it on the calling thread when nothing is queued
+     * or being written; otherwise queues it as {@link #send} does. The caller must hold no lock:
+     * the write may wait for the transport.
+     *
+     * @throws KwikException {@link ErrorCode#SESSION_CLOSED} when the sender was finished or aborted
+     * @throws IOException   when the transport fails the write; the sender is then finished
+     */
+    public void sendThroughWhenIdle(byte[] message) throws IOException {
+        if (message.length == 0) throw new IllegalArgumentException("empty message");
+        boolean direct;
+        writing.lock();
+        try {
+            direct = !busy && !finished && unwritten.get() == 0;
+            if (direct) busy = true;
+        } finally {
+            writing.unlock();
+        }
+        if (!direct) {
+            send(message);
+            return;
+        }
+        try {
+            out.write(message);
+            out.flush();
+        } catch (IOException e) {
+            finished = true;
+            fail(e);
+            throw e;
+        } finally {
+            release();
+        }
     }
 
     /** Sends FIN on the stream after every message queued so far. Idempotent. */
@@ -114,23 +171,56 @@ public final class MessageSender {
             while (true) {
                 byte[] message = queue.poll(-1, TimeUnit.MILLISECONDS);
                 if (message == null) return;
-                while (message != null) {
-                    if (message == FIN) {
-                        out.close();
-                        return;
+                acquire();
+                try {
+                    while (message != null) {
+                        if (message == FIN) {
+                            out.close();
+                            return;
+                        }
+                        out.write(message);
+                        bytes.release(budget(message));
+                        unwritten.decrementAndGet();
+                        message = queue.poll();
                     }
-                    out.write(message);
-                    bytes.release(budget(message));
-                    message = queue.poll();
+                    out.flush();
+                } finally {
+                    release();
                 }
-                out.flush();
             }
         } catch (IOException e) {
-            queue.closeAndDrain();
-            LOG.log(Level.DEBUG, "stream write failed: {0}", e.toString());
-            onFailure.accept(e);
+            fail(e);
         } catch (InterruptedException e) {
             queue.closeAndDrain();
         }
+    }
+
+    /** Waits until nobody writes through, then marks the writer thread as the one writing. */
+    private void acquire() throws InterruptedException {
+        writing.lockInterruptibly();
+        try {
+            while (busy) idle.await();
+            busy = true;
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    private void release() {
+        writing.lock();
+        try {
+            busy = false;
+            idle.signalAll();
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    /** A write failed: drop what is queued and tell the owner, once. */
+    private void fail(IOException e) {
+        queue.closeAndDrain();
+        if (!failed.compareAndSet(false, true)) return;
+        LOG.log(Level.DEBUG, "stream write failed: {0}", e.toString());
+        onFailure.accept(e);
     }
 }

@@ -78,6 +78,21 @@ public final class Messages {
         return copied == null ? packet : copied.build();
     }
 
+    /**
+     * Parses a data packet from a view of a reused buffer ({@link MessageReader#nextTransient()}):
+     * every frame's data aliases it, so the packet is valid only until the buffer is reused,
+     * and whoever keeps a frame's bytes must copy them (a reassembly buffer does).
+     */
+    public static DataPacket dataPacketView(ByteString bytes) throws KwikException {
+        try {
+            CodedInputStream in = bytes.newCodedInput();
+            in.enableAliasing(true);
+            return DataPacket.parseFrom(in);
+        } catch (IOException e) {
+            throw new KwikException(ErrorCode.INVALID_FRAME, "data packet does not parse: " + e.getMessage(), e);
+        }
+    }
+
     /** Parses a raw packet; its data aliases {@code bytes}, which must not be modified afterwards. */
     public static RawPacket rawPacket(byte[] bytes) throws KwikException {
         try {

@@ -10,7 +10,8 @@ import com.google.protobuf.ByteString;
  * Fuzzes {@link ReassemblyBuffer} with insert and read sequences inside a stream's window (its
  * owner checks the window before inserting). The property, against a model of the stream's
  * bytes where the first copy of a byte wins: reads return exactly the model's bytes in order,
- * held segments never overlap, and what is held is counted exactly.
+ * held segments never overlap, what is held is counted exactly, and the slabs in use stay
+ * within twice the bytes held plus a few slabs, whatever the order of the inserts.
  */
 class ReassemblyBufferFuzzTest {
     private static final int SPAN = 64 * 1024;
@@ -55,6 +56,8 @@ class ReassemblyBufferFuzzTest {
                 previousEnd = segment[1];
             }
             assertThat(buffer.buffered()).isEqualTo(held);
+            assertThat(buffer.slabBytes()).as("slabs in use for %d bytes held", held)
+                    .isLessThanOrEqualTo(2 * held + 4L * ReassemblyBuffer.SLAB);
         }
     }
 }

@@ -115,15 +115,58 @@ class ReassemblyBufferTest {
     }
 
     @Test
-    void aPartThatIsMostOfItsFrameStaysAView() {
+    void insertedBytesAreCopiedSoTheCallerMayReuseItsBuffer() {
         ReassemblyBuffer buffer = new ReassemblyBuffer();
-        buffer.insert(0, ByteString.copyFrom(new byte[10]));
-        byte[] frame = new byte[1000];
-        frame[500] = 1;
-        buffer.insert(0, com.google.protobuf.UnsafeByteOperations.unsafeWrap(frame));
-        frame[500] = 2;
-        byte[] out = new byte[1000];
-        assertThat(buffer.read(out, 0, out.length)).isEqualTo(1000);
-        assertThat(out[500]).as("no copy for 990 of 1000 bytes").isEqualTo((byte) 2);
+        byte[] reused = new byte[1000];
+        reused[500] = 1;
+        buffer.insert(0, com.google.protobuf.UnsafeByteOperations.unsafeWrap(reused));
+        reused[500] = 2;
+        buffer.insert(1000, com.google.protobuf.UnsafeByteOperations.unsafeWrap(reused));
+        byte[] out = new byte[2000];
+        assertThat(buffer.read(out, 0, out.length)).isEqualTo(2000);
+        assertThat(out[500]).as("the bytes as inserted, not as the caller's buffer holds them now").isEqualTo((byte) 1);
+        assertThat(out[1500]).isEqualTo((byte) 2);
+    }
+
+    @Test
+    void aStreamReadAsItArrivesReusesItsSlabs() {
+        ReassemblyBuffer buffer = new ReassemblyBuffer();
+        Random random = new Random(7);
+        byte[] frame = new byte[10_000];
+        byte[] out = new byte[frame.length];
+        long offset = 0;
+        for (int i = 0; i < 1000; i++) {
+            random.nextBytes(frame);
+            buffer.insert(offset, ByteString.copyFrom(frame));
+            offset += frame.length;
+            // two frames at a time before the reader catches up
+            if (i % 2 == 1) {
+                for (int k = 0; k < 2; k++) {
+                    assertThat(buffer.read(out, 0, out.length)).isEqualTo(out.length);
+                }
+                assertThat(buffer.slabBytes()).as("slabs in use after frame %d", i).isLessThanOrEqualTo(2L * ReassemblyBuffer.SLAB);
+            }
+        }
+        assertThat(buffer.readOffset()).isEqualTo(offset);
+    }
+
+    @Test
+    void bytesThatArriveOutOfOrderNeverPinMoreThanTwiceWhatIsHeldInSlabs() {
+        // one byte far ahead in every slab, then the slab filled in order and read: without
+        // compaction each of those bytes would keep a whole slab alive
+        ReassemblyBuffer buffer = new ReassemblyBuffer();
+        long window = 1 << 20;
+        byte[] fill = new byte[ReassemblyBuffer.SLAB - 1];
+        byte[] out = new byte[fill.length];
+        long inOrder = 0;
+        for (int i = 0; i < 60; i++) {
+            buffer.insert(window - 1 - i, ByteString.copyFrom(new byte[] {(byte) i}));
+            buffer.insert(inOrder, ByteString.copyFrom(fill));
+            inOrder += fill.length;
+            assertThat(buffer.read(out, 0, out.length)).isEqualTo(out.length);
+            assertThat(buffer.slabBytes()).as("slabs in use for %d bytes held", buffer.buffered())
+                    .isLessThanOrEqualTo(2 * buffer.buffered() + 4L * ReassemblyBuffer.SLAB);
+        }
+        assertThat(buffer.buffered()).isEqualTo(60);
     }
 }

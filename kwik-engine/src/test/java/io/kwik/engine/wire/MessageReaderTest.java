@@ -268,4 +268,71 @@ class MessageReaderTest {
         assertThat(packet.getFrames(0).getData().byteAt(0)).as("copied out of the message").isEqualTo((byte) 42);
         assertThat(packet.getFrames(1).getData().byteAt(0)).as("the large frame is still a view").isEqualTo((byte) 9);
     }
+
+    @Test
+    void nextTransientReadsEveryMessageWholeAtAnyReadSize() throws IOException {
+        int[] sizes = {0, 1, 100, 8191, 8192, 20_000, MessageReader.FIRST_CHUNK, MessageReader.FIRST_CHUNK + 1, 300, 70_000, 5};
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        List<byte[]> bodies = new ArrayList<>();
+        java.util.Random random = new java.util.Random(18);
+        for (int size : sizes) {
+            byte[] body = new byte[size];
+            random.nextBytes(body);
+            bodies.add(body);
+            byte[] prefixed = prefixThen(size, 0);
+            all.write(prefixed, 0, prefixed.length);
+            all.write(body, 0, body.length);
+        }
+        for (int chunk : new int[] {1, 7, 1000, 8191, Integer.MAX_VALUE}) {
+            MessageReader reader = new MessageReader(new CountingReads(all.toByteArray(), chunk), 1 << 20);
+            for (byte[] body : bodies) {
+                ByteString view = reader.nextTransient();
+                assertThat(view.toByteArray()).as("a message of %d bytes read %d at a time", body.length, chunk).isEqualTo(body);
+                assertThat(reader.heldBytes()).isZero();
+            }
+            assertThat(reader.nextTransient()).isNull();
+        }
+    }
+
+    @Test
+    void nextTransientReusesOneBufferSoAViewIsValidOnlyUntilTheNextCall() throws IOException {
+        byte[] first = new byte[10_000];
+        Arrays.fill(first, (byte) 1);
+        byte[] second = new byte[10_000];
+        Arrays.fill(second, (byte) 2);
+        java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+        for (byte[] body : List.of(first, second)) {
+            both.write(prefixThen(body.length, 0), 0, prefixThen(body.length, 0).length);
+            both.write(body, 0, body.length);
+        }
+        MessageReader reader = new MessageReader(new ByteArrayInputStream(both.toByteArray()), 1 << 20);
+        ByteString view = reader.nextTransient();
+        assertThat(view.byteAt(5000)).isEqualTo((byte) 1);
+        reader.nextTransient();
+        assertThat(view.byteAt(5000)).as("no array of its own: the next message overwrote it").isEqualTo((byte) 2);
+    }
+
+    @Test
+    void nextTransientHoldsNoMoreThanTheFirstChunkForALengthPrefixAlone() {
+        StopsAfter stream = new StopsAfter(prefixThen(2 << 20, 0));
+        MessageReader reader = new MessageReader(stream, 2 << 20);
+        stream.reader = reader;
+        assertThatThrownBy(reader::nextTransient).isInstanceOf(IOException.class);
+        assertThat(stream.heldWhenStarved).isPositive().isLessThanOrEqualTo(MessageReader.FIRST_CHUNK);
+
+        int arrived = 300_000;
+        StopsAfter partly = new StopsAfter(prefixThen(2 << 20, arrived));
+        MessageReader large = new MessageReader(partly, 2 << 20);
+        partly.reader = large;
+        assertThatThrownBy(large::nextTransient).isInstanceOf(IOException.class);
+        assertThat(partly.heldWhenStarved).as("at most twice what arrived").isGreaterThanOrEqualTo(arrived)
+                .isLessThanOrEqualTo(2 * arrived);
+    }
+
+    @Test
+    void nextTransientRefusesALengthOverTheLimit() {
+        MessageReader reader = new MessageReader(new ByteArrayInputStream(prefixThen(1025, 0)), 1024);
+        assertThatThrownBy(reader::nextTransient).isInstanceOf(KwikException.class)
+                .extracting(e -> ((KwikException) e).code()).isEqualTo(ErrorCode.PACKET_TOO_LARGE);
+    }
 }

@@ -50,4 +50,54 @@ class MessageSenderTest {
         assertThat(sender.offer(new byte[] {5})).as("an aborted sender refuses").isFalse();
         out.release.countDown();
     }
+
+    /** Records which thread wrote and flushed. */
+    private static final class RecordingStream extends OutputStream {
+        final ByteArrayOutputStream written = new ByteArrayOutputStream();
+        volatile Thread writer;
+        volatile Thread flusher;
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            writer = Thread.currentThread();
+            written.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {
+            flusher = Thread.currentThread();
+        }
+    }
+
+    @Test
+    void aMessageSentThroughWhenIdleIsWrittenAndFlushedOnTheCallersThread() throws Exception {
+        RecordingStream out = new RecordingStream();
+        MessageSender sender = new MessageSender("test-sender", out, 4, Thread.ofVirtual().factory(), e -> {});
+        sender.sendThroughWhenIdle(new byte[] {1, 2, 3});
+        assertThat(out.written.toByteArray()).as("written before the call returned").containsExactly(1, 2, 3);
+        assertThat(out.writer).isSameAs(Thread.currentThread());
+        assertThat(out.flusher).as("flushed by the caller too").isSameAs(Thread.currentThread());
+        sender.abort();
+    }
+
+    @Test
+    void aMessageSentThroughWhileTheWriterIsBusyIsQueuedBehindWhatWasQueuedFirst() throws Exception {
+        StuckStream out = new StuckStream();
+        MessageSender sender = new MessageSender("test-sender", out, 4, Thread.ofVirtual().factory(), e -> {});
+        sender.send(new byte[] {1});
+        assertThat(out.firstWrite.await(10, TimeUnit.SECONDS)).as("the writer is stuck in its first write").isTrue();
+        sender.send(new byte[] {2});
+        // the writer holds the stream: this one must queue (and return) rather than write or wait
+        sender.sendThroughWhenIdle(new byte[] {3});
+        out.release.countDown();
+        sender.finish();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (out.written.size() < 3 && System.nanoTime() < deadline) Thread.sleep(5);
+        assertThat(out.written.toByteArray()).as("in the order sent").containsExactly(1, 2, 3);
+    }
 }
