@@ -198,7 +198,8 @@ public abstract class SharedClientSuite extends BackendSuite {
         }
         sessions.get(1).close(ErrorCode.NONE, "done with this one");
         SessionClose seen = await(accepted.get(1).closed().toCompletableFuture());
-        assertThat(seen.reason()).as("the server's view of the closed session").isEqualTo("done with this one");
+        assertThat(seen.code()).as("the server's view of the closed session: %s", seen).isEqualTo(ErrorCode.NONE);
+        assertThat(seen.reason()).as("the server's view of the closed session").isEqualTo(gracefulReason("done with this one"));
 
         for (int i : new int[] {0, 2}) {
             byte[] payload = Digests.payload(400 + i, ECHO);
@@ -234,7 +235,7 @@ public abstract class SharedClientSuite extends BackendSuite {
             SessionClose atServer = await(accepted.get(i).closed().toCompletableFuture());
             assertThat(atServer.origin()).as("who closed session %d, at the server", i).isEqualTo(SessionClose.Origin.PEER);
             assertThat(atServer.code()).as("code of session %d, at the server", i).isEqualTo(ErrorCode.NONE);
-            assertThat(atServer.reason()).as("reason of session %d, at the server", i).isEqualTo(KwikClient.CLOSE_REASON);
+            assertThat(atServer.reason()).as("reason of session %d, at the server", i).isEqualTo(gracefulReason(KwikClient.CLOSE_REASON));
             assertThat(await(sessions.get(i).closed().toCompletableFuture()).origin())
                     .as("who closed session %d, at the client", i).isEqualTo(SessionClose.Origin.LOCAL);
         }
@@ -243,6 +244,21 @@ public abstract class SharedClientSuite extends BackendSuite {
         assertThatThrownBy(() -> client.dialAsync(primaryOf(cluster))).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> sessions.get(0).openStreamSync()).isInstanceOf(IOException.class);
         client.close();
+    }
+
+    /**
+     * Whether the servers' backend reports the reason phrase of a close with code 0
+     * ({@link ErrorCode#NONE}); true by default. kwik 0.10.8 drops it (kwik-backend-kwik
+     * README, "Close causes"), so its servers see an empty reason there.
+     *
+     * @return false when a graceful close reaches the servers without its reason
+     */
+    protected boolean serversKeepTheReasonOfAGracefulClose() {
+        return true;
+    }
+
+    private String gracefulReason(String sent) {
+        return serversKeepTheReasonOfAGracefulClose() ? sent : "";
     }
 
     private static InetSocketAddress primaryOf(SessionCluster cluster) {
