@@ -57,7 +57,8 @@ import io.kwik.spi.TransportContext;
  *   <li>64-byte echo round trips on one raw stream and on one KWIK stream;</li>
  *   <li>dialing: {@code Kwik.dial} until it returns an authenticated session, against the raw
  *       QUIC handshake ({@code transport.connect}) on a shared transport and on a fresh one
- *       (as {@code Kwik.dial} creates one per session).</li>
+ *       (as {@code Kwik.dial} creates one per session), and through one shared {@code KwikClient}
+ *       ({@link SharedClientDials}), with the live threads per session for both (20 open at once).</li>
  * </ol>
  * Then it prints a table of medians with the ratios. Every server is stopped on exit,
  * forcibly when it does not go. A case that fails is reported and tried again in the next
@@ -860,6 +861,9 @@ public final class E2eHarness {
 
     // ---------------------------------------------------------------- dials
 
+    /** Sessions held open at once to count the threads a session costs. */
+    private static final int THREAD_COUNT_SESSIONS = 20;
+
     private void dials(String backend, QuicTransport rawClient, Server raw, Server primary, Results results) {
         ClientTransportConfig rawConfig = new ClientTransportConfig(E2eSupport.RAW_ALPN, raw.address.getAddress().getHostAddress(),
                 credentials.chain(), false, E2eSupport.RAW_LIMITS);
@@ -888,7 +892,8 @@ public final class E2eHarness {
             }
         });
         int warmup = 5;
-        try {
+        try (SharedClientDials shared = new SharedClientDials(kwikConfig, primary.address)) {
+            cases.put("dial-kwik-shared", shared.dial());
             for (int i = 0; i < warmup + options.dials(); i++) {
                 List<String> order = new ArrayList<>(cases.keySet());
                 if (i % 2 == 1) Collections.reverse(order);
@@ -899,6 +904,15 @@ public final class E2eHarness {
             }
             System.out.printf(Locale.ROOT, "dial %s: %d each; p50 raw %.1f ms, raw fresh transport %.1f ms, KWIK %.1f ms%n", backend,
                     options.dials(), results.median("dial-raw"), results.median("dial-raw-fresh"), results.median("dial-kwik"));
+            System.out.printf(Locale.ROOT, "dial %s: p50 KWIK through one KwikClient %.1f ms%n", backend,
+                    results.median("dial-kwik-shared"));
+            for (boolean sharing : new boolean[] {false, true}) {
+                SharedClientDials.ThreadsPerSession threads = shared.threadsPerSession(THREAD_COUNT_SESSIONS, sharing);
+                results.add(sharing ? "threads-shared" : "threads-fresh", threads.perSession());
+                System.out.printf(Locale.ROOT, "dial %s: %s: live threads %d before, %d with %d sessions open: %.2f per session%n",
+                        backend, sharing ? "one KwikClient" : "Kwik.dial", threads.before(), threads.after(), threads.sessions(),
+                        threads.perSession());
+            }
         } catch (Exception e) {
             System.out.printf("dial %s FAILED: %s%n", backend, describe(e));
             results.failures.put("dial", describe(e));
@@ -941,6 +955,9 @@ public final class E2eHarness {
         pair(t, r, "dial p99, ms (raw: shared transport)", "dial-raw", "dial-kwik", 99, "");
         pair(t, r, "dial p50, ms (raw: fresh transport)", "dial-raw-fresh", "dial-kwik", 50, "");
         pair(t, r, "dial p99, ms (raw: fresh transport)", "dial-raw-fresh", "dial-kwik", 99, "");
+        pair(t, r, "dial p50, ms: KWIK fresh | KwikClient", "dial-kwik", "dial-kwik-shared", 50, "(lower is better)");
+        pair(t, r, "dial p99, ms: KWIK fresh | KwikClient", "dial-kwik", "dial-kwik-shared", 99, "");
+        pair(t, r, "threads/session: KWIK fresh | KwikClient", "threads-fresh", "threads-shared", 50, "(lower is better)");
         if (options.capMbit() > 0) {
             double capMBps = options.capMbit() / 8;
             t.append(String.format(Locale.ROOT, "caps: %.0f Mbit/s per server = %.1f MB/s; 3 servers' sum %.1f MB/s%n",

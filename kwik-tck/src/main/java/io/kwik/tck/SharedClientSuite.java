@@ -79,7 +79,7 @@ public abstract class SharedClientSuite extends BackendSuite {
         KwikClient client = h.closeAfterTest(Kwik.newClient(cluster.clientConfig().build()));
         int afterSecond = 0;
         for (int i = 0; i < SEQUENTIAL; i++) {
-            KwikSession session = client.dial(primaryOf(cluster));
+            KwikSession session = dialNumbered(client, cluster, i);
             KwikSession accepted = cluster.primary().accept(WAIT);
             h.echoEverything(accepted);
             byte[] payload = Digests.payload(100 + i, ECHO);
@@ -259,6 +259,16 @@ public abstract class SharedClientSuite extends BackendSuite {
 
     private String gracefulReason(String sent) {
         return serversKeepTheReasonOfAGracefulClose() ? sent : "";
+    }
+
+    private static KwikSession dialNumbered(KwikClient client, SessionCluster cluster, int i) throws IOException {
+        try {
+            return client.dial(primaryOf(cluster));
+        } catch (IOException e) {
+            // what the primary saw tells a refusal from a request that never arrived
+            throw new IOException("dial " + (i + 1) + " of " + SEQUENTIAL + " failed: " + e.getMessage()
+                    + "; the primary's errors: " + cluster.primary().errors(), e);
+        }
     }
 
     private static InetSocketAddress primaryOf(SessionCluster cluster) {
