@@ -909,9 +909,11 @@ public final class E2eHarness {
             for (boolean sharing : new boolean[] {false, true}) {
                 SharedClientDials.ThreadsPerSession threads = shared.threadsPerSession(THREAD_COUNT_SESSIONS, sharing);
                 results.add(sharing ? "threads-shared" : "threads-fresh", threads.perSession());
-                System.out.printf(Locale.ROOT, "dial %s: %s: live threads %d before, %d with %d sessions open: %.2f per session%n",
-                        backend, sharing ? "one KwikClient" : "Kwik.dial", threads.before(), threads.after(), threads.sessions(),
-                        threads.perSession());
+                results.add(sharing ? "platform-shared" : "platform-fresh", threads.platformPerSession());
+                System.out.printf(Locale.ROOT, "dial %s: %s: live threads %d before, %d with %d sessions open: %.2f per session;"
+                        + " platform threads %d, %d: %.2f per session%n", backend, sharing ? "one KwikClient" : "Kwik.dial",
+                        threads.before(), threads.after(), threads.sessions(), threads.perSession(), threads.platformBefore(),
+                        threads.platformAfter(), threads.platformPerSession());
             }
         } catch (Exception e) {
             System.out.printf("dial %s FAILED: %s%n", backend, describe(e));
@@ -958,6 +960,7 @@ public final class E2eHarness {
         pair(t, r, "dial p50, ms: KWIK fresh | KwikClient", "dial-kwik", "dial-kwik-shared", 50, "(lower is better)");
         pair(t, r, "dial p99, ms: KWIK fresh | KwikClient", "dial-kwik", "dial-kwik-shared", 99, "");
         pair(t, r, "threads/session: KWIK fresh | KwikClient", "threads-fresh", "threads-shared", 50, "(lower is better)");
+        pair(t, r, "  of which platform threads", "platform-fresh", "platform-shared", 50, "");
         if (options.capMbit() > 0) {
             double capMBps = options.capMbit() / 8;
             t.append(String.format(Locale.ROOT, "caps: %.0f Mbit/s per server = %.1f MB/s; 3 servers' sum %.1f MB/s%n",

@@ -43,23 +43,56 @@ final class SharedClientDials implements AutoCloseable {
      * per session: with {@code Kwik.dial} when {@code shared} is false, else through a client
      * made for the count (its transport counted too). Every session is closed afterwards.
      */
-    ThreadsPerSession threadsPerSession(int sessions, boolean shared) throws IOException {
-        int before = ThreadCensus.liveThreads();
+    ThreadsPerSession threadsPerSession(int sessions, boolean shared) throws IOException, InterruptedException {
+        int before = settled();
+        int platformBefore = platformThreads();
         List<KwikSession> open = new ArrayList<>();
         KwikClient counted = shared ? Kwik.newClient(config) : null;
         try {
             for (int i = 0; i < sessions; i++) open.add(shared ? counted.dial(primary) : Kwik.dial(primary, config));
-            return new ThreadsPerSession(sessions, before, ThreadCensus.liveThreads());
+            return new ThreadsPerSession(sessions, before, ThreadCensus.liveThreads(), platformBefore, platformThreads());
         } finally {
             open.forEach(KwikSession::close);
             if (counted != null) counted.close();
         }
     }
 
-    /** Live threads before and after {@code sessions} sessions were opened. */
-    record ThreadsPerSession(int sessions, int before, int after) {
+    /**
+     * The live threads once they stop falling: the threads of sessions closed just before
+     * (kwik's connection threads, virtual threads of the engine) end a while after the close,
+     * and counting them would make the next count look cheaper.
+     */
+    private static int settled() throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE_LIMIT_NANOS;
+        int lowest = ThreadCensus.liveThreads();
+        long lowestSince = System.nanoTime();
+        while (System.nanoTime() < deadline && System.nanoTime() - lowestSince < SETTLED_NANOS) {
+            Thread.sleep(100);
+            int now = ThreadCensus.liveThreads();
+            if (now < lowest) {
+                lowest = now;
+                lowestSince = System.nanoTime();
+            }
+        }
+        return lowest;
+    }
+
+    private static final long SETTLED_NANOS = 2_000_000_000L;
+    private static final long SETTLE_LIMIT_NANOS = 30_000_000_000L;
+
+    /** Platform threads only: event loops and kwik's connection threads, not the engine's virtual threads. */
+    private static int platformThreads() {
+        return Thread.getAllStackTraces().size();
+    }
+
+    /** Live threads (virtual ones included) and platform threads before and after {@code sessions} sessions were opened. */
+    record ThreadsPerSession(int sessions, int before, int after, int platformBefore, int platformAfter) {
         double perSession() {
             return (after - before) / (double) sessions;
+        }
+
+        double platformPerSession() {
+            return (platformAfter - platformBefore) / (double) sessions;
         }
     }
 
