@@ -322,6 +322,9 @@ final class Fetcher {
             return Kwik.newClient(config);
         } catch (IOException e) {
             throw new CliException(CliException.LOCAL_IO, "cannot start the QUIC client: " + rootMessage(e));
+        } catch (IllegalStateException e) {
+            // no engine or no usable transport on the module path: a broken installation
+            throw new CliException(CliException.FAILED, "cannot start the QUIC client: " + e.getMessage());
         }
     }
 
