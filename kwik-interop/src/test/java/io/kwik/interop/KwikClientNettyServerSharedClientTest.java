@@ -8,8 +8,8 @@ import io.kwik.tck.SharedClientSuite;
 /**
  * The shared-client suite with the client on the {@code kwik} backend and every server on
  * {@code netty}. It skips the 20 sequential dials: through one kwik transport, one of them
- * intermittently never gets the Netty primary's authentication response (stop 15: 5 of 16
- * class runs at load 12 to 36, dial 8 or 11 of 20; 0 of 5 with a transport per session;
+ * intermittently never gets the Netty primary's authentication response (stop 15: 5 of 21
+ * class runs, all at load 12 to 36, dial 8 or 11 of 20; 0 of 5 with a transport per session;
  * the primary reported no error). Not diagnosed yet; every other test here runs.
  */
 class KwikClientNettyServerSharedClientTest extends SharedClientSuite {
