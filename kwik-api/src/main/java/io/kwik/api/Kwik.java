@@ -23,6 +23,10 @@ public final class Kwik {
     /**
      * Dials {@code primary}, authenticates, and returns the client's session.
      *
+     * <p>A shortcut for a {@link KwikClient} of its own that closes with the session: each call
+     * creates a transport (on Netty an event-loop group) and the session's close closes it. To
+     * dial more than once, use {@link #newClient(ClientConfig)}.
+     *
      * @throws AuthenticationException when the server refuses the session
      * @throws KwikException           for any other protocol-level failure
      * @throws IOException             when the server cannot be reached or the handshake fails
@@ -32,6 +36,19 @@ public final class Kwik {
         Objects.requireNonNull(primary, "primary");
         Objects.requireNonNull(config, "config");
         return engine().dial(primary, config);
+    }
+
+    /**
+     * Makes a client that owns one transport and dials every session through it (see
+     * {@link KwikClient}). Prefer one client for many dials to {@link #dial}, which makes a
+     * transport per session.
+     *
+     * @throws IOException           when the transport cannot be created
+     * @throws IllegalStateException when no engine or no usable transport is on the path
+     */
+    public static KwikClient newClient(ClientConfig config) throws IOException {
+        Objects.requireNonNull(config, "config");
+        return engine().newClient(config);
     }
 
     /**

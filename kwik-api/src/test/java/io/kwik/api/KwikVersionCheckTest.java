@@ -31,6 +31,11 @@ class KwikVersionCheckTest {
             }
 
             @Override
+            public KwikClient newClient(ClientConfig config) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
             public KwikListener listen(InetSocketAddress bind, ServerConfig config) {
                 throw new UnsupportedOperationException();
             }

@@ -20,12 +20,16 @@ import io.kwik.spi.TransportContext;
 /**
  * Dialing on one backend: {@code Kwik.dial} until it returns an authenticated session, against
  * the raw QUIC handshake ({@code transport.connect}) on a shared transport and on a fresh one
- * (as {@code Kwik.dial} creates one per session). The cases alternate their order every round;
+ * (as {@code Kwik.dial} creates one per session), and through one shared {@code KwikClient}
+ * ({@link SharedClientDials}), with the live threads per session for both
+ * ({@value #THREAD_COUNT_SESSIONS} open at once). The cases alternate their order every round;
  * {@value #WARMUP} rounds are not counted.
  */
 final class Dials {
 
     private static final int WARMUP = 5;
+    /** Sessions held open at once to count the threads a session costs. */
+    private static final int THREAD_COUNT_SESSIONS = 20;
 
     private final BackendRun run;
 
@@ -60,7 +64,8 @@ final class Dials {
                 return (System.nanoTime() - start) / 1e6;
             }
         });
-        try {
+        try (SharedClientDials shared = new SharedClientDials(kwikConfig, run.primary().address())) {
+            cases.put("dial-kwik-shared", shared.dial());
             for (int i = 0; i < WARMUP + run.options().dials(); i++) {
                 List<String> order = new ArrayList<>(cases.keySet());
                 if (i % 2 == 1) Collections.reverse(order);
@@ -71,6 +76,17 @@ final class Dials {
             }
             System.out.printf(Locale.ROOT, "dial %s: %d each; p50 raw %.1f ms, raw fresh transport %.1f ms, KWIK %.1f ms%n", backend,
                     run.options().dials(), results.median("dial-raw"), results.median("dial-raw-fresh"), results.median("dial-kwik"));
+            System.out.printf(Locale.ROOT, "dial %s: p50 KWIK through one KwikClient %.1f ms%n", backend,
+                    results.median("dial-kwik-shared"));
+            for (boolean sharing : new boolean[] {false, true}) {
+                SharedClientDials.ThreadsPerSession threads = shared.threadsPerSession(THREAD_COUNT_SESSIONS, sharing);
+                results.add(sharing ? "threads-shared" : "threads-fresh", threads.perSession());
+                results.add(sharing ? "platform-shared" : "platform-fresh", threads.platformPerSession());
+                System.out.printf(Locale.ROOT, "dial %s: %s: live threads %d before, %d with %d sessions open: %.2f per session;"
+                        + " platform threads %d, %d: %.2f per session%n", backend, sharing ? "one KwikClient" : "Kwik.dial",
+                        threads.before(), threads.after(), threads.sessions(), threads.perSession(), threads.platformBefore(),
+                        threads.platformAfter(), threads.platformPerSession());
+            }
         } catch (Exception e) {
             System.out.printf("dial %s FAILED: %s%n", backend, CaseGuard.describe(e));
             results.failures.put("dial", CaseGuard.describe(e));

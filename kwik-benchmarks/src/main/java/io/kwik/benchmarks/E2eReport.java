@@ -49,6 +49,10 @@ final class E2eReport {
         pair(t, r, "dial p99, ms (raw: shared transport)", "dial-raw", "dial-kwik", 99, "");
         pair(t, r, "dial p50, ms (raw: fresh transport)", "dial-raw-fresh", "dial-kwik", 50, "");
         pair(t, r, "dial p99, ms (raw: fresh transport)", "dial-raw-fresh", "dial-kwik", 99, "");
+        pair(t, r, "dial p50, ms: KWIK fresh | KwikClient", "dial-kwik", "dial-kwik-shared", 50, "(lower is better)");
+        pair(t, r, "dial p99, ms: KWIK fresh | KwikClient", "dial-kwik", "dial-kwik-shared", 99, "");
+        pair(t, r, "threads/session: KWIK fresh | KwikClient", "threads-fresh", "threads-shared", 50, "(lower is better)");
+        pair(t, r, "  of which platform threads", "platform-fresh", "platform-shared", 50, "");
         if (options.capMbit() > 0) {
             double capMBps = options.capMbit() / 8;
             t.append(String.format(Locale.ROOT, "caps: %.0f Mbit/s per server = %.1f MB/s; 3 servers' sum %.1f MB/s%n",

@@ -27,6 +27,7 @@ import java.util.function.LongConsumer;
 import io.kwik.api.AuthenticationException;
 import io.kwik.api.ClientConfig;
 import io.kwik.api.Kwik;
+import io.kwik.api.KwikClient;
 import io.kwik.api.KwikSession;
 import io.kwik.api.KwikStream;
 import io.kwik.api.KwikTimeoutException;
@@ -200,12 +201,13 @@ final class Fetcher {
             sink = ((ToStream) destination).out();
         }
         boolean saved = false;
-        try {
+        // one client for every attempt: a retry re-dials through the same transport
+        try (KwikClient client = newClient()) {
             Instant asked = Instant.now();
             Result result;
             for (int attempt = 0; ; attempt++) {
                 try {
-                    result = attempt(asked, sink);
+                    result = attempt(client, asked, sink);
                     break;
                 } catch (CliException e) {
                     if (attempt >= retries || !retryable(e.exitCode())) throw e;
@@ -243,13 +245,13 @@ final class Fetcher {
     }
 
     /** One attempt: dials the primary and asks for the bytes not received yet. */
-    private Result attempt(Instant asked, OutputStream sink) throws CliException, InterruptedException {
+    private Result attempt(KwikClient client, Instant asked, OutputStream sink) throws CliException, InterruptedException {
         try {
             InetSocketAddress primary = new InetSocketAddress(target.host(), target.port());
             if (primary.isUnresolved()) {
                 throw new CliException(CliException.UNREACHABLE, "cannot resolve the host " + target.host());
             }
-            KwikSession session = dial(primary);
+            KwikSession session = dial(client, primary);
             AtomicBoolean over = new AtomicBoolean();
             try (session) {
                 Consumer<String> say = this::say;
@@ -315,9 +317,20 @@ final class Fetcher {
         }
     }
 
-    private KwikSession dial(InetSocketAddress primary) throws CliException {
+    private KwikClient newClient() throws CliException {
         try {
-            return Kwik.dial(primary, config);
+            return Kwik.newClient(config);
+        } catch (IOException e) {
+            throw new CliException(CliException.LOCAL_IO, "cannot start the QUIC client: " + rootMessage(e));
+        } catch (IllegalStateException e) {
+            // no engine or no usable transport on the module path: a broken installation
+            throw new CliException(CliException.FAILED, "cannot start the QUIC client: " + e.getMessage());
+        }
+    }
+
+    private KwikSession dial(KwikClient client, InetSocketAddress primary) throws CliException {
+        try {
+            return client.dial(primary);
         } catch (AuthenticationException e) {
             throw new CliException(CliException.UNREACHABLE, "the primary at " + address(primary) + " refused the session: "
                     + e.getMessage());

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 
 import io.kwik.api.ClientConfig;
+import io.kwik.api.KwikClient;
 import io.kwik.api.KwikListener;
 import io.kwik.api.KwikSession;
 import io.kwik.api.ServerConfig;
 import io.kwik.api.spi.KwikProvider;
 import io.kwik.engine.session.ClientDialer;
+import io.kwik.engine.session.EngineClient;
 import io.kwik.engine.session.EngineListener;
 
 /** The engine as {@link io.kwik.api.Kwik} finds it. */
@@ -27,6 +29,11 @@ public final class KwikEngineProvider implements KwikProvider {
     @Override
     public KwikSession dial(InetSocketAddress primary, ClientConfig config) throws IOException {
         return ClientDialer.dial(primary, config);
+    }
+
+    @Override
+    public KwikClient newClient(ClientConfig config) {
+        return EngineClient.open(config);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 
 import io.kwik.api.ClientConfig;
+import io.kwik.api.KwikClient;
 import io.kwik.api.KwikListener;
 import io.kwik.api.KwikSession;
 import io.kwik.api.ServerConfig;
@@ -22,9 +23,10 @@ public interface KwikProvider {
 
     /**
      * The version of the contract between {@code io.kwik.api} and an engine. It changes when
-     * an engine built against the old contract would not work with this API.
+     * an engine built against the old contract would not work with this API. Version 2 added
+     * {@link #newClient(ClientConfig)}.
      */
-    int API_VERSION = 1;
+    int API_VERSION = 2;
 
     /**
      * The {@link #API_VERSION} this engine was built against. Implement it as
@@ -38,6 +40,9 @@ public interface KwikProvider {
 
     /** See {@link io.kwik.api.Kwik#dial}. */
     KwikSession dial(InetSocketAddress primary, ClientConfig config) throws IOException;
+
+    /** See {@link io.kwik.api.Kwik#newClient}. */
+    KwikClient newClient(ClientConfig config) throws IOException;
 
     /** See {@link io.kwik.api.Kwik#listen}. */
     KwikListener listen(InetSocketAddress bind, ServerConfig config) throws IOException;

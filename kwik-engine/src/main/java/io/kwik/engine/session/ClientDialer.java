@@ -12,6 +12,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import javax.net.ssl.SSLHandshakeException;
 
@@ -49,20 +50,30 @@ import io.kwik.spi.TransportContext;
 public final class ClientDialer {
     private ClientDialer() {}
 
-    /** See {@link io.kwik.api.Kwik#dial}. */
+    /** The name of a client transport, its threads and its log lines. */
+    static final String TRANSPORT_NAME = "kwik-client";
+
+    /**
+     * See {@link io.kwik.api.Kwik#dial}: a transport of the session's own, closed when the
+     * session ends.
+     */
     public static KwikSession dial(InetSocketAddress primary, ClientConfig config) throws IOException {
-        TransportContext context = TransportContext.of("kwik-client");
+        TransportContext context = TransportContext.of(TRANSPORT_NAME);
         QuicTransport transport = TransportSelector.select(config.transport()).create(context);
         try {
-            return handshake(transport, context.threadFactory(), primary, config);
+            return handshake(transport, context.threadFactory(), primary, config, ended -> transport.close());
         } catch (IOException | RuntimeException e) {
             transport.close();
             throw e;
         }
     }
 
-    private static KwikSession handshake(QuicTransport transport, ThreadFactory threads, InetSocketAddress primary,
-                                         ClientConfig config) throws IOException {
+    /**
+     * Dials {@code primary} through {@code transport}, which the session also uses for every
+     * secondary it joins, and authenticates; {@code onClose} runs once when the session ends.
+     */
+    static KwikSession handshake(QuicTransport transport, ThreadFactory threads, InetSocketAddress primary,
+                                 ClientConfig config, Consumer<? super EngineSession> onClose) throws IOException {
         Handshake handshake = authenticate(transport, threads, primary, config, Protocol.PRIMARY_PATH_ID,
                 AuthenticationRequest.newBuilder().setRole(PathRole.PATH_ROLE_PRIMARY));
         try {
@@ -78,7 +89,7 @@ public final class ClientDialer {
             core.registry().peerParameters(response.getStreamReceiveWindow(), response.getMaxStreams());
             ClientRole role = new ClientRole(core, new PathDirectory(sessionId), primary, transport, threads, config);
             core.role(role);
-            EngineSession session = new EngineSession(sessionId, Role.CLIENT, core, primary, ended -> transport.close());
+            EngineSession session = new EngineSession(sessionId, Role.CLIENT, core, primary, onClose);
             path.start(core);
             return session;
         } catch (RuntimeException e) {
