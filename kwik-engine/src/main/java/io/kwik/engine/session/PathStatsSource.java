@@ -5,7 +5,7 @@ import java.util.function.IntSupplier;
 
 import io.kwik.api.PathStats;
 import io.kwik.api.PathStatus;
-import io.kwik.engine.path.PathConnection;
+import io.kwik.engine.connection.PathConnection;
 
 /** A path's figures, read from its connection when asked. */
 final class PathStatsSource {

@@ -12,7 +12,7 @@ import io.kwik.api.KwikException;
 import io.kwik.api.PathReceived;
 import io.kwik.api.PathStats;
 import io.kwik.api.PathStatus;
-import io.kwik.engine.paths.PathDirectory;
+import io.kwik.engine.multipath.PathDirectory;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.ReceiveReport;
 

@@ -2,7 +2,7 @@ package io.kwik.engine.session;
 
 import io.kwik.api.KwikException;
 import io.kwik.api.KwikStream;
-import io.kwik.engine.paths.PathDirectory;
+import io.kwik.engine.multipath.PathDirectory;
 import io.kwik.engine.stream.ForeignStreams;
 import io.kwik.proto.ControlFrame;
 

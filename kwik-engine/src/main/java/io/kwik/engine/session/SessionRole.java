@@ -12,7 +12,7 @@ import io.kwik.api.KwikStream;
 import io.kwik.api.PathInfo;
 import io.kwik.api.PathReceived;
 import io.kwik.api.RawData;
-import io.kwik.engine.paths.PathDirectory;
+import io.kwik.engine.multipath.PathDirectory;
 import io.kwik.proto.ControlFrame;
 import io.kwik.proto.RawPacket;
 

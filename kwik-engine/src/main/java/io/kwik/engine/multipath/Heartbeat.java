@@ -1,4 +1,4 @@
-package io.kwik.engine.paths;
+package io.kwik.engine.multipath;
 
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;

@@ -1,4 +1,4 @@
-package io.kwik.engine.path;
+package io.kwik.engine.connection;
 
 import io.kwik.api.KwikException;
 import io.kwik.api.SessionClose;

@@ -1,4 +1,4 @@
-package io.kwik.engine.paths;
+package io.kwik.engine.multipath;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.kwik.engine.paths;
+package io.kwik.engine.multipath;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;

@@ -1,4 +1,4 @@
-package io.kwik.engine.path;
+package io.kwik.engine.connection;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.kwik.engine.paths;
+package io.kwik.engine.multipath;
 
 import java.util.HashMap;
 import java.util.Map;
