@@ -22,6 +22,7 @@
 # usage: kwik-benchmarks/run-vs-aria2.sh [--rate=MBIT] [--mib=N] [--runs=N] [--cases=even,kill,straggler]
 #   defaults: --rate=80 --mib=256 --runs=3 --cases=even,kill,straggler
 #   e.g. sudo kwik-benchmarks/run-vs-aria2.sh --rate=300 --cases=even
+#   KWIK_FETCH_ARGS="--window 32MiB" adds options to every kwik fetch (an A/B of its settings)
 # This is a benchmark, never a test: run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -181,7 +182,9 @@ run_kwik() { # case, kill?
     killer "$work/out/k.bin" "${pid[kwik2]}" & k=$!
   fi
   local s
-  s=$(timed "$kwik_cli" fetch "kwik://10.78.0.2:4433/f.bin" -o "$work/out/k.bin" --force --trust "$work/cert.pem" --progress none)
+  # KWIK_FETCH_ARGS: more options for kwik fetch, word-split (e.g. KWIK_FETCH_ARGS="--window 32MiB")
+  # shellcheck disable=SC2086
+  s=$(timed "$kwik_cli" fetch "kwik://10.78.0.2:4433/f.bin" -o "$work/out/k.bin" --force --trust "$work/cert.pem" --progress none ${KWIK_FETCH_ARGS:-})
   [ -z "$k" ] || wait "$k" 2>/dev/null || true
   record "$1" kwik "$s" "$work/out/k.bin"
   grep -E "^p[0-9]|^total" "$work/last.log" | sed 's/^/             /' || true
