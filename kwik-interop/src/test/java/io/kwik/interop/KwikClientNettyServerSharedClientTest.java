@@ -10,7 +10,9 @@ import io.kwik.tck.SharedClientSuite;
  * {@code netty}. It skips the 20 sequential dials: through one kwik transport, one of them
  * intermittently never gets the Netty primary's authentication response (stop 15: 5 of 21
  * class runs, all at load 12 to 36, dial 8 or 11 of 20; 0 of 5 with a transport per session;
- * the primary reported no error). Not diagnosed yet; every other test here runs.
+ * the primary reported no error). Not diagnosed yet; every other test here runs. The same
+ * symptom appeared once in CI without a shared transport (SessionChurnSuite, one dial of 50), so
+ * it is likely kwik 0.10.8's lost small request (kwik-backend-kwik/README.md), not the sharing.
  */
 class KwikClientNettyServerSharedClientTest extends SharedClientSuite {
     @Override
