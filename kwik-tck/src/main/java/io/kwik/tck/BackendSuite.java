@@ -9,7 +9,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.kwik.spi.QuicTransportProvider;
 import io.kwik.spi.TransportLimits;
+import io.kwik.tck.tools.Harness;
 import io.kwik.tck.tools.ScaledTimeoutExtension;
+import io.kwik.tck.tools.SessionCluster;
 import io.kwik.tck.transport.TransportCapability;
 
 /**
@@ -57,6 +59,22 @@ public abstract class BackendSuite {
      */
     protected QuicTransportProvider secondaryProvider() {
         return provider();
+    }
+
+    /**
+     * A session cluster on this suite's providers: the primary on {@link #provider()}, the
+     * secondaries on {@link #secondaryProvider()}, the clients on {@link #clientProvider()}, with
+     * the kit's shared certificate. The suite adds the rest and closes what it starts.
+     *
+     * @return a builder to finish and {@link SessionCluster.Builder#start() start}
+     * @since 0.1.0
+     */
+    protected final SessionCluster.Builder sessionCluster() {
+        return SessionCluster.builder()
+                .primaryTransport(provider().name())
+                .secondaryTransport(secondaryProvider().name())
+                .clientTransport(clientProvider().name())
+                .certificate(Harness.sharedCertificate());
     }
 
     /**

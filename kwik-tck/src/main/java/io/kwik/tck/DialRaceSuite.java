@@ -150,11 +150,7 @@ public abstract class DialRaceSuite extends BackendSuite {
     }
 
     private SessionCluster cluster(int secondaries) throws IOException {
-        return h.closeAfterTest(SessionCluster.builder()
-                .primaryTransport(provider().name())
-                .secondaryTransport(secondaryProvider().name())
-                .clientTransport(clientProvider().name())
-                .certificate(Harness.sharedCertificate())
+        return h.closeAfterTest(sessionCluster()
                 .secondaries(secondaries)
                 .start());
     }

@@ -410,11 +410,7 @@ public abstract class HostileServerSuite extends BackendSuite {
     }
 
     private SessionCluster cluster(int secondaries, Consumer<ServerConfig.Builder> servers) throws IOException {
-        return h.closeAfterTest(SessionCluster.builder()
-                .primaryTransport(provider().name())
-                .secondaryTransport(secondaryProvider().name())
-                .clientTransport(clientProvider().name())
-                .certificate(Harness.sharedCertificate())
+        return h.closeAfterTest(sessionCluster()
                 .secondaries(secondaries)
                 .servers(builder -> servers.accept(builder.streamReceiveWindow(WINDOW)))
                 .clients(builder -> builder.streamReceiveWindow(WINDOW).pathTimeout(RELAXED_PATH_TIMEOUT))

@@ -947,11 +947,7 @@ public abstract class MultiPathSuite extends BackendSuite {
     private SessionCluster cluster(int secondaries, Consumer<ServerConfig.Builder> servers,
                                    Consumer<ClientConfig.Builder> customizer) throws IOException {
         Consumer<ClientConfig.Builder> clients = builder -> customizer.accept(builder.pathTimeout(RELAXED_PATH_TIMEOUT));
-        return h.closeAfterTest(SessionCluster.builder()
-                .primaryTransport(provider().name())
-                .secondaryTransport(secondaryProvider().name())
-                .clientTransport(clientProvider().name())
-                .certificate(Harness.sharedCertificate())
+        return h.closeAfterTest(sessionCluster()
                 .secondaries(secondaries)
                 .servers(servers)
                 .clients(clients)

@@ -343,11 +343,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
     }
 
     private SessionCluster cluster(long clientWindow) throws IOException {
-        return h.closeAfterTest(SessionCluster.builder()
-                .primaryTransport(provider().name())
-                .secondaryTransport(secondaryProvider().name())
-                .clientTransport(clientProvider().name())
-                .certificate(Harness.sharedCertificate())
+        return h.closeAfterTest(sessionCluster()
                 .secondaries(2)
                 .servers(servers -> servers.streamReceiveWindow(WINDOW))
                 // a silent healthy path must not be declared dead on a loaded machine; a closed one is at once

@@ -294,11 +294,7 @@ public abstract class SharedClientSuite extends BackendSuite {
     }
 
     private SessionCluster cluster(int secondaries) throws IOException {
-        return h.closeAfterTest(SessionCluster.builder()
-                .primaryTransport(provider().name())
-                .secondaryTransport(secondaryProvider().name())
-                .clientTransport(clientProvider().name())
-                .certificate(Harness.sharedCertificate())
+        return h.closeAfterTest(sessionCluster()
                 .secondaries(secondaries)
                 .start());
     }

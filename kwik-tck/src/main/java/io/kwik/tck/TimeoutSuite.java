@@ -275,11 +275,7 @@ public abstract class TimeoutSuite extends BackendSuite {
     }
 
     private SessionCluster cluster(int secondaries, Duration handshake, Duration idle) throws IOException {
-        return h.closeAfterTest(SessionCluster.builder()
-                .primaryTransport(provider().name())
-                .secondaryTransport(secondaryProvider().name())
-                .clientTransport(clientProvider().name())
-                .certificate(Harness.sharedCertificate())
+        return h.closeAfterTest(sessionCluster()
                 .secondaries(secondaries)
                 .clients(clients -> clients.handshakeTimeout(handshake).idleTimeout(idle))
                 .start());

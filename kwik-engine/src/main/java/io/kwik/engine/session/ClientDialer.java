@@ -119,12 +119,12 @@ public final class ClientDialer {
             quic = await(DialRace.connect(transport, server, transportConfig, config.handshakeStallTimeout(),
                     Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))), deadline, "connecting to " + server);
         } catch (IOException e) {
-            SSLHandshakeException tls = tlsCause(e);
+            SSLHandshakeException tls = firstCause(e, SSLHandshakeException.class);
             if (tls != null) {
                 throw new KwikTlsException("TLS handshake with " + server + " (" + serverName + ") failed: "
                         + tls.getMessage(), tls);
             }
-            if (System.nanoTime() - deadline >= 0 || causedBy(e, SocketTimeoutException.class)) {
+            if (System.nanoTime() - deadline >= 0 || firstCause(e, SocketTimeoutException.class) != null) {
                 throw handshakeTimeout(config, server, "connecting", e);
             }
             throw e;
@@ -221,17 +221,10 @@ public final class ClientDialer {
         }
     }
 
-    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+    /** The first {@code type} in {@code failure}'s cause chain, or null. */
+    private static <T extends Throwable> T firstCause(Throwable failure, Class<T> type) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (type.isInstance(t)) return true;
-        }
-        return false;
-    }
-
-    /** The first {@link SSLHandshakeException} in {@code failure}'s cause chain, or null. */
-    private static SSLHandshakeException tlsCause(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SSLHandshakeException tls) return tls;
+            if (type.isInstance(t)) return type.cast(t);
         }
         return null;
     }
