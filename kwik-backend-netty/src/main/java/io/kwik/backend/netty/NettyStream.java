@@ -50,7 +50,12 @@ import io.netty.util.concurrent.Future;
  * queues writes that quiche cannot take yet in an unbounded queue, so this class counts the
  * bytes whose write has not completed and blocks the writer while they exceed
  * {@link #OUTBOUND_LIMIT}. quiche takes bytes only within the peer's flow control credit, so
- * the writer blocks exactly as long as the peer does not read.
+ * the writer blocks exactly as long as the peer does not read. Buffers reach the event loop
+ * through a queue of this class: the first buffer after the event loop has drained it schedules
+ * one task, and every buffer handed over before that task runs joins it, so a writer that is
+ * ahead of the event loop costs one task and one flush per batch, not one
+ * {@code writeAndFlush} per buffer. That queue holds only counted bytes, so it is bounded by the
+ * same limit.
  *
  * <h2>FIN, and the one buffer held back</h2>
  * The quiche inside Netty 4.2.18 never retransmits a STREAM frame that carries only the FIN
@@ -115,6 +120,11 @@ final class NettyStream implements QuicStream {
     private boolean readPaused;
 
     private final AtomicBoolean readScheduled = new AtomicBoolean();
+    /** Buffers and FIN frames handed over in order and not yet given to the channel; guarded by {@link #lock}. */
+    private final ArrayDeque<Object> toWrite = new ArrayDeque<>();
+    /** A drain of {@link #toWrite} is scheduled on the event loop and has not started; guarded by {@link #lock}. */
+    private boolean drainScheduled;
+
     /** Event-loop confined: a {@code read()} is outstanding. */
     private boolean readRequested;
 
@@ -477,14 +487,63 @@ final class NettyStream implements QuicStream {
             }
         }
 
-        /** Called with the lock held: writes {@code buffer}, which is counted in {@link #outboundPending}. */
+        /**
+         * Called with the lock held: queues {@code buffer}, which is counted in
+         * {@link #outboundPending}, for the event loop. Buffers handed over while a drain is
+         * scheduled and not yet run join that drain, so a writer that is ahead of the event loop
+         * costs one task and one flush per batch instead of one {@code writeAndFlush} task per
+         * buffer. The queue is bounded by {@link #OUTBOUND_LIMIT}: every buffer in it is counted
+         * in {@link #outboundPending} until its write completes.
+         */
         private void send(ByteBuf buffer, boolean fin) {
-            int n = buffer.readableBytes();
-            Object message = fin ? new DefaultQuicStreamFrame(buffer, true) : buffer;
-            channel.writeAndFlush(message).addListener(f -> {
-                written(n, f);
-                if (fin) logFailure("FIN", f);
-            });
+            toWrite.add(fin ? new DefaultQuicStreamFrame(buffer, true) : buffer);
+            if (drainScheduled) return;
+            drainScheduled = true;
+            try {
+                channel.eventLoop().execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                // the event loop is shutting down: nothing queued will be written
+                drainScheduled = false;
+                dropQueued(closedException());
+            }
+        }
+
+        /** Called with the lock held: forgets what was queued and not yet handed to the channel. */
+        private void dropQueued(IOException why) {
+            Object message;
+            while ((message = toWrite.poll()) != null) {
+                outboundPending -= size(message);
+                ReferenceCountUtil.release(message);
+            }
+            if (outboundFailure == null && !outputReset) outboundFailure = why;
+            changed.signalAll();
+        }
+
+        /** The bytes of a queued buffer or frame. */
+        private static int size(Object message) {
+            return message instanceof QuicStreamFrame frame ? frame.content().readableBytes() : ((ByteBuf) message).readableBytes();
+        }
+
+        /** Event loop: writes everything queued so far, then flushes once. */
+        private void drain() {
+            Object[] batch;
+            lock.lock();
+            try {
+                drainScheduled = false;
+                batch = toWrite.toArray();
+                toWrite.clear();
+            } finally {
+                lock.unlock();
+            }
+            for (Object message : batch) {
+                boolean fin = message instanceof QuicStreamFrame;
+                int n = size(message);
+                channel.write(message).addListener(f -> {
+                    written(n, f);
+                    if (fin) logFailure("FIN", f);
+                });
+            }
+            channel.flush();
         }
 
         /** Blocks until {@code n} more bytes fit under {@link #OUTBOUND_LIMIT}, then counts them. */
@@ -556,8 +615,7 @@ final class NettyStream implements QuicStream {
                     heldBack = null;
                     send(held, true);
                 } else {
-                    channel.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true))
-                            .addListener(f -> logFailure("FIN", f));
+                    send(Unpooled.EMPTY_BUFFER, true);
                 }
             } finally {
                 lock.unlock();
