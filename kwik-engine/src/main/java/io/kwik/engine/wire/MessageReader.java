@@ -23,7 +23,9 @@ import io.kwik.api.KwikException;
  * instead of one per byte (a transport's single-byte read takes its lock, and may allocate),
  * and a large message is copied from the read-ahead only for the bytes that came with its
  * length prefix; the rest is read straight into the message's array. So the stream must be
- * read through this reader only, from its first byte on.
+ * read through this reader only, from its first byte on. {@link #nextTransient()} reads its
+ * messages into the read-ahead itself, grown to the size of the messages (at most
+ * {@link #FIRST_CHUNK}), and returns views of it.
  */
 public final class MessageReader {
     /**
@@ -42,8 +44,6 @@ public final class MessageReader {
     private final InputStream in;
     private final int maxMessageSize;
     private byte[] ahead;
-    /** {@link #nextTransient()}'s reused message buffer: at most {@link #FIRST_CHUNK} bytes, allocated on first use. */
-    private byte[] scratch;
     private int aheadPos;
     private int aheadLimit;
     /** Bytes allocated for the message being read, 0 between messages (read by other threads for accounting). */
@@ -105,12 +105,43 @@ public final class MessageReader {
         }
         if (length > FIRST_CHUNK) return UnsafeByteOperations.unsafeWrap(readBody(length, null));
         int size = (int) length;
-        if (scratch == null || scratch.length < size) {
-            // the next power of two, so a stream of growing messages reallocates a few times only
-            scratch = new byte[Math.min(FIRST_CHUNK, Math.max(1024, Integer.highestOneBit(Math.max(1, size - 1)) << 1))];
+        if (aheadLimit - aheadPos < size) fillAhead(size);
+        // the message lies whole in the read-ahead: the view aliases it, with no copy
+        ByteString view = UnsafeByteOperations.unsafeWrap(ahead, aheadPos, size);
+        aheadPos += size;
+        return view;
+    }
+
+    /**
+     * Makes the read-ahead hold the next {@code size} bytes (at most {@link #FIRST_CHUNK}) from
+     * {@link #aheadPos} on: moves what it holds to its start, grows it to {@link #FIRST_CHUNK}
+     * when it is smaller than {@code size}, and reads as much as the transport has into the
+     * rest. So a data stream whose packets arrive together costs one read of the transport per
+     * 64 KiB, not two per packet (8 KiB of read-ahead, then the rest of the body), and no copy
+     * from the read-ahead into a message buffer. A length prefix alone still costs at most
+     * {@link #FIRST_CHUNK}, the bound {@link #next()} keeps; a stream of messages that all fit
+     * in {@link #READ_AHEAD} never grows it.
+     */
+    private void fillAhead(int size) throws IOException {
+        int kept = aheadLimit - aheadPos;
+        byte[] into = ahead;
+        if (into == null || into.length < size) into = new byte[FIRST_CHUNK];
+        if (kept > 0) System.arraycopy(ahead, aheadPos, into, 0, kept);
+        ahead = into;
+        aheadPos = 0;
+        aheadLimit = kept;
+        held = into.length;
+        while (aheadLimit < size) {
+            maybeWaiting();
+            int n = in.read(into, aheadLimit, into.length - aheadLimit);
+            if (n < 0) {
+                held = 0;
+                throw new KwikException(ErrorCode.INVALID_FRAME,
+                        "stream ended inside a message: " + aheadLimit + " of " + size + " bytes");
+            }
+            aheadLimit += n;
         }
-        readBody(size, scratch);
-        return UnsafeByteOperations.unsafeWrap(scratch, 0, size);
+        held = 0;
     }
 
     /**

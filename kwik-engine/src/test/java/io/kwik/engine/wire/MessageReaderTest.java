@@ -295,10 +295,32 @@ class MessageReaderTest {
     }
 
     @Test
+    void dataPacketsThatArriveTogetherCostOneReadPerReadAheadFull() throws IOException {
+        // 10 KB packets, as a path sends them by default: before, each cost two reads of the
+        // transport (8 KiB of read-ahead, then the rest of its body) and a copy
+        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+        int packets = 64;
+        for (int i = 0; i < packets; i++) {
+            wire.writeBytes(Messages.delimited(DataPacket.newBuilder().setPacketNumber(i)
+                    .addFrames(DataFrame.newBuilder().setLogicalStreamId(512).setData(ByteString.copyFrom(new byte[10_000]))).build()));
+        }
+        CountingReads in = new CountingReads(wire.toByteArray(), Integer.MAX_VALUE);
+        MessageReader reader = new MessageReader(in, 1 << 20);
+        for (int i = 0; i < packets; i++) {
+            assertThat(Messages.dataPacketView(reader.nextTransient()).getPacketNumber()).isEqualTo(i);
+            assertThat(reader.heldBytes()).isZero();
+        }
+        assertThat(reader.nextTransient()).isNull();
+        // 640 KB in 64 KiB reads: 10 or 11, plus the one that finds the end
+        assertThat(in.reads).as("reads for %d packets of 10 KB", packets).isLessThanOrEqualTo(13);
+    }
+
+    @Test
     void nextTransientReusesOneBufferSoAViewIsValidOnlyUntilTheNextCall() throws IOException {
-        byte[] first = new byte[10_000];
+        // two messages that do not fit the buffer together: the second one moves to its start
+        byte[] first = new byte[40_000];
         Arrays.fill(first, (byte) 1);
-        byte[] second = new byte[10_000];
+        byte[] second = new byte[40_000];
         Arrays.fill(second, (byte) 2);
         java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
         for (byte[] body : List.of(first, second)) {
