@@ -125,12 +125,25 @@ final class NettyStream implements QuicStream {
     /** A drain of {@link #toWrite} is scheduled on the event loop and has not started; guarded by {@link #lock}. */
     private boolean drainScheduled;
 
+    /** Event-loop confined: drains of {@link #toWrite} run so far (a test counts the tasks a batch cost). */
+    private long drains;
+
     /** Event-loop confined: a {@code read()} is outstanding. */
     private boolean readRequested;
 
     NettyStream(NettyConnection connection, QuicStreamChannel channel) {
         this.connection = connection;
         this.channel = channel;
+    }
+
+    /** The channel's event loop (tests). */
+    io.netty.channel.EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    /** Drains of the outbound queue run so far; read it on {@link #eventLoop()} (tests). */
+    long drains() {
+        return drains;
     }
 
     /** The handler to put in the stream channel's pipeline. */
@@ -526,6 +539,7 @@ final class NettyStream implements QuicStream {
 
         /** Event loop: writes everything queued so far, then flushes once. */
         private void drain() {
+            drains++;
             Object[] batch;
             lock.lock();
             try {

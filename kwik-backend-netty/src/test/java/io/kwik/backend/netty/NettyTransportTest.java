@@ -130,6 +130,42 @@ class NettyTransportTest {
     }
 
     @Test
+    void buffersHandedOverWhileTheEventLoopIsBusyReachItAsOneTask() throws Exception {
+        QuicServer server = fixture.server(TransportLimits.DEFAULTS, digest());
+        QuicConnection client = fixture.connect(server, TransportLimits.DEFAULTS, STEP);
+        QuicStream stream = TransportFixture.open(client, STEP);
+        NettyStream netty = (NettyStream) stream;
+        CompletableFuture<byte[]> answer = Waits.async("digest", () -> stream.input().readAllBytes());
+        long before = netty.eventLoop().submit(netty::drains).get(STEP.toSeconds(), TimeUnit.SECONDS);
+        // hold the event loop, so every buffer below is handed over before the first drain runs
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Void> held = new CompletableFuture<>();
+        netty.eventLoop().execute(() -> {
+            held.complete(null);
+            try {
+                release.await(STEP.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        held.get(STEP.toSeconds(), TimeUnit.SECONDS);
+        // four buffers (three of 64 KiB and one of 1 KiB, under the 256 KiB outbound limit), then the flush
+        StreamIo.Received sent;
+        OutputStream out = stream.output();
+        try {
+            sent = StreamIo.writePayload(out, 14, 3L * NettyStream.WRITE_CHUNK + 1024);
+            out.flush();
+        } finally {
+            release.countDown();
+        }
+        long after = netty.eventLoop().submit(netty::drains).get(STEP.toSeconds(), TimeUnit.SECONDS);
+        assertThat(after - before).as("event-loop tasks for four buffers and a flush").isEqualTo(1);
+        out.close();
+        String digest = new String(Waits.await(answer, STEP, "the server's digest"), StandardCharsets.US_ASCII);
+        assertThat(digest).isEqualTo(sent.size() + " " + sent.sha256());
+    }
+
+    @Test
     void hundredConcurrentStreams() throws Exception {
         QuicServer server = fixture.server(TransportLimits.DEFAULTS, echo());
         QuicConnection client = fixture.connect(server, TransportLimits.DEFAULTS, STEP);
