@@ -45,14 +45,8 @@ final class RealStream {
     private static final System.Logger LOG = System.getLogger(RealStream.class.getName());
     /** Frames queued before a writer waits: a few packets' worth. */
     private static final int QUEUE_FRAMES = 64;
-    /**
-     * Bytes gathered before they go to the transport. Larger than one 64 KiB application write
-     * with its packet headers (about 65.6 KB), so such a write reaches the transport as one write
-     * at its flush: with a 64 KiB buffer it became two (the full buffer, then the remainder),
-     * each one more hand-off to the backend (and on the kwik backend, four of kwik's writes for
-     * raw QUIC's two, as that backend holds back each write's last byte).
-     */
-    static final int COALESCE_BYTES = 128 * 1024;
+    /** Bytes gathered before they go to the transport: the Netty backend's write chunk. */
+    static final int COALESCE_BYTES = 64 * 1024;
     private static final byte[] DATA_HEADER =
             Messages.delimited(StreamHeader.newBuilder().setKind(StreamHeader.Kind.KIND_DATA).build());
 
