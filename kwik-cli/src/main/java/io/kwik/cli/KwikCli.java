@@ -177,6 +177,13 @@ public final class KwikCli implements Callable<Integer> {
             quietLogging(on);
         }
 
+        @Option(names = "--timeline", paramLabel = "FILE",
+                description = "Write a timeline of multi-source transfers to FILE, for measuring: per range and every 100 ms, "
+                        + "with nanoTime stamps that merge across processes on one host (kwik-benchmarks/timeline.py).")
+        void timeline(java.nio.file.Path file) {
+            Timeline.writeTo(file);
+        }
+
         @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors: no progress, no table, no events.")
         void quiet(boolean on) {
             quiet = on;
