@@ -154,7 +154,7 @@ public final class RangePlanner {
      * 9.5 MiB/s path at gigabytes per second in the capped benchmark (docs/PERFORMANCE.md,
      * "Where a secondary's time goes"), and the shares then sent nearly everything to it.
      */
-    private static final long SAMPLE_SPAN_NANOS = 250_000_000L;
+    private static final long SAMPLE_SPAN_NANOS = 100_000_000L;
 
     private static final class PathState {
         final String id;
