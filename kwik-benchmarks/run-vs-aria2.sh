@@ -23,6 +23,7 @@
 #   defaults: --rate=80 --mib=256 --runs=3 --cases=even,kill,straggler
 #   e.g. sudo kwik-benchmarks/run-vs-aria2.sh --rate=300 --cases=even
 #   KWIK_FETCH_ARGS="--window 32MiB" adds options to every kwik fetch (an A/B of its settings)
+#   --no-curl leaves out the one-path reference (28 s a run at 80 Mbit/s), for A/B series
 #   KWIK_TIMELINE_DIR=DIR keeps a --timeline of every kwik serve and kwik fetch in DIR, for
 #   kwik-benchmarks/timeline.py (see docs/PERFORMANCE.md); the timings then include writing them
 # This is a benchmark, never a test: run it on a quiet machine.
@@ -30,14 +31,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -z "${KWIK_TIMELINE_DIR:-}" ] || { mkdir -p "$KWIK_TIMELINE_DIR"; KWIK_TIMELINE_DIR=$(cd "$KWIK_TIMELINE_DIR" && pwd); }
 proj=$(pwd)
-rate=80 mib=256 runs=3 cases=even,kill,straggler
+rate=80 mib=256 runs=3 cases=even,kill,straggler curl=1
 for arg in "$@"; do
   case $arg in
     --rate=*) rate=${arg#*=} ;;
     --mib=*) mib=${arg#*=} ;;
     --runs=*) runs=${arg#*=} ;;
     --cases=*) cases=${arg#*=} ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    --no-curl) curl=0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -205,7 +207,7 @@ for c in ${cases//,/ }; do
     *) echo "unknown case: $c" >&2; exit 2 ;;
   esac
   for r in $(seq 1 "$runs"); do
-    [ "$c" = kill ] || run_curl "$c"
+    [ "$c" = kill ] || [ "$curl" = 0 ] || run_curl "$c"
     run_aria2 "$c" "$([ "$c" = kill ] && echo kill || echo no)"
     run_kwik "$c" "$([ "$c" = kill ] && echo kill || echo no)"
   done

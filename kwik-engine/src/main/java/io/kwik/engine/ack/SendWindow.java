@@ -56,6 +56,8 @@ public final class SendWindow {
     private long minRtt = Long.MAX_VALUE;
     private long lastDecreaseNanos;
     private long goodput = -1;
+    /** The highest goodput of an interval, decaying by a sixteenth per interval: what the path has shown it carries. */
+    private long peakGoodput = -1;
     private long intervalStart;
     private long intervalBytes;
     private long ackedBytes;
@@ -141,6 +143,7 @@ public final class SendWindow {
             if (now - intervalStart >= GOODPUT_INTERVAL_NANOS) {
                 long rate = intervalBytes * 1_000_000_000L / (now - intervalStart);
                 goodput = goodput < 0 ? rate : (goodput + rate) / 2;
+                peakGoodput = Math.max(rate, peakGoodput - peakGoodput / 16);
                 intervalStart = now;
                 intervalBytes = 0;
             }
@@ -174,12 +177,19 @@ public final class SendWindow {
 
     /**
      * The least a decrease leaves: {@link #MIN_WINDOW}, or twice the measured bandwidth-delay
-     * product (goodput x smoothed RTT) if that is more, but never more than the window already is.
+     * product (the recent peak goodput x smoothed RTT) if that is more, but never more than the
+     * window already is. The peak, not the mean: a secondary waiting for its next range sends
+     * less than its path carries, and a floor from that mean let the window ratchet down to
+     * 1 MiB (the delay rule grows it back only while RTT samples stay near the smallest, which
+     * a path whose QUIC queue is full never shows); the capped benchmark's timeline then had
+     * the secondaries' writers waiting for this window a third of their time
+     * (docs/PERFORMANCE.md, "Where a secondary's time goes").
      */
     private long decreaseFloor() {
-        if (goodput <= 0 || smoothedRtt <= 0) return MIN_WINDOW;
-        // goodput (bytes/s) x smoothedRtt (ns) / 1e9, in two steps so that it cannot overflow
-        long bdp = goodput * (smoothedRtt / 1_000) / 1_000_000;
+        long rate = Math.max(goodput, peakGoodput);
+        if (rate <= 0 || smoothedRtt <= 0) return MIN_WINDOW;
+        // rate (bytes/s) x smoothedRtt (ns) / 1e9, in two steps so that it cannot overflow
+        long bdp = rate * (smoothedRtt / 1_000) / 1_000_000;
         return Math.max(MIN_WINDOW, Math.min(window, 2 * bdp));
     }
 

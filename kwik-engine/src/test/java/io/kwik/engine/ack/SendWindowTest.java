@@ -91,6 +91,24 @@ class SendWindowTest {
         assertThat(window.window()).as("nor above twice the bandwidth-delay product").isLessThanOrEqualTo(2 * bdp);
     }
 
+    /**
+     * The path carried 16 MB/s, then its sender has less to send (a secondary between two
+     * ranges) while the RTT it sees is high: the floor of a decrease follows what the path has
+     * shown it carries, not the lower mean of a sender that waited for work.
+     */
+    @Test
+    void aDecreaseWhileTheSenderHasLittleToSendKeepsToThePeakBandwidthDelayProduct() throws Exception {
+        ArrayDeque<long[]> sent = new java.util.ArrayDeque<>();
+        pipeline(100, 10, 1, sent);
+        long peak = window.goodput();
+        pipeline(100, 2, 10, sent);                      // a fifth of the bytes for a second, RTT 100 ms
+        assertThat(window.goodput()).as("the mean fell").isLessThan(peak / 2);
+        long floor = 2 * (peak - peak / 8) * window.smoothedRtt().toNanos() / 1_000_000_000L;
+        assertThat(window.window()).as("it did shrink").isLessThan(SendWindow.INITIAL_WINDOW);
+        assertThat(window.window()).as("but not below twice the peak goodput x RTT")
+                .isGreaterThanOrEqualTo(floor).isGreaterThan(2 * SendWindow.MIN_WINDOW);
+    }
+
     @Test
     void aDecreaseWithoutAGoodputFigureStopsAtTheMinimum() throws Exception {
         // one packet per RTT: twice goodput x RTT is far below the minimum, which holds
