@@ -104,18 +104,18 @@ public final class MultiSourceTransfer {
 
     /**
      * The {@link Builder#window} when the stream does not know the client's window
-     * ({@link KwikStream#peerReceiveWindow()} is -1): 12 MiB, three quarters of the 16 MiB window
-     * the {@code kwik} command line gives its clients. Otherwise the default is
+     * ({@link KwikStream#peerReceiveWindow()} is -1): 12 MiB. Otherwise the default is
      * {@link #WINDOW_USE} of the client's window.
      */
     public static final long DEFAULT_WINDOW = 12L << 20;
     /**
      * The part of the client's stream window that the default {@link Builder#window} uses:
-     * three quarters. The client re-opens its window once half of it is read, and completions
-     * come some time after the bytes, so planning the whole window would have writers wait for
-     * the client's credit.
+     * half. A KWIK client re-opens its window once half of it is read, so only half is sure to
+     * be open ahead of its reader; a range planned further out may wait for the client's
+     * credit, and at three quarters (before 2026-12-07) the secondaries of the capped benchmark
+     * did, a third of their writing time (docs/PERFORMANCE.md, "Where a secondary's time goes").
      */
-    public static final double WINDOW_USE = 0.75;
+    public static final double WINDOW_USE = 0.5;
     /** How often the loop looks at the clock when nothing happens: the end game acts on time passing. */
     private static final long TICK_MILLIS = 50;
     /** How often the primary's own goodput is read from its session's figures. */
@@ -540,8 +540,8 @@ public final class MultiSourceTransfer {
         }
 
         /**
-         * The most bytes outstanding past the lowest one the client lacks: a little less than the
-         * client's stream receive window, as completions lag: about three quarters of it. Default
+         * The most bytes outstanding past the lowest one the client lacks: at most the part of the
+         * client's stream receive window that is sure to be open ahead of its reader. Default
          * {@link #WINDOW_USE} of the window the client announced for the stream
          * ({@link KwikStream#peerReceiveWindow()}), or {@link #DEFAULT_WINDOW} when the stream
          * does not know it. The largest range is cut to half of it and the smallest to a

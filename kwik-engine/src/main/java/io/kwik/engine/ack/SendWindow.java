@@ -23,8 +23,9 @@ import io.kwik.api.KwikException;
  * are building on the path, shrinks it by a quarter, at most once per smoothed RTT. It stays
  * between {@link #MIN_WINDOW} and {@link #MAX_WINDOW}.
  *
- * <p>A decrease never takes the window below twice what the path delivers in a smoothed RTT
- * (goodput x smoothed RTT, the bandwidth-delay product as measured), nor raises it. KWIK's RTT
+ * <p>A decrease never takes the window below twice what the path has shown it delivers in a
+ * smoothed RTT (its recent peak goodput x smoothed RTT, the bandwidth-delay product as
+ * measured), nor raises it. KWIK's RTT
  * includes time the packet spends queued in the sending JVM and the QUIC send buffer, and time
  * the receiver takes to get to it under CPU starvation, so a rising RTT does not always mean
  * the path is queueing; a window below what the path carries in an RTT would then throttle a
@@ -33,7 +34,15 @@ import io.kwik.api.KwikException;
  */
 public final class SendWindow {
     public static final long INITIAL_WINDOW = 16L << 20;
-    public static final long MIN_WINDOW = 1L << 20;
+    /**
+     * The smallest window: 4 MiB. KWIK's RTT includes the time a packet waits in the QUIC send
+     * buffer and for a busy receiver, so on a path whose QUIC queue is full every sample reads as
+     * queueing; at the 1 MiB this was before, a 200 ms KWIK RTT held an 80 Mbit/s secondary at
+     * 5 MiB/s, and the capped benchmark's secondaries waited for this window a quarter to a third
+     * of their time (docs/PERFORMANCE.md, "Where a secondary's time goes"). QUIC's own congestion
+     * control still paces the path; 4 MiB bounds what a dying path can leave to refill.
+     */
+    public static final long MIN_WINDOW = 4L << 20;
     public static final long MAX_WINDOW = 64L << 20;
     /** Jitter tolerated above twice the smallest RTT before the window shrinks. */
     public static final Duration RTT_SLACK = Duration.ofMillis(5);
