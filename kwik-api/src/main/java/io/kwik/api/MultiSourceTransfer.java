@@ -387,7 +387,7 @@ public final class MultiSourceTransfer {
     /** A timeline line about one range. */
     private void trace(String what, Assignment a) {
         long now = System.nanoTime();
-        TIMELINE.log(Level.DEBUG, String.format("%.3f %s path=%s stream=%d at=%d len=%d refill=%b ms=%.1f", now / 1e6, what,
+        TIMELINE.log(Level.DEBUG, String.format(java.util.Locale.ROOT, "%.3f %s path=%s stream=%d at=%d len=%d refill=%b ms=%.1f", now / 1e6, what,
                 a.pathId(), stream.id(), base + a.offset(), a.length(), a.refill(), (now - a.assignedAtNanos()) / 1e6));
     }
 
@@ -397,13 +397,13 @@ public final class MultiSourceTransfer {
         Map<String, PathReceived> received = session.clientReceived();
         Map<String, Integer> ranges = new HashMap<>();
         for (Assignment a : planner.outstanding()) ranges.merge(a.pathId(), 1, Integer::sum);
-        StringBuilder line = new StringBuilder(String.format("%.3f tick stream=%d frontier=%d next=%d", tickedAt / 1e6,
+        StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "%.3f tick stream=%d frontier=%d next=%d", tickedAt / 1e6,
                 stream.id(), base + planner.frontier(), base + planner.nextOffset()));
         for (String path : planner.livePaths()) {
             PathReceived r = received.get(path);
             line.append(' ').append(path).append("=ranges:").append(ranges.getOrDefault(path, 0))
                     .append(",inflight:").append(planner.inFlight(path)).append(",goodput:").append(planner.goodput(path))
-                    .append(",share:").append(String.format("%.3f", planner.share(path)))
+                    .append(",share:").append(String.format(java.util.Locale.ROOT, "%.3f", planner.share(path)))
                     .append(",client:").append(r == null ? -1 : r.bytesReceived());
         }
         TIMELINE.log(Level.DEBUG, line.toString());

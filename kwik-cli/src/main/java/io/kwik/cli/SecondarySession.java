@@ -203,7 +203,7 @@ final class SecondarySession {
                 if (timeline) {
                     var stats = session.stats().paths().get(session.pathId());
                     Timeline.log("write-end path=" + session.pathId() + " stream=" + range.streamId() + " at=" + range.offset()
-                            + " len=" + range.length() + String.format(" ms=%.1f writeat-ms=%.1f", (System.nanoTime() - started) / 1e6,
+                            + " len=" + range.length() + String.format(java.util.Locale.ROOT, " ms=%.1f writeat-ms=%.1f", (System.nanoTime() - started) / 1e6,
                             blocked / 1e6) + (stats == null ? "" : " inflight=" + stats.bytesInFlight() + " window="
                             + stats.sendWindow() + " rtt-ms=" + stats.rtt().toMillis()));
                 }

@@ -18,7 +18,8 @@ import io.kwik.api.MultiSourceTransfer;
  * library's and the engine's), and this tool's own, written to a file, one event a line, each
  * starting with {@link System#nanoTime()} in milliseconds: the same clock for every process on
  * one host, so the files of a primary, its secondaries and a client merge by sorting. For
- * measuring ({@code kwik-benchmarks/timeline.py} summarises them); off unless asked for.
+ * measuring ({@code kwik-benchmarks/timeline.py} summarises them); off unless asked for. Each
+ * line is flushed as it is written.
  */
 final class Timeline {
     private static final System.Logger LOG = System.getLogger(MultiSourceTransfer.TIMELINE_LOGGER);
@@ -35,7 +36,7 @@ final class Timeline {
 
     /** Writes one line, the time first, when the timeline is on. */
     static void log(String event) {
-        if (on()) LOG.log(Level.DEBUG, String.format("%.3f %s", System.nanoTime() / 1e6, event));
+        if (on()) LOG.log(Level.DEBUG, String.format(java.util.Locale.ROOT, "%.3f %s", System.nanoTime() / 1e6, event));
     }
 
     /** Sends the timeline to {@code file}, replacing it; the file is flushed when the JVM exits. */
@@ -55,6 +56,9 @@ final class Timeline {
                 try {
                     writer.write(record.getMessage());
                     writer.newLine();
+                    // a few lines per range and ten a second: flushed at once, so that the file
+                    // of a server that keeps running can be read
+                    writer.flush();
                 } catch (IOException e) {
                     // a timeline that cannot be written is lost; the command goes on
                 }

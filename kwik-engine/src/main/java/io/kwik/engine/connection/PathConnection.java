@@ -160,7 +160,7 @@ public final class PathConnection {
         long last = windowWaitLogged.get();
         if (now - last >= 100_000_000L && windowWaitLogged.compareAndSet(last, now)) {
             windowWaitNanos.addAndGet(-sum);
-            TIMELINE.log(System.Logger.Level.DEBUG, String.format("%.3f window-wait path=%s ms=%.1f inflight=%d window=%d",
+            TIMELINE.log(System.Logger.Level.DEBUG, String.format(java.util.Locale.ROOT, "%.3f window-wait path=%s ms=%.1f inflight=%d window=%d",
                     now / 1e6, pathId, sum / 1e6, sendWindow.bytesInFlight(), sendWindow.window()));
         }
     }

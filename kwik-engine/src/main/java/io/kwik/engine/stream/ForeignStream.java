@@ -107,7 +107,7 @@ public final class ForeignStream implements KwikStream {
                     }
                     if (waitFrom != 0 && TIMELINE.isLoggable(System.Logger.Level.DEBUG)) {
                         long now = System.nanoTime();
-                        TIMELINE.log(System.Logger.Level.DEBUG, String.format("%.3f credit-wait path=%s stream=%d at=%d ms=%.1f",
+                        TIMELINE.log(System.Logger.Level.DEBUG, String.format(java.util.Locale.ROOT, "%.3f credit-wait path=%s stream=%d at=%d ms=%.1f",
                                 now / 1e6, context.pathId(), id, position, (now - waitFrom) / 1e6));
                     }
                     n = (int) Math.min(Math.min(len, sendLimit - position), context.maxFrameData(id, position));
