@@ -23,18 +23,23 @@
 #   defaults: --rate=80 --mib=256 --runs=3 --cases=even,kill,straggler
 #   e.g. sudo kwik-benchmarks/run-vs-aria2.sh --rate=300 --cases=even
 #   KWIK_FETCH_ARGS="--window 32MiB" adds options to every kwik fetch (an A/B of its settings)
+#   --no-curl leaves out the one-path reference (28 s a run at 80 Mbit/s), for A/B series
+#   KWIK_TIMELINE_DIR=DIR keeps a --timeline of every kwik serve and kwik fetch in DIR, for
+#   kwik-benchmarks/timeline.py (see docs/PERFORMANCE.md); the timings then include writing them
 # This is a benchmark, never a test: run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -z "${KWIK_TIMELINE_DIR:-}" ] || { mkdir -p "$KWIK_TIMELINE_DIR"; KWIK_TIMELINE_DIR=$(cd "$KWIK_TIMELINE_DIR" && pwd); }
 proj=$(pwd)
-rate=80 mib=256 runs=3 cases=even,kill,straggler
+rate=80 mib=256 runs=3 cases=even,kill,straggler curl=1
 for arg in "$@"; do
   case $arg in
     --rate=*) rate=${arg#*=} ;;
     --mib=*) mib=${arg#*=} ;;
     --runs=*) runs=${arg#*=} ;;
     --cases=*) cases=${arg#*=} ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --no-curl) curl=0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -117,6 +122,7 @@ EOF
 start_kwik() { # $1 = server; the rest: options
   local i=$1; shift
   : > "$work/kwik$i.log"
+  if [ -n "${KWIK_TIMELINE_DIR:-}" ]; then set -- "$@" --timeline "$KWIK_TIMELINE_DIR/serve$i-$(date +%s%N).tl"; fi
   ip netns exec "${servers[$i]}" "$kwik_cli" serve --bind "10.78.$i.2" --root "$work/root" \
     --cert "$work/cert.pem" --key "$work/key.pem" --group-key "$work/group.key" "$@" >> "$work/kwik$i.log" 2>&1 &
   pid[kwik$i]=$!
@@ -181,10 +187,11 @@ run_kwik() { # case, kill?
   if [ "$2" = kill ]; then
     killer "$work/out/k.bin" "${pid[kwik2]}" & k=$!
   fi
-  local s
+  local s timeline=()
+  if [ -n "${KWIK_TIMELINE_DIR:-}" ]; then timeline=(--timeline "$KWIK_TIMELINE_DIR/fetch-$1-$(date +%s%N).tl"); fi
   # KWIK_FETCH_ARGS: more options for kwik fetch, word-split (e.g. KWIK_FETCH_ARGS="--window 32MiB")
   # shellcheck disable=SC2086
-  s=$(timed "$kwik_cli" fetch "kwik://10.78.0.2:4433/f.bin" -o "$work/out/k.bin" --force --trust "$work/cert.pem" --progress none ${KWIK_FETCH_ARGS:-})
+  s=$(timed "$kwik_cli" fetch "kwik://10.78.0.2:4433/f.bin" -o "$work/out/k.bin" --force --trust "$work/cert.pem" --progress none "${timeline[@]}" ${KWIK_FETCH_ARGS:-})
   [ -z "$k" ] || wait "$k" 2>/dev/null || true
   record "$1" kwik "$s" "$work/out/k.bin"
   grep -E "^p[0-9]|^total" "$work/last.log" | sed 's/^/             /' || true
@@ -200,7 +207,7 @@ for c in ${cases//,/ }; do
     *) echo "unknown case: $c" >&2; exit 2 ;;
   esac
   for r in $(seq 1 "$runs"); do
-    [ "$c" = kill ] || run_curl "$c"
+    [ "$c" = kill ] || [ "$curl" = 0 ] || run_curl "$c"
     run_aria2 "$c" "$([ "$c" = kill ] && echo kill || echo no)"
     run_kwik "$c" "$([ "$c" = kill ] && echo kill || echo no)"
   done

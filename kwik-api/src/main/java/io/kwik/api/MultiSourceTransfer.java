@@ -88,19 +88,34 @@ public final class MultiSourceTransfer {
     private static final System.Logger LOG = System.getLogger(MultiSourceTransfer.class.getName());
 
     /**
+     * The name of the {@code System.Logger} that takes a multi-source transfer's timeline at
+     * {@code DEBUG}: one line per event, each starting with {@link System#nanoTime()} in
+     * milliseconds, which on one host is one clock for every process, so the lines of a
+     * primary, its secondaries and the client can be merged. The primary writes
+     * {@code dispatch} (a range handed to a path), {@code done} (its completion, with the time
+     * since its dispatch) and, every 100 ms, {@code tick} (per path: ranges and bytes
+     * outstanding, the planner's goodput estimate, what the client reported receiving); the
+     * engine adds {@code window-wait} and {@code credit-wait}, and an application may add its
+     * own (the {@code kwik} command line's secondaries and client do). Off unless that logger is
+     * enabled at {@code DEBUG}; then it costs a few lines per range and ten per second.
+     */
+    public static final String TIMELINE_LOGGER = "io.kwik.timeline";
+    private static final System.Logger TIMELINE = System.getLogger(TIMELINE_LOGGER);
+
+    /**
      * The {@link Builder#window} when the stream does not know the client's window
-     * ({@link KwikStream#peerReceiveWindow()} is -1): 12 MiB, three quarters of the 16 MiB window
-     * the {@code kwik} command line gives its clients. Otherwise the default is
+     * ({@link KwikStream#peerReceiveWindow()} is -1): 12 MiB. Otherwise the default is
      * {@link #WINDOW_USE} of the client's window.
      */
     public static final long DEFAULT_WINDOW = 12L << 20;
     /**
      * The part of the client's stream window that the default {@link Builder#window} uses:
-     * three quarters. The client re-opens its window once half of it is read, and completions
-     * come some time after the bytes, so planning the whole window would have writers wait for
-     * the client's credit.
+     * half. A KWIK client re-opens its window once half of it is read, so only half is sure to
+     * be open ahead of its reader; a range planned further out may wait for the client's
+     * credit, and at three quarters (before 2026-12-07) the secondaries of the capped benchmark
+     * did, a third of their writing time (docs/PERFORMANCE.md, "Where a secondary's time goes").
      */
-    public static final double WINDOW_USE = 0.75;
+    public static final double WINDOW_USE = 0.5;
     /** How often the loop looks at the clock when nothing happens: the end game acts on time passing. */
     private static final long TICK_MILLIS = 50;
     /** How often the primary's own goodput is read from its session's figures. */
@@ -188,6 +203,9 @@ public final class MultiSourceTransfer {
     private ByteBuffer hashBuffer;    // the loop's, for verifyRanges
     private long base;
     private boolean started;
+    /** Whether the {@link #TIMELINE_LOGGER} is on, read once when {@link #run()} starts. */
+    private boolean timeline;
+    private long tickedAt;
 
     private MultiSourceTransfer(Builder builder) {
         this.session = builder.session;
@@ -236,6 +254,7 @@ public final class MultiSourceTransfer {
         started = true;
         base = stream.reserve(0);
         planner = plan.build();
+        timeline = TIMELINE.isLoggable(Level.DEBUG);
         session.clientReceived().forEach((path, received) -> receivedAtStart.put(path, received.bytesReceived()));
         Thread writer = Thread.ofVirtual().name("kwik-transfer-own-" + stream.id()).start(this::writeOwnRanges);
         boolean sent = false;
@@ -246,6 +265,7 @@ public final class MultiSourceTransfer {
                     observedAt = System.nanoTime();
                     observePaths();
                 }
+                if (timeline && System.nanoTime() - tickedAt >= OBSERVE_NANOS) tick();
                 Optional<Assignment> next;
                 while ((next = planner.next()).isPresent()) dispatch(next.get());
                 if (planner.finished()) break;
@@ -329,7 +349,10 @@ public final class MultiSourceTransfer {
                     }
                 }
             }
-            case Done done -> planner.completed(done.assignment());
+            case Done done -> {
+                if (timeline) trace("done", done.assignment());
+                planner.completed(done.assignment());
+            }
             case Broken broken -> throw new IOException("sending failed: " + broken.cause().getMessage(), broken.cause());
             case Failed failed -> onFailure(failed.assignment(), failed.cause());
         }
@@ -361,7 +384,33 @@ public final class MultiSourceTransfer {
         lost.computeIfAbsent(a.pathId(), k -> new long[1])[0] += planner.failed(a, missing);
     }
 
+    /** A timeline line about one range. */
+    private void trace(String what, Assignment a) {
+        long now = System.nanoTime();
+        TIMELINE.log(Level.DEBUG, String.format(java.util.Locale.ROOT, "%.3f %s path=%s stream=%d at=%d len=%d refill=%b ms=%.1f", now / 1e6, what,
+                a.pathId(), stream.id(), base + a.offset(), a.length(), a.refill(), (now - a.assignedAtNanos()) / 1e6));
+    }
+
+    /** The timeline's line every 100 ms: per path what is outstanding, estimated and reported. */
+    private void tick() {
+        tickedAt = System.nanoTime();
+        Map<String, PathReceived> received = session.clientReceived();
+        Map<String, Integer> ranges = new HashMap<>();
+        for (Assignment a : planner.outstanding()) ranges.merge(a.pathId(), 1, Integer::sum);
+        StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "%.3f tick stream=%d frontier=%d next=%d", tickedAt / 1e6,
+                stream.id(), base + planner.frontier(), base + planner.nextOffset()));
+        for (String path : planner.livePaths()) {
+            PathReceived r = received.get(path);
+            line.append(' ').append(path).append("=ranges:").append(ranges.getOrDefault(path, 0))
+                    .append(",inflight:").append(planner.inFlight(path)).append(",goodput:").append(planner.goodput(path))
+                    .append(",share:").append(String.format(java.util.Locale.ROOT, "%.3f", planner.share(path)))
+                    .append(",client:").append(r == null ? -1 : r.bytesReceived());
+        }
+        TIMELINE.log(Level.DEBUG, line.toString());
+    }
+
     private void dispatch(Assignment a) throws IOException {
+        if (timeline) trace("dispatch", a);
         if (a.pathId().equals(own)) {
             if (a.refill()) {
                 helpers.removeIf(helper -> !helper.isAlive());
@@ -491,8 +540,8 @@ public final class MultiSourceTransfer {
         }
 
         /**
-         * The most bytes outstanding past the lowest one the client lacks: a little less than the
-         * client's stream receive window, as completions lag: about three quarters of it. Default
+         * The most bytes outstanding past the lowest one the client lacks: at most the part of the
+         * client's stream receive window that is sure to be open ahead of its reader. Default
          * {@link #WINDOW_USE} of the window the client announced for the stream
          * ({@link KwikStream#peerReceiveWindow()}), or {@link #DEFAULT_WINDOW} when the stream
          * does not know it. The largest range is cut to half of it and the smallest to a

@@ -44,8 +44,8 @@ import java.util.function.LongSupplier;
  *       smaller shares and measure slower still. So a completion is a full goodput sample only
  *       when the range was handed out before the path's previous completion (the path had it
  *       queued, so the lag cancels out): the bytes of the recent completions of such a run
- *       over the time they spanned, at least 100 ms when the run is that long (one receipt
- *       may confirm several ranges at once). A range the path was idle for gives a lower bound of its speed, which may
+ *       over the time they spanned, at least 100 ms (one receipt may confirm several ranges
+ *       at once, so a shorter run gives no sample). A range the path was idle for gives a lower bound of its speed, which may
  *       only raise the estimate (or make the first one). Better still, when the client
  *       reports what arrived on each path ({@link #arrived}), the arrival rate between
  *       reports replaces the completions as the path's samples: it carries no lag at all.
@@ -129,8 +129,11 @@ public final class RangePlanner {
         }
     }
 
-    /** How many recent completions a path remembers for its goodput samples. */
-    private static final int MARKS = 16;
+    /**
+     * The most recent completions a path remembers for its goodput samples; it forgets those
+     * that a newer one, itself older than {@link #SAMPLE_SPAN_NANOS}, makes useless.
+     */
+    private static final int MARKS = 1024;
     /** How many recent hand-outs a path remembers for {@link #arrived}. */
     private static final int HAND_OUTS = 64;
     /** The time an arrival sample spans at least: reports come about every 100 ms, with jitter. */
@@ -143,7 +146,14 @@ public final class RangePlanner {
     private static final long DISPATCH_NANOS = 200_000_000L;
     /** Rates above this (1 TB/s) are taken as this: a client's report is its word, not a fact. */
     private static final double MAX_RATE = 1e12;
-    /** The time a goodput sample spans at least, when the path's run of completions is that long. */
+    /**
+     * The time a goodput sample from completions spans at least; a run of completions shorter
+     * than this gives no sample. Receipts come in bunches (one may confirm several ranges at
+     * once, and a client short of CPU sends them late and together). Before, a run shorter
+     * than this was measured over whatever span it had, down to microseconds, which put a
+     * 9.5 MiB/s path at gigabytes per second in the capped benchmark (docs/PERFORMANCE.md,
+     * "Where a secondary's time goes"), and the shares then sent nearly everything to it.
+     */
     private static final long SAMPLE_SPAN_NANOS = 100_000_000L;
 
     private static final class PathState {
@@ -556,8 +566,8 @@ public final class RangePlanner {
         } else if (queued) {
             // over the recent completions of the run that span at least SAMPLE_SPAN, as
             // completions arrive in bunches (one receipt may confirm several ranges): one
-            // interval alone may be near zero
-            long[] from = path.marks.peekFirst();
+            // interval alone may be near zero, so a shorter run gives no sample yet
+            long[] from = null;
             for (var it = path.marks.descendingIterator(); it.hasNext(); ) {
                 long[] mark = it.next();
                 if (now - mark[0] >= SAMPLE_SPAN_NANOS) {
@@ -565,8 +575,7 @@ public final class RangePlanner {
                     break;
                 }
             }
-            long elapsed = Math.max(1_000, now - from[0]);   // at least a microsecond
-            sample(path, (path.completedBytes + assignment.length() - from[1]) * 1e9 / elapsed);
+            if (from != null) sample(path, (path.completedBytes + assignment.length() - from[1]) * 1e9 / (now - from[0]));
         } else {
             // a range the path was idle for carries the whole lag: only a lower bound of its speed
             path.marks.clear();
@@ -576,6 +585,14 @@ public final class RangePlanner {
         }
         path.completedBytes += assignment.length();
         path.marks.addLast(new long[] {now, path.completedBytes});
+        // one mark older than the span is all a sample needs: the ones before it go
+        while (path.marks.size() > 1) {
+            long[] oldest = path.marks.removeFirst();
+            if (now - path.marks.peekFirst()[0] < SAMPLE_SPAN_NANOS) {
+                path.marks.addFirst(oldest);
+                break;
+            }
+        }
         if (path.marks.size() > MARKS) path.marks.removeFirst();
         path.lastCompletionNanos = now;
     }

@@ -133,20 +133,41 @@ final class RangePlannerTest {
         clock.now += 10_000_000;                          // 1 MiB in 10 ms: the path was idle, a lower bound above 1
         planner.completed(a);
         assertThat(planner.goodput("p0")).isEqualTo(Math.round(MiB / 0.010));
-        clock.now += 20_000_000;                          // the pipelined one: 20 ms after the previous completion
+        clock.now += 600_000_000;                         // the pipelined one: 600 ms after the previous completion
         planner.completed(c);
-        assertThat(planner.goodput("p0")).isEqualTo(Math.round(MiB / 0.020));
-        clock.now += 10_000_000;                          // p1: 40 ms since it was handed out
+        assertThat(planner.goodput("p0")).isEqualTo(Math.round(MiB / 0.600));
+        clock.now += 10_000_000;                          // p1: 620 ms since it was handed out
         planner.completed(b);
-        assertThat(planner.goodput("p1")).isEqualTo(Math.round(MiB / 0.040));
-        assertThat(planner.share("p0")).isCloseTo(2.0 / 3, within(1e-9));
+        assertThat(planner.goodput("p1")).isEqualTo(Math.round(MiB / 0.620));
+        assertThat(planner.share("p0")).isCloseTo(0.620 / 1.220, within(1e-6));
 
         planner.observe("p1", 0);                         // "not measured": ignored
         planner.observe("p1", -1);
         planner.observe("p9", 5);                         // unknown: ignored
-        assertThat(planner.goodput("p1")).isEqualTo(Math.round(MiB / 0.040));
-        planner.observe("p1", Math.round(MiB / 0.010));   // smoothing 1: the estimate is replaced
-        assertThat(planner.share("p1")).isCloseTo(2.0 / 3, within(1e-9));
+        assertThat(planner.goodput("p1")).isEqualTo(Math.round(MiB / 0.620));
+        planner.observe("p1", Math.round(MiB / 0.150));   // smoothing 1: the estimate is replaced
+        assertThat(planner.share("p1")).isCloseTo(0.600 / 0.750, within(1e-6));
+    }
+
+    @Test
+    void completionsThatComeInABunchAreNoSample() {
+        // one receipt confirms ranges the path wrote over a long time: their bytes over the few
+        // milliseconds between the completions are no measure of the path (docs/PERFORMANCE.md,
+        // the timeline of 2026-12-07: estimates of gigabytes per second for a 9.5 MiB/s path)
+        FakeClock clock = new FakeClock();
+        RangePlanner planner = RangePlanner.builder(0, 100 * MiB).window(16 * MiB).chunkSizes(MiB, MiB)
+                .smoothing(1).clock(clock::nanos).paths(List.of("p0", "p1")).build();
+        planner.observe("p0", 10 * MiB);
+        planner.observe("p1", 10 * MiB);
+        List<Assignment> handed = drain(planner).stream().filter(a -> a.pathId().equals("p1")).toList();
+        assertThat(handed).hasSizeGreaterThanOrEqualTo(3);
+        clock.now += 100_000_000;                         // the first, alone: a lower bound of 10 MiB/s, no change
+        planner.completed(handed.get(0));
+        for (Assignment a : handed.subList(1, handed.size())) {
+            clock.now += 1_000;                           // the rest 1 µs apart, in one receipt
+            planner.completed(a);
+        }
+        assertThat(planner.goodput("p1")).as("p1's estimate").isEqualTo(10 * MiB);
     }
 
     @Test

@@ -408,6 +408,8 @@ final class Fetcher {
             byte[] buffer = new byte[256 * 1024];
             int n;
             long lastNote = 0;
+            boolean timeline = Timeline.on();
+            long lastTick = 0;
             String note = "";
             while ((n = in.read(buffer)) >= 0) {
                 if (n == 0) continue;
@@ -419,6 +421,10 @@ final class Fetcher {
                 digest.update(buffer, 0, n);
                 write(sink, buffer, n);
                 long now = System.nanoTime();
+                if (timeline && now - lastTick >= 100_000_000L) {
+                    lastTick = now;
+                    tick(session, received);
+                }
                 if (now - lastNote > 200_000_000L) {
                     lastNote = now;
                     note = note(session);
@@ -457,6 +463,14 @@ final class Fetcher {
         PathTable table = PathTable.of(session.allPaths(), session.stats(), started, finished);
         double seconds = java.time.Duration.between(asked, finished).toNanos() / 1e9;
         return new Result(received, sha256, seconds, table);
+    }
+
+    /** The timeline's line every 100 ms on the client: the reader's in-order frontier, and what each path brought. */
+    private static void tick(KwikSession session, long read) {
+        StringBuilder line = new StringBuilder("client-tick read=").append(read);
+        session.stats().paths().forEach((path, stats) -> line.append(' ').append(path).append("=received:")
+                .append(stats.bytesReceived()).append(",rtt-ms:").append(stats.rtt().toMillis()));
+        Timeline.log(line.toString());
     }
 
     /** Writes to the destination; a failure there is local (disk full, closed pipe), not the network's. */

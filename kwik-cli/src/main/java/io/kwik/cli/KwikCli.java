@@ -167,14 +167,31 @@ public final class KwikCli implements Callable<Integer> {
                 description = "A QUIC connection with no traffic for this long is closed, and its path is dead. Default: 30 s.")
         Double idleSeconds;
 
-        @Option(names = "--window", paramLabel = "SIZE", defaultValue = "16MiB", converter = SizeConverter.class,
-                description = "The stream receive window; the primary keeps its ranges within the client's. Default: ${DEFAULT-VALUE}.")
-        long window;
+        /** The stream receive window of a server ({@code kwik serve}) when {@code --window} is not given. */
+        static final long SERVER_WINDOW = 16L << 20;
+        /**
+         * The stream receive window of a client ({@code kwik fetch}, {@code kwik demo}) when
+         * {@code --window} is not given: 32 MiB. The primary plans within half of it, the credit
+         * the client always has open (docs/PERFORMANCE.md, "Where a secondary's time goes").
+         */
+        static final long CLIENT_WINDOW = 32L << 20;
+
+        @Option(names = "--window", paramLabel = "SIZE", converter = SizeConverter.class,
+                description = "The stream receive window; the primary keeps its ranges within half of the client's. "
+                        + "Default: 32MiB for fetch and demo, 16MiB for serve.")
+        Long window;
 
         @Option(names = {"-v", "--verbose"}, description = "Log what the engine does, and show stack traces.")
         void verbose(boolean on) {
             verbose = on;
             quietLogging(on);
+        }
+
+        @Option(names = "--timeline", paramLabel = "FILE",
+                description = "Write a timeline of multi-source transfers to FILE, for measuring: per range and every 100 ms, "
+                        + "with nanoTime stamps that merge across processes on one host (kwik-benchmarks/timeline.py).")
+        void timeline(java.nio.file.Path file) {
+            Timeline.writeTo(file);
         }
 
         @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors: no progress, no table, no events.")
@@ -185,14 +202,19 @@ public final class KwikCli implements Callable<Integer> {
         /** Sets the timeouts and the window, and the transport when one was named. */
         <B extends io.kwik.api.KwikConfig.Builder<B>> B apply(B builder) throws CliException {
             checkWindow();
-            builder.handshakeTimeout(seconds("--handshake-timeout", handshakeSeconds)).streamReceiveWindow(window);
+            builder.handshakeTimeout(seconds("--handshake-timeout", handshakeSeconds)).streamReceiveWindow(window(SERVER_WINDOW));
             if (idleSeconds != null) builder.idleTimeout(seconds("--idle-timeout", idleSeconds));
             if (transport != null) builder.transport(transport);
             return builder;
         }
 
+        /** The window given with {@code --window}, else {@code fallback}. */
+        long window(long fallback) {
+            return window == null ? fallback : window;
+        }
+
         void checkWindow() throws CliException {
-            if (window < 1024 || window > (1L << 30)) {
+            if (window != null && (window < 1024 || window > (1L << 30))) {
                 throw new CliException(CliException.USAGE, "--window must be between 1KiB and 1GiB: " + window);
             }
         }
@@ -222,7 +244,8 @@ public final class KwikCli implements Callable<Integer> {
 
         /** {@link Common#apply}, and the client's path timeout. */
         io.kwik.api.ClientConfig.Builder apply(Common common, io.kwik.api.ClientConfig.Builder builder) throws CliException {
-            return common.apply(builder).pathTimeout(Common.seconds("--path-timeout", pathSeconds));
+            return common.apply(builder).streamReceiveWindow(common.window(Common.CLIENT_WINDOW))
+                    .pathTimeout(Common.seconds("--path-timeout", pathSeconds));
         }
     }
 

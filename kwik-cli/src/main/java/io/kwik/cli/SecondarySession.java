@@ -88,6 +88,11 @@ final class SecondarySession {
         }
         queuedBytes.addAndGet(bytes);
         ranges.add(raw);
+        if (Timeline.on()) {
+            Delegation range = raw.delegated().orElseThrow();
+            Timeline.log("got path=" + session.pathId() + " stream=" + range.streamId() + " at=" + range.offset()
+                    + " len=" + range.length() + " queued=" + ranges.size());
+        }
         server.delegationsQueued(ranges.size());
         return true;
     }
@@ -175,6 +180,13 @@ final class SecondarySession {
                 }
                 FileChannel channel = channel(words[2], entry);
                 KwikStream stream = session.stream(range.streamId());
+                boolean timeline = Timeline.on();
+                long started = System.nanoTime();
+                long blocked = 0;
+                if (timeline) {
+                    Timeline.log("write-start path=" + session.pathId() + " stream=" + range.streamId() + " at=" + range.offset()
+                            + " len=" + range.length() + " queued=" + ranges.size());
+                }
                 for (long done = 0; done < range.length(); ) {
                     int n = (int) Math.min(buffer.capacity(), range.length() - done);
                     buffer.clear().limit(n);
@@ -183,8 +195,17 @@ final class SecondarySession {
                             throw new IOException("the file " + words[2] + " ended before " + (fileOffset + range.length()));
                         }
                     }
+                    long before = timeline ? System.nanoTime() : 0;
                     stream.writeAt(range.offset() + done, buffer.flip());
+                    if (timeline) blocked += System.nanoTime() - before;
                     done += n;
+                }
+                if (timeline) {
+                    var stats = session.stats().paths().get(session.pathId());
+                    Timeline.log("write-end path=" + session.pathId() + " stream=" + range.streamId() + " at=" + range.offset()
+                            + " len=" + range.length() + String.format(java.util.Locale.ROOT, " ms=%.1f writeat-ms=%.1f", (System.nanoTime() - started) / 1e6,
+                            blocked / 1e6) + (stats == null ? "" : " inflight=" + stats.bytesInFlight() + " window="
+                            + stats.sendWindow() + " rtt-ms=" + stats.rtt().toMillis()));
                 }
             }
         } catch (InterruptedException e) {

@@ -64,6 +64,8 @@ final class KwikCliProcessTest {
     private static String smallDigest;
     private static final List<CliProcess> servers = new ArrayList<>();
     private static int primaryPort;
+    /** The primary runs with {@code --timeline}: its lines are checked by the timeline's test. */
+    private static Path primaryTimeline;
 
     @BeforeAll
     static void startServers() throws Exception {
@@ -89,9 +91,11 @@ final class KwikCliProcessTest {
                     "--key", key.toString(), "--group-key", groupKeyFile.toString(), "--handshake-timeout", HANDSHAKE);
             secondaryPorts.add(listening(secondary, "secondary"));
         }
+        primaryTimeline = dir.resolve("primary.tl");
         CliProcess primary = serve("primary", "--port", "0", "--root", root.toString(), "--cert", certificate.toString(),
                 "--key", key.toString(), "--group-key", groupKeyFile.toString(), "--handshake-timeout", HANDSHAKE,
-                "--secondary", "localhost:" + secondaryPorts.get(0), "--secondary", "localhost:" + secondaryPorts.get(1));
+                "--secondary", "localhost:" + secondaryPorts.get(0), "--secondary", "localhost:" + secondaryPorts.get(1),
+                "--timeline", primaryTimeline.toString());
         primaryPort = Integer.parseInt(listening(primary, "primary"));
     }
 
@@ -154,6 +158,35 @@ final class KwikCliProcessTest {
         assertThat(fetch.err()).as("the path events, on standard error").anyMatch(l -> l.startsWith("path p1 joined: localhost:"))
                 .anyMatch(l -> l.startsWith("path p2 joined: localhost:"));
         assertThat(fetch.err()).as("plain progress lines, on standard error\n%s", report).anyMatch(l -> l.startsWith("progress  "));
+    }
+
+    /**
+     * {@code --timeline}: the client's file has its reader's progress every 100 ms, the
+     * primary's (flushed line by line while it runs) the ranges it planned and their
+     * completions, each line stamped in milliseconds of {@code System.nanoTime()}.
+     */
+    @Test
+    void aTimelineRecordsTheDownloadOnTheClientAndThePrimary() throws Exception {
+        Path output = dir.resolve("timeline.bin");
+        Path clientTimeline = dir.resolve("fetch.tl");
+        CliProcess fetch = CliProcess.start(dir, "fetch-timeline", "fetch", "kwik://localhost:" + primaryPort + "/data.bin",
+                "-o", output.toString(), "--trust", certificate.toString(), "--handshake-timeout", HANDSHAKE,
+                "--timeline", clientTimeline.toString());
+        Optional<Integer> exit = fetch.awaitExit(FETCH);
+        String report = fetch.report();
+        System.out.println(report);
+        assertThat(exit).as("exit code\n%s", report).contains(0);
+        assertThat(sha256(output)).as("the saved file's SHA-256").isEqualTo(digest);
+
+        List<String> client = Files.readAllLines(clientTimeline);
+        assertThat(client).as("the client's timeline").filteredOn(l -> l.contains(" client-tick ")).isNotEmpty()
+                .allMatch(l -> l.matches("\\d+\\.\\d{3} client-tick read=\\d+( p\\d+=received:\\d+,rtt-ms:\\d+)+"));
+        // the primary answered before the fetch exited, and wrote each line as it went
+        List<String> primary = Files.readAllLines(primaryTimeline);
+        assertThat(primary).as("the primary's timeline")
+                .anyMatch(l -> l.matches("\\d+\\.\\d{3} dispatch path=p0 stream=\\d+ at=\\d+ len=\\d+ refill=false ms=[0-9.]+"))
+                .anyMatch(l -> l.matches("\\d+\\.\\d{3} done path=p0 stream=\\d+ at=\\d+ len=\\d+ refill=false ms=[0-9.]+"))
+                .anyMatch(l -> l.matches("\\d+\\.\\d{3} tick stream=\\d+ frontier=\\d+ next=\\d+ p0=ranges:\\d+,.*"));
     }
 
     /**

@@ -23,8 +23,9 @@ import io.kwik.api.KwikException;
  * are building on the path, shrinks it by a quarter, at most once per smoothed RTT. It stays
  * between {@link #MIN_WINDOW} and {@link #MAX_WINDOW}.
  *
- * <p>A decrease never takes the window below twice what the path delivers in a smoothed RTT
- * (goodput x smoothed RTT, the bandwidth-delay product as measured), nor raises it. KWIK's RTT
+ * <p>A decrease never takes the window below twice what the path has shown it delivers in a
+ * smoothed RTT (its recent peak goodput x smoothed RTT, the bandwidth-delay product as
+ * measured), nor raises it. KWIK's RTT
  * includes time the packet spends queued in the sending JVM and the QUIC send buffer, and time
  * the receiver takes to get to it under CPU starvation, so a rising RTT does not always mean
  * the path is queueing; a window below what the path carries in an RTT would then throttle a
@@ -33,7 +34,15 @@ import io.kwik.api.KwikException;
  */
 public final class SendWindow {
     public static final long INITIAL_WINDOW = 16L << 20;
-    public static final long MIN_WINDOW = 1L << 20;
+    /**
+     * The smallest window: 4 MiB. KWIK's RTT includes the time a packet waits in the QUIC send
+     * buffer and for a busy receiver, so on a path whose QUIC queue is full every sample reads as
+     * queueing; at the 1 MiB this was before, a 200 ms KWIK RTT held an 80 Mbit/s secondary at
+     * 5 MiB/s, and the capped benchmark's secondaries waited for this window a quarter to a third
+     * of their time (docs/PERFORMANCE.md, "Where a secondary's time goes"). QUIC's own congestion
+     * control still paces the path; 4 MiB bounds what a dying path can leave to refill.
+     */
+    public static final long MIN_WINDOW = 4L << 20;
     public static final long MAX_WINDOW = 64L << 20;
     /** Jitter tolerated above twice the smallest RTT before the window shrinks. */
     public static final Duration RTT_SLACK = Duration.ofMillis(5);
@@ -56,6 +65,8 @@ public final class SendWindow {
     private long minRtt = Long.MAX_VALUE;
     private long lastDecreaseNanos;
     private long goodput = -1;
+    /** The highest goodput of an interval, decaying by a sixteenth per interval: what the path has shown it carries. */
+    private long peakGoodput = -1;
     private long intervalStart;
     private long intervalBytes;
     private long ackedBytes;
@@ -141,6 +152,7 @@ public final class SendWindow {
             if (now - intervalStart >= GOODPUT_INTERVAL_NANOS) {
                 long rate = intervalBytes * 1_000_000_000L / (now - intervalStart);
                 goodput = goodput < 0 ? rate : (goodput + rate) / 2;
+                peakGoodput = Math.max(rate, peakGoodput - peakGoodput / 16);
                 intervalStart = now;
                 intervalBytes = 0;
             }
@@ -174,12 +186,19 @@ public final class SendWindow {
 
     /**
      * The least a decrease leaves: {@link #MIN_WINDOW}, or twice the measured bandwidth-delay
-     * product (goodput x smoothed RTT) if that is more, but never more than the window already is.
+     * product (the recent peak goodput x smoothed RTT) if that is more, but never more than the
+     * window already is. The peak, not the mean: a secondary waiting for its next range sends
+     * less than its path carries, and a floor from that mean let the window ratchet down to
+     * 1 MiB (the delay rule grows it back only while RTT samples stay near the smallest, which
+     * a path whose QUIC queue is full never shows); the capped benchmark's timeline then had
+     * the secondaries' writers waiting for this window a third of their time
+     * (docs/PERFORMANCE.md, "Where a secondary's time goes").
      */
     private long decreaseFloor() {
-        if (goodput <= 0 || smoothedRtt <= 0) return MIN_WINDOW;
-        // goodput (bytes/s) x smoothedRtt (ns) / 1e9, in two steps so that it cannot overflow
-        long bdp = goodput * (smoothedRtt / 1_000) / 1_000_000;
+        long rate = Math.max(goodput, peakGoodput);
+        if (rate <= 0 || smoothedRtt <= 0) return MIN_WINDOW;
+        // rate (bytes/s) x smoothedRtt (ns) / 1e9, in two steps so that it cannot overflow
+        long bdp = rate * (smoothedRtt / 1_000) / 1_000_000;
         return Math.max(MIN_WINDOW, Math.min(window, 2 * bdp));
     }
 

@@ -78,6 +78,9 @@ public final class PathConnection {
     private final AtomicBoolean closedReported = new AtomicBoolean();
     private final KwikException closedLocally = new KwikException(ErrorCode.SESSION_CLOSED, "session closed locally");
     private volatile PathHandler handler;
+    private static final System.Logger TIMELINE = System.getLogger(io.kwik.api.MultiSourceTransfer.TIMELINE_LOGGER);
+    private final AtomicLong windowWaitNanos = new AtomicLong();
+    private final AtomicLong windowWaitLogged = new AtomicLong(System.nanoTime());
     private final SendWindow sendWindow = new SendWindow(System::nanoTime);
     private final ReceiveRate receiveRate = new ReceiveRate(System::nanoTime);
     private final Liveness liveness = new Liveness(System::nanoTime);
@@ -142,6 +145,24 @@ public final class PathConnection {
             transportRttReadNanos = now;
         }
         return cached;
+    }
+
+    /**
+     * A data writer waited {@code nanos} for room in the send window. Summed and written to the
+     * timeline ({@link io.kwik.api.MultiSourceTransfer#TIMELINE_LOGGER}) at most every 100 ms,
+     * when it is on: {@code window-wait} lines say how much of a path's time its writers spent
+     * held by the KWIK send window rather than by QUIC.
+     */
+    void windowWaited(long nanos) {
+        if (!TIMELINE.isLoggable(System.Logger.Level.DEBUG)) return;
+        long now = System.nanoTime();
+        long sum = windowWaitNanos.addAndGet(nanos);
+        long last = windowWaitLogged.get();
+        if (now - last >= 100_000_000L && windowWaitLogged.compareAndSet(last, now)) {
+            windowWaitNanos.addAndGet(-sum);
+            TIMELINE.log(System.Logger.Level.DEBUG, String.format(java.util.Locale.ROOT, "%.3f window-wait path=%s ms=%.1f inflight=%d window=%d",
+                    now / 1e6, pathId, sum / 1e6, sendWindow.bytesInFlight(), sendWindow.window()));
+        }
     }
 
     /** The sender side of this path's acknowledgements: window, RTT, goodput, bytes in flight. */

@@ -207,8 +207,11 @@ final class RealStream {
         // a transport may hold written bytes until flush (the SPI allows it; Netty's backend
         // holds back the last buffer so a FIN can ride with it), and so does the buffer here:
         // the packets already written must leave before this thread waits for their ACKs
-        if (!path.sendWindow().hasRoom(estimate)) flushTransport();
+        boolean room = path.sendWindow().hasRoom(estimate);
+        if (!room) flushTransport();
+        long waitFrom = room ? 0 : System.nanoTime();
         if (!path.sendWindow().awaitRoom(estimate)) return false;
+        if (!room) path.windowWaited(System.nanoTime() - waitFrom);
         long packetNumber = path.nextPacketNumber();
         // recorded before it is written: the peer's ACK may come back before write() returns
         path.sendWindow().onSent(packetNumber, estimate);

@@ -24,6 +24,8 @@ import io.kwik.proto.DataFrame;
  * the stream's ends, so they are unsupported here.
  */
 public final class ForeignStream implements KwikStream {
+    /** Where a writer's waits for the client's credit go when the timeline is on (see MultiSourceTransfer.TIMELINE_LOGGER). */
+    private static final System.Logger TIMELINE = System.getLogger(io.kwik.api.MultiSourceTransfer.TIMELINE_LOGGER);
     private static final String WRITE_ONLY = "a secondary's handle on a stream only writes ranges: use writeAt";
 
     private final long id;
@@ -96,10 +98,17 @@ public final class ForeignStream implements KwikStream {
                 boolean last;
                 lock.lock();
                 try {
+                    long waitFrom = 0;
                     while (true) {
                         throwIfFailed();
                         if (sendLimit > position) break;
+                        if (waitFrom == 0) waitFrom = System.nanoTime();
                         credit.await();
+                    }
+                    if (waitFrom != 0 && TIMELINE.isLoggable(System.Logger.Level.DEBUG)) {
+                        long now = System.nanoTime();
+                        TIMELINE.log(System.Logger.Level.DEBUG, String.format(java.util.Locale.ROOT, "%.3f credit-wait path=%s stream=%d at=%d ms=%.1f",
+                                now / 1e6, context.pathId(), id, position, (now - waitFrom) / 1e6));
                     }
                     n = (int) Math.min(Math.min(len, sendLimit - position), context.maxFrameData(id, position));
                     // the next frame follows at once only if it has credit already; else this one is flushed now

@@ -86,9 +86,29 @@ class SendWindowTest {
         assertThat(window.smoothedRtt()).isGreaterThanOrEqualTo(Duration.ofMillis(95));
         assertThat(window.window()).as("it did shrink").isLessThan(SendWindow.INITIAL_WINDOW);
         assertThat(smallest).as("never below what the path carries in an RTT")
-                .isGreaterThan(carriedPerRtt).isGreaterThan(SendWindow.MIN_WINDOW);
+                .isGreaterThan(carriedPerRtt).isGreaterThanOrEqualTo(SendWindow.MIN_WINDOW);
         long bdp = window.goodput() * window.smoothedRtt().toNanos() / 1_000_000_000L;
-        assertThat(window.window()).as("nor above twice the bandwidth-delay product").isLessThanOrEqualTo(2 * bdp);
+        assertThat(window.window()).as("nor above twice the bandwidth-delay product, or the minimum")
+                .isLessThanOrEqualTo(Math.max(SendWindow.MIN_WINDOW, 2 * bdp));
+    }
+
+    /**
+     * The path carried 64 MB/s, then its sender has less to send (a secondary between two
+     * ranges) while the RTT it sees is high: the floor of a decrease follows what the path has
+     * shown it carries, not the lower mean of a sender that waited for work.
+     */
+    @Test
+    void aDecreaseWhileTheSenderHasLittleToSendKeepsToThePeakBandwidthDelayProduct() throws Exception {
+        ArrayDeque<long[]> sent = new java.util.ArrayDeque<>();
+        pipeline(100, 40, 1, sent);
+        long peak = window.goodput();
+        pipeline(100, 8, 10, sent);                      // a fifth of the bytes for a second, RTT 100 ms
+        assertThat(window.goodput()).as("the mean fell").isLessThan(peak / 2);
+        long meanFloor = 2 * window.goodput() * window.smoothedRtt().toNanos() / 1_000_000_000L;
+        assertThat(window.window()).as("it did shrink").isLessThan(SendWindow.INITIAL_WINDOW);
+        // the RTT rose over the second, and each decrease kept to the peak at the RTT of its time
+        assertThat(window.window()).as("but stays well above twice the mean goodput x RTT, and the minimum")
+                .isGreaterThan(meanFloor * 3 / 2).isGreaterThan(2 * SendWindow.MIN_WINDOW);
     }
 
     @Test
