@@ -63,6 +63,9 @@ public final class E2eServer {
     /** Secondary path ids a primary session added with {@code 'P'}. */
     private static final Map<KwikSession, List<String>> PATHS = new ConcurrentHashMap<>();
 
+    /** Sessions accepted and not ended yet, of every role. */
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN_SESSIONS = new java.util.concurrent.atomic.AtomicInteger();
+
     private E2eServer() {}
 
     public static void main(String[] args) throws Exception {
@@ -104,12 +107,32 @@ public final class E2eServer {
                 // the harness's CPU and allocation figures: answered on stdout, where it listens
                 System.out.println("USAGE " + E2eSupport.usage());
                 System.out.flush();
+            } else if (line.trim().equals("stats")) {
+                // the soak's resource figures (SeparateServerSoak), after a GC
+                System.out.println("STATS " + stats());
+                System.out.flush();
             } else {
                 log("unknown command: " + line);
             }
         }
         log("exiting");
         System.exit(0);
+    }
+
+    /**
+     * {@code <live threads, virtual ones included> <heap used after a GC, bytes> <open file
+     * descriptors> <KWIK sessions open>}; -1 for the descriptors where /proc is not there.
+     */
+    private static String stats() {
+        System.gc();
+        long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long descriptors;
+        try (var entries = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            descriptors = entries.count();
+        } catch (IOException e) {
+            descriptors = -1;
+        }
+        return io.kwik.tck.tools.ThreadCensus.liveThreads() + " " + heap + " " + descriptors + " " + OPEN_SESSIONS.get();
     }
 
     static void log(String message) {
@@ -181,6 +204,8 @@ public final class E2eServer {
     }
 
     private static void serveSession(KwikSession session) {
+        OPEN_SESSIONS.incrementAndGet();
+        session.closed().whenComplete((close, failure) -> OPEN_SESSIONS.decrementAndGet());
         if (session.role() != io.kwik.api.Role.PRIMARY_SERVER || VERBOSE) {
             log(session.role() + " session " + session.id() + " path " + session.pathId() + " accepted");
             session.closed().thenAccept(reason -> log(session.role() + " session " + session.id() + " path " + session.pathId()

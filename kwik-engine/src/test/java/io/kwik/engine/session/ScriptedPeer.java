@@ -65,8 +65,11 @@ final class ScriptedPeer {
     static final int SLOTS = 4;
     static final int MAX_CONNECTIONS = 4;
     static final int PORT_BASE = 4430;
-    /** How long any wait of the peer lasts at most; longer is a hang in the engine. */
-    static final Duration PATIENCE = Duration.ofSeconds(20);
+    /**
+     * How long any wait of the peer lasts at most; longer is a hang in the engine. Generous: a
+     * fuzzing run under {@code nice -n 19} on a loaded machine gets little CPU.
+     */
+    static final Duration PATIENCE = Duration.ofSeconds(60);
 
     private ScriptedPeer() {}
 
@@ -194,6 +197,18 @@ final class ScriptedPeer {
             thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
             started.add(thread);
             return thread;
+        }
+
+        /** Where every thread still alive is now: its name and its top frames, for a failure's message. */
+        String whereAlive() {
+            StringBuilder where = new StringBuilder();
+            for (Thread thread : started) {
+                if (!thread.isAlive()) continue;
+                where.append("\n  ").append(thread.getName().isEmpty() ? thread.toString() : thread.getName());
+                StackTraceElement[] frames = thread.getStackTrace();
+                for (int i = 0; i < Math.min(12, frames.length); i++) where.append("\n      at ").append(frames[i]);
+            }
+            return where.toString();
         }
 
         /** The names of the threads still alive after waiting up to {@code patience} for all of them. */

@@ -106,7 +106,9 @@ class SessionHandlersFuzzTest {
             throw new AssertionError("the dial failed with an I/O error instead of a KwikException", e);
         }
         try {
-            assertThat(ScriptedPeer.awaitClosed(transport.connections.subList(0, 1))).as("the primary path never closed").isEmpty();
+            assertThat(ScriptedPeer.awaitClosed(transport.connections.subList(0, 1)))
+                    .as(() -> "the primary path never closed; uncaught: " + threads.uncaught + "; threads:" + threads.whereAlive())
+                    .isEmpty();
         } finally {
             if (session != null) session.close();
         }
@@ -125,7 +127,9 @@ class SessionHandlersFuzzTest {
         });
         try {
             transport.arrive();
-            assertThat(ScriptedPeer.awaitClosed(transport.connections)).as("connections the engine never closed").isEmpty();
+            assertThat(ScriptedPeer.awaitClosed(transport.connections))
+                    .as(() -> "connections the engine never closed; uncaught: " + threads.uncaught + "; threads:" + threads.whereAlive())
+                    .isEmpty();
         } finally {
             listener.close();
         }
@@ -133,8 +137,11 @@ class SessionHandlersFuzzTest {
     }
 
     private static void check(Transport transport, Threads threads, List<String> violations) throws InterruptedException {
-        assertThat(ScriptedPeer.awaitClosed(transport.connections)).as("connections the engine never closed").isEmpty();
-        assertThat(threads.awaitAll(ScriptedPeer.PATIENCE)).as("session threads still running").isEmpty();
+        assertThat(ScriptedPeer.awaitClosed(transport.connections))
+                .as(() -> "connections the engine never closed; uncaught: " + threads.uncaught + "; threads:" + threads.whereAlive())
+                .isEmpty();
+        List<String> alive = threads.awaitAll(ScriptedPeer.PATIENCE);
+        assertThat(alive).as(() -> "session threads still running:" + threads.whereAlive()).isEmpty();
         // a join that finished after the first look opened one more connection
         assertThat(ScriptedPeer.awaitClosed(transport.connections)).as("connections the engine never closed").isEmpty();
         assertThat(threads.uncaught).as("uncaught exceptions in session threads").isEmpty();
