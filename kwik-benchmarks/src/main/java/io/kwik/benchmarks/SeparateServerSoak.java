@@ -47,6 +47,8 @@ public final class SeparateServerSoak {
     private static final int CHUNK = 16 * 1024;
     /** How long to wait for the server to have no session open after the clients closed. */
     private static final Duration DRAIN = Duration.ofSeconds(90);
+    /** How long the slots get to finish their sessions after the run, and again after the client closed. */
+    private static final Duration FINISH = Duration.ofSeconds(120);
 
     private final AtomicLong sessionsDone = new AtomicLong();
     private final AtomicLong streamsDone = new AtomicLong();
@@ -108,9 +110,18 @@ public final class SeparateServerSoak {
                     fdsDuring.add(during.openFiles());
                     print(String.format("%.0f", (System.nanoTime() - start) / 1e9), during);
                 }
-                // each slot finishes the session it has going
-                for (Thread slot : slots) slot.join(Duration.ofMinutes(5));
+                // each slot finishes the session it has going, if it can: a session whose streams
+                // never end is counted, then closed with the client
+                long finishBy = System.nanoTime() + FINISH.toNanos();
+                for (Thread slot : slots) slot.join(Duration.ofNanos(Math.max(1, finishBy - System.nanoTime())));
+                long stuck = slots.stream().filter(Thread::isAlive).count();
+                System.out.printf("soak: %d of %d session slots still had a session going %d s after the end;"
+                        + " the client now closes them%n", stuck, sessions, FINISH.toSeconds());
             }
+            long closeBy = System.nanoTime() + FINISH.toNanos();
+            for (Thread slot : slots) slot.join(Duration.ofNanos(Math.max(1, closeBy - System.nanoTime())));
+            System.out.printf("soak: %d session slots still running after the client closed%n",
+                    slots.stream().filter(Thread::isAlive).count());
             double seconds = (System.nanoTime() - start) / 1e9;
             long drainStart = System.nanoTime();
             ServerJvm.Stats after = server.stats();
