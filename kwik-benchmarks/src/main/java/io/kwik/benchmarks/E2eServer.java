@@ -63,6 +63,9 @@ public final class E2eServer {
     /** Secondary path ids a primary session added with {@code 'P'}. */
     private static final Map<KwikSession, List<String>> PATHS = new ConcurrentHashMap<>();
 
+    /** Sessions accepted and not ended yet, of every role. */
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN_SESSIONS = new java.util.concurrent.atomic.AtomicInteger();
+
     private E2eServer() {}
 
     public static void main(String[] args) throws Exception {
@@ -104,12 +107,38 @@ public final class E2eServer {
                 // the harness's CPU and allocation figures: answered on stdout, where it listens
                 System.out.println("USAGE " + E2eSupport.usage());
                 System.out.flush();
+            } else if (line.trim().equals("stats") || line.trim().equals("stats platform")) {
+                // the soak's resource figures (SeparateServerSoak), after a GC
+                System.out.println("STATS " + stats(line.trim().equals("stats")));
+                System.out.flush();
             } else {
                 log("unknown command: " + line);
             }
         }
         log("exiting");
         System.exit(0);
+    }
+
+    /**
+     * {@code <live threads> <heap used after a GC, bytes> <open file descriptors> <KWIK sessions
+     * open>}; -1 for the descriptors where /proc is not there. The threads are all of them,
+     * virtual ones included, when {@code census}, else the platform threads only: the census
+     * takes a JSON thread dump, which crashed Temurin 25.0.3 (SIGSEGV in
+     * {@code Continuation::is_continuation_entry_frame}) under the soak's load, so the soak takes
+     * it only before and after the load.
+     */
+    private static String stats(boolean census) {
+        System.gc();
+        long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long descriptors;
+        try (var entries = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            descriptors = entries.count();
+        } catch (IOException e) {
+            descriptors = -1;
+        }
+        int threads = census ? io.kwik.tck.tools.ThreadCensus.liveThreads()
+                : java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
+        return threads + " " + heap + " " + descriptors + " " + OPEN_SESSIONS.get();
     }
 
     static void log(String message) {
@@ -181,6 +210,8 @@ public final class E2eServer {
     }
 
     private static void serveSession(KwikSession session) {
+        OPEN_SESSIONS.incrementAndGet();
+        session.closed().whenComplete((close, failure) -> OPEN_SESSIONS.decrementAndGet());
         if (session.role() != io.kwik.api.Role.PRIMARY_SERVER || VERBOSE) {
             log(session.role() + " session " + session.id() + " path " + session.pathId() + " accepted");
             session.closed().thenAccept(reason -> log(session.role() + " session " + session.id() + " path " + session.pathId()

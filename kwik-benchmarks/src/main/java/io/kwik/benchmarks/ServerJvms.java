@@ -74,12 +74,14 @@ final class ServerJvms {
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
         BlockingQueue<String> usages = new LinkedBlockingQueue<>();
+        BlockingQueue<String> stats = new LinkedBlockingQueue<>();
         Thread.ofPlatform().daemon().name(name + "-stdout").start(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = out.readLine()) != null) {
                     if (!port.isDone() && line.startsWith("PORT ")) port.complete(Integer.parseInt(line.substring(5).trim()));
                     else if (line.startsWith("USAGE ")) usages.add(line.substring(6));
+                    else if (line.startsWith("STATS ")) stats.add(line.substring(6));
                     else Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                 }
             } catch (IOException | RuntimeException e) {
@@ -90,9 +92,9 @@ final class ServerJvms {
         ServerJvm server;
         try {
             server = new ServerJvm(name, process, log, new InetSocketAddress(E2eSupport.address(host), port.get(60, TimeUnit.SECONDS)),
-                    usages);
+                    usages, stats);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
-            stop(new ServerJvm(name, process, log, null, usages));
+            stop(new ServerJvm(name, process, log, null, usages, stats));
             throw new IOException("server " + name + " did not start (" + e + "); command " + command + "; log " + log
                     + ":\n" + tail(log), e);
         }

@@ -93,6 +93,7 @@ public final class ClientDialer {
             path.start(core);
             return session;
         } catch (RuntimeException e) {
+            handshake.control().abort();
             handshake.quic().close(ErrorCode.INTERNAL.code(), "handshake failed");
             throw e;
         }
@@ -137,9 +138,10 @@ public final class ClientDialer {
                 quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
             }
         });
+        MessageSender control = null;
         try {
             QuicStream controlStream = await(quic.openBidirectionalStream(), deadline, "opening the control stream");
-            MessageSender control = new MessageSender(pathId + "-control-writer", controlStream.output(), 4096, threads,
+            control = new MessageSender(pathId + "-control-writer", controlStream.output(), 4096, threads,
                     e -> { });
             MessageReader reader = new MessageReader(controlStream.input(), config.maxMessageSize());
             control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationRequest(request
@@ -152,6 +154,8 @@ public final class ClientDialer {
             return new Handshake(quic, reader, control, response);
         } catch (IOException | RuntimeException e) {
             authenticated.complete(null);
+            // its writer thread would otherwise wait for messages forever (one leaked thread per failed handshake)
+            if (control != null) control.abort();
             if (e instanceof IOException io && (timedOut.get() || System.nanoTime() - deadline >= 0)) {
                 quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
                 throw handshakeTimeout(config, server, "authenticating", io);
@@ -161,7 +165,12 @@ public final class ClientDialer {
                 ConnectionClosedException closed = closedReason(quic);
                 if (closed != null && closed.close().isTlsAlert()) throw refusal(closed, config);
             }
-            quic.close(ErrorCode.INTERNAL.code(), "handshake failed");
+            // a malformed or refused answer is the server's protocol error: it hears which one
+            if (e instanceof KwikException k && k.code() != ErrorCode.UNKNOWN) {
+                quic.close(k.code().code(), k.getMessage());
+            } else {
+                quic.close(ErrorCode.INTERNAL.code(), "handshake failed");
+            }
             throw e;
         }
     }

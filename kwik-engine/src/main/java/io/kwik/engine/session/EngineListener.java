@@ -86,8 +86,17 @@ public final class EngineListener implements KwikListener {
     /** See {@link io.kwik.api.Kwik#listen}. */
     public static KwikListener bind(InetSocketAddress address, ServerConfig config) throws IOException {
         TransportContext context = TransportContext.of("kwik-server");
-        QuicTransport transport = TransportSelector.select(config.transport()).create(context);
-        EngineListener listener = new EngineListener(config, transport, context.threadFactory());
+        return bind(address, config, TransportSelector.select(config.transport()).create(context), context.threadFactory());
+    }
+
+    /**
+     * Binds on {@code transport}, which the listener owns from now on and closes with itself;
+     * {@code threads} makes the listener's threads. {@link #bind(InetSocketAddress, ServerConfig)}
+     * with the transport already chosen: for tests that play the peer without a network.
+     */
+    static EngineListener bind(InetSocketAddress address, ServerConfig config, QuicTransport transport,
+                               ThreadFactory threads) throws IOException {
+        EngineListener listener = new EngineListener(config, transport, threads);
         try {
             listener.server = transport.bind(address, new ServerTransportConfig(Protocol.ALPN, config.certificateChain(),
                     config.privateKey(), TransportSettings.limits(config), config.addressValidation(), config.maxConnections(),
@@ -98,6 +107,11 @@ public final class EngineListener implements KwikListener {
             throw e;
         }
         return listener;
+    }
+
+    /** The sessions this listener has open, accepted or not: for tests that inspect a session's state. */
+    Set<KwikSession> openSessions() {
+        return java.util.Collections.unmodifiableSet(sessions);
     }
 
     @Override

@@ -54,6 +54,11 @@ final class EngineSession implements KwikSession {
         core.closed().whenComplete((close, ignored) -> ended(close));
     }
 
+    /** The session's streams, path and role: for tests that inspect a session's state. */
+    SessionCore core() {
+        return core;
+    }
+
     @Override
     public String id() {
         return id;
