@@ -270,6 +270,7 @@ final class ClientRole implements SessionRole {
             AuthenticationResponse response = handshake.response();
             if (!HexFormat.of().formatHex(response.getSessionId().toByteArray()).equals(core.sessionId())
                     || !response.getPathId().equals(pathId)) {
+                handshake.control().abort();
                 handshake.quic().close(ErrorCode.AUTH_FAILED.code(), "the secondary answered for another session or path");
                 throw new KwikException(ErrorCode.AUTH_FAILED, "the secondary answered for another session or path");
             }
