@@ -184,7 +184,8 @@ final class AuthenticationRace {
             attempts.add(attempt);
         }
         if (attempt.number > 1) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "no authentication answer from " + server + " for path " + pathId
+            // INFO: rare, and the only trace of a request the transport lost
+            LOG.log(System.Logger.Level.INFO, () -> "no authentication answer from " + server + " for path " + pathId
                     + " within the stall time: attempt " + attempt.number + " on a new connection");
         }
         Thread thread = threads.newThread(() -> {
