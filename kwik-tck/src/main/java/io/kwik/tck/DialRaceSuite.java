@@ -82,7 +82,9 @@ public abstract class DialRaceSuite extends BackendSuite {
         assertThat(h.echoThrough(session.client(), payload)).as("echo through the second handshake's connection")
                 .isEqualTo(Digest.of(payload));
 
-        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters()).isEqualTo(2);
+        // 2, or 3 when a loaded machine also delays the authentication answer past the stall time
+        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters())
+                .isBetween(2, 2 * DialRace.MAX_ATTEMPTS);
         assertThat(proxy.counters().dropped(Direction.TO_SERVER)).as("datagrams of the first handshake dropped").isPositive();
         LOG.log(System.Logger.Level.INFO, () -> clientProvider().name() + " client, " + provider().name()
                 + " primary: session after " + dialMillis + " ms with the first 4-tuple blackholed; " + proxy.counters());
@@ -101,7 +103,9 @@ public abstract class DialRaceSuite extends BackendSuite {
         long joinMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(joined.path().status()).as("the joined path").isEqualTo(PathStatus.ACTIVE);
         assertThat(joined.session().id()).as("the secondary's session").isEqualTo(session.client().id());
-        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters()).isEqualTo(2);
+        // 2, or 3 when a loaded machine also delays the authentication answer past the stall time
+        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters())
+                .isBetween(2, 2 * DialRace.MAX_ATTEMPTS);
 
         h.echoEverything(session.primary());
         byte[] payload = Digests.payload(20, PAYLOAD);
@@ -133,7 +137,7 @@ public abstract class DialRaceSuite extends BackendSuite {
         assertThat(proxy.applicationDataDropped()).as("1-RTT datagrams of the first attempt dropped: %s", proxy.counters())
                 .isPositive();
         assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters())
-                .isGreaterThanOrEqualTo(2);
+                .isBetween(2, 2 * DialRace.MAX_ATTEMPTS);
         LOG.log(System.Logger.Level.INFO, () -> clientProvider().name() + " client, " + provider().name()
                 + " primary: session after " + dialMillis + " ms with the first authentication request lost; " + proxy.counters());
     }
@@ -152,7 +156,7 @@ public abstract class DialRaceSuite extends BackendSuite {
         assertThat(proxy.applicationDataDropped()).as("1-RTT datagrams of the first attempt dropped: %s", proxy.counters())
                 .isPositive();
         assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters())
-                .isGreaterThanOrEqualTo(2);
+                .isBetween(2, 2 * DialRace.MAX_ATTEMPTS);
 
         h.echoEverything(session.primary());
         byte[] payload = Digests.payload(23, PAYLOAD);
@@ -184,7 +188,7 @@ public abstract class DialRaceSuite extends BackendSuite {
         assertThat(failure.kind()).as("the timeout's kind: %s", failure.getMessage()).isEqualTo(KwikTimeoutException.Kind.HANDSHAKE);
         assertThat(failure.code()).isEqualTo(ErrorCode.TIMEOUT);
         assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters())
-                .isGreaterThanOrEqualTo(2);
+                .isBetween(2, 2 * DialRace.MAX_ATTEMPTS);
     }
 
     /**

@@ -65,8 +65,13 @@ final class NettyConnection implements QuicConnection {
     /** How the peer-initiated streams find their connection. */
     static final AttributeKey<NettyConnection> KEY = AttributeKey.valueOf(NettyConnection.class, "connection");
 
-    /** How long a close waits after resetting the streams, for the ACKs that make room for it. */
+    /** How long a close waits at least after resetting the streams, for the ACKs that make room for it. */
     static final long CLOSE_DELAY_MILLIS = 50;
+    /**
+     * How long it waits at most: below {@code NettyServer}'s 500 ms wait for its connections'
+     * closes before it closes the socket, so a listener's close still goes out.
+     */
+    static final long MAX_CLOSE_DELAY_MILLIS = 400;
 
     /** How long {@link #stats()} waits for the event loop. */
     private static final long STATS_TIMEOUT_SECONDS = 5;
@@ -328,10 +333,26 @@ final class NettyConnection implements QuicConnection {
         boolean streamsOpen = false;
         for (NettyStream stream : streams) {
             streamsOpen = true;
+            // RESET_STREAM: quiche drops the stream's unsent bytes, so the ACKs that arrive
+            // during the delay make room instead of letting more stream data in
+            stream.reset(code);
         }
         Runnable close = () -> ch.close(true, code, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
         if (!streamsOpen || !ch.isActive()) close.run();
-        else ch.eventLoop().schedule(close, CLOSE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        else ch.eventLoop().schedule(close, closeDelayMillis(ch), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Event loop: {@link #CLOSE_DELAY_MILLIS}, or two smoothed RTTs plus the peer's largest ACK
+     * delay (25 ms) when that is longer, at most {@link #MAX_CLOSE_DELAY_MILLIS}: the ACKs of
+     * what is in flight take about that long, and on a loaded machine the RTT estimate grows
+     * with the delay the peer needs to answer, which a fixed 50 ms does not.
+     */
+    private static long closeDelayMillis(QuicChannel ch) {
+        long rttMillis = 0;
+        Future<QuicConnectionPathStats> path = ch.collectPathStats(0);
+        if (path.isSuccess() && path.getNow() != null) rttMillis = TimeUnit.NANOSECONDS.toMillis(path.getNow().rtt());
+        return Math.min(MAX_CLOSE_DELAY_MILLIS, Math.max(CLOSE_DELAY_MILLIS, 2 * rttMillis + 25));
     }
 
     /**
