@@ -65,7 +65,7 @@ final class NettyConnection implements QuicConnection {
     /** How the peer-initiated streams find their connection. */
     static final AttributeKey<NettyConnection> KEY = AttributeKey.valueOf(NettyConnection.class, "connection");
 
-    /** How long a close waits at least after resetting the streams, for the ACKs that make room for it. */
+    /** How long a close with open streams waits at least, for the ACKs that make room for it. */
     static final long CLOSE_DELAY_MILLIS = 50;
     /**
      * How long it waits at most: below {@code NettyServer}'s 500 ms wait for its connections'
@@ -322,21 +322,17 @@ final class NettyConnection implements QuicConnection {
     }
 
     /**
-     * Event loop: resets every stream that may still hold unsent bytes, then closes. quiche
-     * writes CONNECTION_CLOSE only into room the congestion window leaves, and Netty frees the
-     * connection right after that one attempt; a connection closed mid-transfer (its window
-     * full of stream data) therefore left without a word, and its peer learned of it only from
-     * its own timers. The resets drop the queued data; the close then waits until the window
-     * has room ({@link #CLOSE_DELAY_MILLIS} at most, the time for the ACKs in flight).
+     * Event loop: closes, after a delay when streams are open. quiche writes CONNECTION_CLOSE
+     * only into room the congestion window leaves, and Netty frees the connection right after
+     * that one attempt; a connection closed mid-transfer (its window full of stream data)
+     * therefore left without a word, and its peer learned of it only from its own timers. The
+     * close waits for the ACKs in flight to make room ({@link #closeDelayMillis}). The streams
+     * are not reset first: a peer reads the RESET_STREAM of its control stream before the
+     * CONNECTION_CLOSE and reports a failed control stream instead of the close (tried on
+     * 2026-12-07: 6 of 6 busy listener closes failed that way).
      */
     private void closeOnEventLoop(QuicChannel ch, int code, String text) {
-        boolean streamsOpen = false;
-        for (NettyStream stream : streams) {
-            streamsOpen = true;
-            // RESET_STREAM: quiche drops the stream's unsent bytes, so the ACKs that arrive
-            // during the delay make room instead of letting more stream data in
-            stream.reset(code);
-        }
+        boolean streamsOpen = !streams.isEmpty();
         Runnable close = () -> ch.close(true, code, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
         if (!streamsOpen || !ch.isActive()) close.run();
         else ch.eventLoop().schedule(close, closeDelayMillis(ch), TimeUnit.MILLISECONDS);
