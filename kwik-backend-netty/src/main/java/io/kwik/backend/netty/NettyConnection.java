@@ -65,13 +65,8 @@ final class NettyConnection implements QuicConnection {
     /** How the peer-initiated streams find their connection. */
     static final AttributeKey<NettyConnection> KEY = AttributeKey.valueOf(NettyConnection.class, "connection");
 
-    /** How long a close with open streams waits at least, for the ACKs that make room for it. */
+    /** How long a close waits after resetting the streams, for the ACKs that make room for it. */
     static final long CLOSE_DELAY_MILLIS = 50;
-    /**
-     * How long it waits at most: below {@code NettyServer}'s 500 ms wait for its connections'
-     * closes before it closes the socket, so a listener's close still goes out.
-     */
-    static final long MAX_CLOSE_DELAY_MILLIS = 400;
 
     /** How long {@link #stats()} waits for the event loop. */
     private static final long STATS_TIMEOUT_SECONDS = 5;
@@ -322,33 +317,21 @@ final class NettyConnection implements QuicConnection {
     }
 
     /**
-     * Event loop: closes, after a delay when streams are open. quiche writes CONNECTION_CLOSE
-     * only into room the congestion window leaves, and Netty frees the connection right after
-     * that one attempt; a connection closed mid-transfer (its window full of stream data)
-     * therefore left without a word, and its peer learned of it only from its own timers. The
-     * close waits for the ACKs in flight to make room ({@link #closeDelayMillis}). The streams
-     * are not reset first: a peer reads the RESET_STREAM of its control stream before the
-     * CONNECTION_CLOSE and reports a failed control stream instead of the close (tried on
-     * 2026-12-07: 6 of 6 busy listener closes failed that way).
+     * Event loop: resets every stream that may still hold unsent bytes, then closes. quiche
+     * writes CONNECTION_CLOSE only into room the congestion window leaves, and Netty frees the
+     * connection right after that one attempt; a connection closed mid-transfer (its window
+     * full of stream data) therefore left without a word, and its peer learned of it only from
+     * its own timers. The resets drop the queued data; the close then waits until the window
+     * has room ({@link #CLOSE_DELAY_MILLIS} at most, the time for the ACKs in flight).
      */
     private void closeOnEventLoop(QuicChannel ch, int code, String text) {
-        boolean streamsOpen = !streams.isEmpty();
+        boolean streamsOpen = false;
+        for (NettyStream stream : streams) {
+            streamsOpen = true;
+        }
         Runnable close = () -> ch.close(true, code, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
         if (!streamsOpen || !ch.isActive()) close.run();
-        else ch.eventLoop().schedule(close, closeDelayMillis(ch), TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * Event loop: {@link #CLOSE_DELAY_MILLIS}, or two smoothed RTTs plus the peer's largest ACK
-     * delay (25 ms) when that is longer, at most {@link #MAX_CLOSE_DELAY_MILLIS}: the ACKs of
-     * what is in flight take about that long, and on a loaded machine the RTT estimate grows
-     * with the delay the peer needs to answer, which a fixed 50 ms does not.
-     */
-    private static long closeDelayMillis(QuicChannel ch) {
-        long rttMillis = 0;
-        Future<QuicConnectionPathStats> path = ch.collectPathStats(0);
-        if (path.isSuccess() && path.getNow() != null) rttMillis = TimeUnit.NANOSECONDS.toMillis(path.getNow().rtt());
-        return Math.min(MAX_CLOSE_DELAY_MILLIS, Math.max(CLOSE_DELAY_MILLIS, 2 * rttMillis + 25));
+        else ch.eventLoop().schedule(close, CLOSE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**
