@@ -35,7 +35,8 @@ import io.kwik.spi.QuicTransport;
  * closed at once (code 0), so the server drops its half-authenticated connection, or ends the
  * session it may have opened for it, as soon as the close arrives. The stall time is
  * {@link ClientConfig#handshakeStallTimeout()}, or {@value DialRace#RTT_MULTIPLE} times the
- * connection's smoothed round-trip time when that is longer.
+ * connection's smoothed round-trip time or {@value #HANDSHAKE_MULTIPLE} times its QUIC
+ * handshake's duration when that is longer.
  *
  * <p>An attempt that fails while another still runs does not end the race: a server that saw
  * the first request late refuses the second join as a replay ("joined already") and answers the
@@ -47,6 +48,13 @@ final class AuthenticationRace {
 
     /** The most attempts one race starts. */
     static final int MAX_ATTEMPTS = 2;
+
+    /**
+     * How many times its QUIC handshake's duration an attempt waits at least for the answer: on
+     * a loaded machine a slow handshake announces a slow answer, and a second attempt whose
+     * first one then authenticates too leaves the server a session the client closes at once.
+     */
+    static final int HANDSHAKE_MULTIPLE = 2;
 
     private static final System.Logger LOG = System.getLogger(AuthenticationRace.class.getName());
 
@@ -69,6 +77,9 @@ final class AuthenticationRace {
      */
     final class Attempt {
         final int number;
+        final long startNanos = System.nanoTime();
+        /** How long the QUIC handshake took; set when connected. */
+        volatile long handshakeNanos;
         volatile String phase = "connecting";
         volatile boolean ended;
         /** Guarded by the race: the connection, once dialed. */
@@ -101,6 +112,7 @@ final class AuthenticationRace {
          * @throws IOException if the race is decided
          */
         void connected(QuicConnection connection) throws IOException {
+            handshakeNanos = System.nanoTime() - startNanos;
             boolean late;
             synchronized (AuthenticationRace.this) {
                 this.quic = connection;
@@ -115,7 +127,7 @@ final class AuthenticationRace {
         /** The request is on its way: the attempt stalls if nothing answers within the stall time. */
         void requestSent(QuicConnection connection) {
             phase = "authenticating";
-            long stall = stallNanos(connection);
+            long stall = Math.max(stallNanos(connection), HANDSHAKE_MULTIPLE * handshakeNanos);
             Timers.scheduler().schedule(() -> stalled(this), stall, TimeUnit.NANOSECONDS);
         }
     }
