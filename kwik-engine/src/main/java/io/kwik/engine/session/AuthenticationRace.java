@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -128,7 +129,9 @@ final class AuthenticationRace {
         void requestSent(QuicConnection connection) {
             phase = "authenticating";
             long stall = Math.max(stallNanos(connection), HANDSHAKE_MULTIPLE * handshakeNanos);
-            Timers.scheduler().schedule(() -> stalled(this), stall, TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> check = Timers.scheduler().schedule(() -> stalled(this), stall, TimeUnit.NANOSECONDS);
+            // a decided race drops its timer tasks, which would otherwise hold it until they run
+            result.whenComplete((handshake, failure) -> check.cancel(false));
         }
     }
 
@@ -157,7 +160,9 @@ final class AuthenticationRace {
 
     private ClientDialer.Handshake await() throws IOException {
         result.whenComplete(this::abandonOthers);
-        Timers.scheduler().schedule(this::deadlinePassed, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> timeout = Timers.scheduler().schedule(this::deadlinePassed,
+                Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        result.whenComplete((handshake, failure) -> timeout.cancel(false));
         launch();
         try {
             // the deadline task completes the result; the extra second only guards against a stuck timer
