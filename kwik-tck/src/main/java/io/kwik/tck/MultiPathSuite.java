@@ -102,7 +102,7 @@ public abstract class MultiPathSuite extends BackendSuite {
 
     /** The bound on a whole multi-megabyte transfer. */
     private static final System.Logger LOG = System.getLogger(MultiPathSuite.class.getName());
-    /** How long a raw join waits for the server's answer before it is sent again on a new connection. */
+    /** How long a raw join waits at least for the server's answer (or three smoothed RTTs) before it sends the join again on a new connection. */
     private static final Duration RAW_JOIN_STALL = Bounds.scaled(Duration.ofSeconds(2));
     /** The most connections one raw join uses. */
     private static final int RAW_JOIN_ATTEMPTS = 3;
@@ -1111,7 +1111,6 @@ public abstract class MultiPathSuite extends BackendSuite {
         // small request unsent after a lost packet until the stream's next write, so a join that gets
         // no answer within the stall time is sent again on a new connection. These joins are all
         // refused, so sending one twice changes nothing at the server.
-        long deadline = System.nanoTime() + WAIT.toNanos();
         for (int attempt = 1; ; attempt++) {
             // a second handshake if the first stalls, as the engine dials
             QuicConnection connection = await(DialRace.connect(transport, server.address(), config,
@@ -1121,15 +1120,15 @@ public abstract class MultiPathSuite extends BackendSuite {
                 OutputStream out = control.output();
                 join.writeDelimitedTo(out);
                 out.flush();
-                long left = deadline - System.nanoTime();
-                if (attempt >= RAW_JOIN_ATTEMPTS || left <= RAW_JOIN_STALL.toNanos()) {
-                    return Bounds.await(connection.closed(), Duration.ofNanos(Math.max(1, left)));
-                }
+                if (attempt >= RAW_JOIN_ATTEMPTS) return await(connection.closed());
+                // a loaded machine answers slowly: three round trips at least, as the engine's race waits
+                Duration rtt = connection.stats().smoothedRtt();
+                long stall = Math.max(RAW_JOIN_STALL.toNanos(), 3 * (rtt == null ? 0 : rtt.toNanos()));
                 try {
-                    return connection.closed().get(RAW_JOIN_STALL.toNanos(), TimeUnit.NANOSECONDS);
+                    return connection.closed().get(stall, TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
                     int next = attempt + 1;
-                    LOG.log(System.Logger.Level.INFO, () -> "raw join: no answer within " + RAW_JOIN_STALL.toMillis()
+                    LOG.log(System.Logger.Level.INFO, () -> "raw join: no answer within " + TimeUnit.NANOSECONDS.toMillis(stall)
                             + " ms; attempt " + next + " on a new connection (" + connection.stats() + ")");
                 }
             } finally {
