@@ -100,12 +100,15 @@ public abstract class MultiPathSuite extends BackendSuite {
     protected MultiPathSuite() {
     }
 
-    /** The bound on a whole multi-megabyte transfer. */
     private static final System.Logger LOG = System.getLogger(MultiPathSuite.class.getName());
-    /** How long a raw join waits at least for the server's answer (or three smoothed RTTs) before it sends the join again on a new connection. */
+    /**
+     * How long a raw join waits at least for the server's answer (or three smoothed RTTs) before
+     * it sends the join again on a new connection.
+     */
     private static final Duration RAW_JOIN_STALL = Bounds.scaled(Duration.ofSeconds(2));
-    /** The most connections one raw join uses. */
+    /** The most connections one raw join uses; the last one waits {@code WAIT} for its answer. */
     private static final int RAW_JOIN_ATTEMPTS = 3;
+    /** The bound on a whole multi-megabyte transfer. */
     private static final Duration TRANSFER_WAIT = Bounds.scaled(Duration.ofSeconds(90));
     /** The size of each range of a multi-source stream. */
     private static final int RANGE = 1 << 20;
