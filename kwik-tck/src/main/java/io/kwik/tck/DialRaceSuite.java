@@ -4,6 +4,7 @@ import static io.kwik.tck.tools.Bounds.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.kwik.api.ClientConfig;
+import io.kwik.api.ErrorCode;
+import io.kwik.api.KwikTimeoutException;
 import io.kwik.api.PathStatus;
 import io.kwik.spi.ClientTransportConfig;
 import io.kwik.spi.DialRace;
@@ -23,6 +26,7 @@ import io.kwik.spi.QuicStream;
 import io.kwik.spi.QuicTransport;
 import io.kwik.spi.TransportContext;
 import io.kwik.spi.TransportLimits;
+import io.kwik.tck.tools.Bounds;
 import io.kwik.tck.tools.Digest;
 import io.kwik.tck.tools.Harness;
 import io.kwik.tck.impair.Direction;
@@ -78,7 +82,9 @@ public abstract class DialRaceSuite extends BackendSuite {
         assertThat(h.echoThrough(session.client(), payload)).as("echo through the second handshake's connection")
                 .isEqualTo(Digest.of(payload));
 
-        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters()).isEqualTo(2);
+        // 2, or 3 when a loaded machine also delays the authentication answer past the stall time
+        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters())
+                .isBetween(2, 2 * DialRace.MAX_ATTEMPTS);
         assertThat(proxy.counters().dropped(Direction.TO_SERVER)).as("datagrams of the first handshake dropped").isPositive();
         LOG.log(System.Logger.Level.INFO, () -> clientProvider().name() + " client, " + provider().name()
                 + " primary: session after " + dialMillis + " ms with the first 4-tuple blackholed; " + proxy.counters());
@@ -97,13 +103,92 @@ public abstract class DialRaceSuite extends BackendSuite {
         long joinMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(joined.path().status()).as("the joined path").isEqualTo(PathStatus.ACTIVE);
         assertThat(joined.session().id()).as("the secondary's session").isEqualTo(session.client().id());
-        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters()).isEqualTo(2);
+        // 2, or 3 when a loaded machine also delays the authentication answer past the stall time
+        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters())
+                .isBetween(2, 2 * DialRace.MAX_ATTEMPTS);
 
         h.echoEverything(session.primary());
         byte[] payload = Digests.payload(20, PAYLOAD);
         assertThat(h.echoThrough(session.client(), payload)).as("echo after the join").isEqualTo(Digest.of(payload));
         LOG.log(System.Logger.Level.INFO, () -> clientProvider().name() + " client, " + secondaryProvider().name()
                 + " secondary: joined after " + joinMillis + " ms with the first 4-tuple blackholed; " + proxy.counters());
+    }
+
+    /**
+     * The primary's first connection completes its QUIC handshake but none of the client's
+     * application data reaches the server (the proxy drops the first 4-tuple's 1-RTT packets),
+     * as when kwik 0.10.8's client loses the authentication request: the dial starts a second
+     * attempt after the stall time and gets a session whose echo is byte-exact.
+     */
+    @Test
+    void required_R3_aPrimaryThatNeverGetsTheFirstAuthenticationRequestStillGivesASession() throws Exception {
+        SessionCluster cluster = cluster(0);
+        ImpairmentProxy proxy = h.closeAfterTest(ImpairmentProxy.start(SessionCluster.addressOf(cluster.primary())));
+        proxy.dropApplicationDataOfFirstClients(1);
+
+        long start = System.nanoTime();
+        SessionCluster.Session session = cluster.connect(patient(cluster), proxy.address(), WAIT);
+        long dialMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        h.echoEverything(session.primary());
+        byte[] payload = Digests.payload(22, PAYLOAD);
+        assertThat(h.echoThrough(session.client(), payload)).as("echo through the second attempt's connection")
+                .isEqualTo(Digest.of(payload));
+
+        assertThat(proxy.applicationDataDropped()).as("1-RTT datagrams of the first attempt dropped: %s", proxy.counters())
+                .isPositive();
+        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters())
+                .isBetween(2, 2 * DialRace.MAX_ATTEMPTS);
+        LOG.log(System.Logger.Level.INFO, () -> clientProvider().name() + " client, " + provider().name()
+                + " primary: session after " + dialMillis + " ms with the first authentication request lost; " + proxy.counters());
+    }
+
+    /** The same for a secondary: its first join request never arrives, the second attempt joins. */
+    @Test
+    void required_R3_aSecondaryThatNeverGetsTheFirstJoinRequestIsStillJoined() throws Exception {
+        SessionCluster cluster = cluster(1);
+        SessionCluster.Session session = cluster.connect(patient(cluster), WAIT);
+        ImpairmentProxy proxy = h.closeAfterTest(ImpairmentProxy.start(SessionCluster.addressOf(cluster.secondary(0))));
+        proxy.dropApplicationDataOfFirstClients(1);
+
+        SessionCluster.Joined joined = session.join(cluster.secondary(0), proxy.address(), WAIT);
+        assertThat(joined.path().status()).as("the joined path").isEqualTo(PathStatus.ACTIVE);
+        assertThat(joined.session().id()).as("the secondary's session").isEqualTo(session.client().id());
+        assertThat(proxy.applicationDataDropped()).as("1-RTT datagrams of the first attempt dropped: %s", proxy.counters())
+                .isPositive();
+        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters())
+                .isBetween(2, 2 * DialRace.MAX_ATTEMPTS);
+
+        h.echoEverything(session.primary());
+        byte[] payload = Digests.payload(23, PAYLOAD);
+        assertThat(h.echoThrough(session.client(), payload)).as("echo after the join").isEqualTo(Digest.of(payload));
+    }
+
+    /**
+     * When no attempt's authentication request ever arrives, the dial fails with a typed
+     * handshake timeout (not a hang, not an untyped error) after a second attempt was made.
+     */
+    @Test
+    void required_R3_aDialWhoseAuthenticationRequestsAreAllLostFailsAsAHandshakeTimeout() throws Exception {
+        SessionCluster cluster = cluster(0);
+        ImpairmentProxy proxy = h.closeAfterTest(ImpairmentProxy.start(SessionCluster.addressOf(cluster.primary())));
+        proxy.dropApplicationDataOfFirstClients(ImpairmentProxy.DEFAULT_MAX_CLIENTS);
+        // long enough for a second attempt on a loaded machine, short enough for a test
+        Duration timeout = Bounds.scaled(Duration.ofSeconds(8));
+        ClientConfig config = cluster.clientConfig().handshakeTimeout(timeout).build();
+
+        KwikTimeoutException failure = Waits.within(timeout.plus(WAIT), "the failed dial", () -> {
+            try {
+                cluster.connect(config, proxy.address(), timeout.plus(WAIT)).client().close();
+                return null;
+            } catch (KwikTimeoutException e) {
+                return e;
+            }
+        });
+        assertThat(failure).as("the dial's failure").isNotNull();
+        assertThat(failure.kind()).as("the timeout's kind: %s", failure.getMessage()).isEqualTo(KwikTimeoutException.Kind.HANDSHAKE);
+        assertThat(failure.code()).isEqualTo(ErrorCode.TIMEOUT);
+        assertThat(proxy.counters().clients()).as("client 4-tuples the proxy served: %s", proxy.counters())
+                .isBetween(2, 2 * DialRace.MAX_ATTEMPTS);
     }
 
     /**

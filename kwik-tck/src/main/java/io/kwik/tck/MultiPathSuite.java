@@ -100,6 +100,14 @@ public abstract class MultiPathSuite extends BackendSuite {
     protected MultiPathSuite() {
     }
 
+    private static final System.Logger LOG = System.getLogger(MultiPathSuite.class.getName());
+    /**
+     * How long a raw join waits at least for the server's answer (or three smoothed RTTs) before
+     * it sends the join again on a new connection.
+     */
+    private static final Duration RAW_JOIN_STALL = Bounds.scaled(Duration.ofSeconds(2));
+    /** The most connections one raw join uses; the last one waits {@code WAIT} for its answer. */
+    private static final int RAW_JOIN_ATTEMPTS = 3;
     /** The bound on a whole multi-megabyte transfer. */
     private static final Duration TRANSFER_WAIT = Bounds.scaled(Duration.ofSeconds(90));
     /** The size of each range of a multi-source stream. */
@@ -1102,17 +1110,33 @@ public abstract class MultiPathSuite extends BackendSuite {
      */
     private static ConnectionClose rawJoin(QuicTransport transport, ClientTransportConfig config, LoopbackServer server,
                                            ControlFrame join) throws Exception {
-        // as the engine dials: a second handshake if the first stalls (kwik 0.10.8's client sometimes does)
-        QuicConnection connection = await(DialRace.connect(transport, server.address(), config,
-                ClientConfig.DEFAULT_HANDSHAKE_STALL_TIMEOUT, WAIT));
-        try {
-            QuicStream control = await(connection.openBidirectionalStream());
-            OutputStream out = control.output();
-            join.writeDelimitedTo(out);
-            out.flush();
-            return await(connection.closed());
-        } finally {
-            connection.close();
+        // as the engine authenticates (docs/ENGINE.md, "Dialing"): kwik 0.10.8's client can leave a
+        // small request unsent after a lost packet until the stream's next write, so a join that gets
+        // no answer within the stall time is sent again on a new connection. These joins are all
+        // refused, so sending one twice changes nothing at the server.
+        for (int attempt = 1; ; attempt++) {
+            // a second handshake if the first stalls, as the engine dials
+            QuicConnection connection = await(DialRace.connect(transport, server.address(), config,
+                    ClientConfig.DEFAULT_HANDSHAKE_STALL_TIMEOUT, WAIT));
+            try {
+                QuicStream control = await(connection.openBidirectionalStream());
+                OutputStream out = control.output();
+                join.writeDelimitedTo(out);
+                out.flush();
+                if (attempt >= RAW_JOIN_ATTEMPTS) return await(connection.closed());
+                // a loaded machine answers slowly: three round trips at least, as the engine's race waits
+                Duration rtt = connection.stats().smoothedRtt();
+                long stall = Math.max(RAW_JOIN_STALL.toNanos(), 3 * (rtt == null ? 0 : rtt.toNanos()));
+                try {
+                    return connection.closed().get(stall, TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    int next = attempt + 1;
+                    LOG.log(System.Logger.Level.INFO, () -> "raw join: no answer within " + TimeUnit.NANOSECONDS.toMillis(stall)
+                            + " ms; attempt " + next + " on a new connection (" + connection.stats() + ")");
+                }
+            } finally {
+                connection.close();
+            }
         }
     }
 

@@ -65,7 +65,7 @@ final class NettyConnection implements QuicConnection {
     /** How the peer-initiated streams find their connection. */
     static final AttributeKey<NettyConnection> KEY = AttributeKey.valueOf(NettyConnection.class, "connection");
 
-    /** How long a close waits after resetting the streams, for the ACKs that make room for it. */
+    /** How long a close with open streams waits, for the queued data to leave and the ACKs to make room. */
     static final long CLOSE_DELAY_MILLIS = 50;
 
     /** How long {@link #stats()} waits for the event loop. */
@@ -317,18 +317,17 @@ final class NettyConnection implements QuicConnection {
     }
 
     /**
-     * Event loop: resets every stream that may still hold unsent bytes, then closes. quiche
+     * Event loop: closes, {@link #CLOSE_DELAY_MILLIS} later when streams are open. quiche
      * writes CONNECTION_CLOSE only into room the congestion window leaves, and Netty frees the
      * connection right after that one attempt; a connection closed mid-transfer (its window
      * full of stream data) therefore left without a word, and its peer learned of it only from
-     * its own timers. The resets drop the queued data; the close then waits until the window
-     * has room ({@link #CLOSE_DELAY_MILLIS} at most, the time for the ACKs in flight).
+     * its own timers. The delay lets the queued data leave and the ACKs in flight make room.
+     * The streams are not reset first: the peer would read its control stream's RESET_STREAM
+     * before the CONNECTION_CLOSE and report a failed control stream instead of the close.
+     * Under heavy load the close can still find no room (kwik-backend-netty/README.md).
      */
     private void closeOnEventLoop(QuicChannel ch, int code, String text) {
-        boolean streamsOpen = false;
-        for (NettyStream stream : streams) {
-            streamsOpen = true;
-        }
+        boolean streamsOpen = !streams.isEmpty();
         Runnable close = () -> ch.close(true, code, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
         if (!streamsOpen || !ch.isActive()) close.run();
         else ch.eventLoop().schedule(close, CLOSE_DELAY_MILLIS, TimeUnit.MILLISECONDS);

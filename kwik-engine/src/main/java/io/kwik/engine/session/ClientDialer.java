@@ -11,7 +11,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import javax.net.ssl.SSLHandshakeException;
@@ -105,11 +104,29 @@ public final class ClientDialer {
     /**
      * Connects to {@code server}, opens the control stream and authenticates with
      * {@code request} (its role and, for a secondary, the join fields), all within the
-     * handshake timeout.
+     * handshake timeout; a second attempt on a new connection starts when the first gets no
+     * answer within the stall time ({@link AuthenticationRace}).
      */
     static Handshake authenticate(QuicTransport transport, ThreadFactory threads, InetSocketAddress server,
                                   ClientConfig config, String pathId, AuthenticationRequest.Builder request) throws IOException {
-        long deadline = System.nanoTime() + config.handshakeTimeout().toNanos();
+        AuthenticationRequest complete = request
+                .setVersion(Protocol.VERSION)
+                .setMaxStreams(config.maxConcurrentStreams())
+                .setStreamReceiveWindow(config.streamReceiveWindow())
+                .setMaxMessageSize(config.maxMessageSize())
+                .build();
+        return AuthenticationRace.run(transport, threads, server, config, pathId, complete);
+    }
+
+    /**
+     * One attempt of an {@link AuthenticationRace}: dials (through {@link DialRace}), opens the
+     * control stream, sends {@code request} and reads the answer. The race closes the attempt's
+     * connection when it abandons it (another attempt won, or the deadline passed), which ends
+     * the read here with an exception the race no longer looks at.
+     */
+    static Handshake attempt(QuicTransport transport, ThreadFactory threads, InetSocketAddress server, ClientConfig config,
+                             String pathId, AuthenticationRequest request, long deadline,
+                             AuthenticationRace.Attempt progress) throws IOException {
         String serverName = config.serverName().orElse(server.getHostString());
         ClientTransportConfig transportConfig = new ClientTransportConfig(Protocol.ALPN, serverName,
                 config.trustedCertificates(), config.insecureTrustAll(), TransportSettings.limits(config),
@@ -117,8 +134,8 @@ public final class ClientDialer {
         QuicConnection quic;
         try {
             // a second handshake starts if the first one stalls (DialRace, ClientConfig.handshakeStallTimeout)
-            quic = await(DialRace.connect(transport, server, transportConfig, config.handshakeStallTimeout(),
-                    Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))), deadline, "connecting to " + server);
+            quic = await(progress.dialing(DialRace.connect(transport, server, transportConfig, config.handshakeStallTimeout(),
+                    Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))), deadline, "connecting to " + server);
         } catch (IOException e) {
             SSLHandshakeException tls = firstCause(e, SSLHandshakeException.class);
             if (tls != null) {
@@ -130,33 +147,21 @@ public final class ClientDialer {
             }
             throw e;
         }
-        // a handshake that stalls is ended by closing the connection, which unblocks the read below
-        CompletableFuture<Void> authenticated = new CompletableFuture<>();
-        AtomicBoolean timedOut = new AtomicBoolean();
-        CompletableFuture.delayedExecutor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).execute(() -> {
-            if (!authenticated.isDone() && timedOut.compareAndSet(false, true)) {
-                quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
-            }
-        });
+        progress.connected(quic);
         MessageSender control = null;
         try {
+            progress.phase = "opening the control stream";
             QuicStream controlStream = await(quic.openBidirectionalStream(), deadline, "opening the control stream");
-            control = new MessageSender(pathId + "-control-writer", controlStream.output(), 4096, threads,
-                    e -> { });
+            control = new MessageSender(pathId + "-control-writer", controlStream.output(), 4096, threads, e -> { });
             MessageReader reader = new MessageReader(controlStream.input(), config.maxMessageSize());
-            control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationRequest(request
-                    .setVersion(Protocol.VERSION)
-                    .setMaxStreams(config.maxConcurrentStreams())
-                    .setStreamReceiveWindow(config.streamReceiveWindow())
-                    .setMaxMessageSize(config.maxMessageSize())).build()));
+            control.send(Messages.delimited(ControlFrame.newBuilder().setAuthenticationRequest(request).build()));
+            progress.requestSent(quic);
             AuthenticationResponse response = readResponse(reader, quic, config);
-            authenticated.complete(null);
             return new Handshake(quic, reader, control, response);
         } catch (IOException | RuntimeException e) {
-            authenticated.complete(null);
-            // its writer thread would otherwise wait for messages forever (one leaked thread per failed handshake)
+            // the control sender's thread would otherwise wait for messages for ever
             if (control != null) control.abort();
-            if (e instanceof IOException io && (timedOut.get() || System.nanoTime() - deadline >= 0)) {
+            if (e instanceof IOException io && System.nanoTime() - deadline >= 0) {
                 quic.close(ErrorCode.AUTH_FAILED.code(), "authentication timed out");
                 throw handshakeTimeout(config, server, "authenticating", io);
             }

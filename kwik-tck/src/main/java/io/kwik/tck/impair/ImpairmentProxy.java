@@ -89,6 +89,8 @@ public final class ImpairmentProxy implements AutoCloseable {
     private volatile DelayPolicy delayPolicy;
     private volatile boolean blackhole;
     private volatile int blackholedClients;
+    private volatile int applicationDataDroppedClients;
+    private final AtomicLong applicationDataDropped = new AtomicLong();
     private volatile boolean closed;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
@@ -303,6 +305,31 @@ public final class ImpairmentProxy implements AutoCloseable {
         this.blackholedClients = count;
     }
 
+    /**
+     * Drops every 1-RTT (short header) and 0-RTT QUIC packet that the first {@code count} client
+     * source addresses send towards the server, and forwards their Initial and Handshake packets:
+     * the handshake completes, but none of the client's application data (stream frames, its
+     * ACKs, its CONNECTION_CLOSE) ever arrives, as if every packet carrying the client's first
+     * request were lost. A coalesced datagram loses only its 1-RTT tail; one that is all 1-RTT is
+     * dropped and counted as dropped. The server's packets are not touched. 0 turns it off.
+     *
+     * <p>QUIC versions 1 and 2 are parsed; a datagram of any other version, or one too short to
+     * parse, is forwarded whole.
+     *
+     * @throws IllegalArgumentException if {@code count} is negative
+     */
+    public void dropApplicationDataOfFirstClients(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be >= 0: " + count);
+        }
+        this.applicationDataDroppedClients = count;
+    }
+
+    /** Datagrams towards the server that {@link #dropApplicationDataOfFirstClients} dropped or cut short. */
+    public long applicationDataDropped() {
+        return applicationDataDropped.get();
+    }
+
     /** Whether the blackhole is on. */
     public boolean blackholed() {
         return blackhole;
@@ -472,6 +499,17 @@ public final class ImpairmentProxy implements AutoCloseable {
             dropped[d].incrementAndGet();
             return;
         }
+        if (direction == Direction.TO_SERVER && upstream.ordinal <= applicationDataDroppedClients) {
+            int kept = handshakePrefix(buffer, length);
+            if (kept < length) {
+                applicationDataDropped.incrementAndGet();
+                if (kept == 0) {
+                    dropped[d].incrementAndGet();
+                    return;
+                }
+                length = kept;
+            }
+        }
         Duration delay;
         try {
             if (dropPolicy.drop(direction, index, length)) {
@@ -508,6 +546,92 @@ public final class ImpairmentProxy implements AutoCloseable {
         } finally {
             queueLock.unlock();
         }
+    }
+
+    /**
+     * The length of the datagram's leading Initial and Handshake packets (RFC 9000 17.2, RFC 9369
+     * 3.2): everything before its first 1-RTT or 0-RTT packet. The whole length when the
+     * datagram cannot be parsed, so that an unknown datagram is never cut.
+     */
+    static int handshakePrefix(byte[] datagram, int length) {
+        int offset = 0;
+        while (offset < length) {
+            int first = datagram[offset] & 0xff;
+            if ((first & 0x80) == 0) {
+                return offset;  // a short header runs to the end of the datagram
+            }
+            int p = offset + 1;
+            if (p + 4 > length) {
+                return length;
+            }
+            int version = ((datagram[p] & 0xff) << 24) | ((datagram[p + 1] & 0xff) << 16)
+                    | ((datagram[p + 2] & 0xff) << 8) | (datagram[p + 3] & 0xff);
+            p += 4;
+            int type = (first & 0x30) >> 4;
+            boolean initial;
+            boolean zeroRtt;
+            if (version == 1) {
+                initial = type == 0;
+                zeroRtt = type == 1;
+                if (type == 3) {
+                    return length;  // Retry: the server's, never the client's
+                }
+            } else if (version == 0x6b3343cf) {
+                initial = type == 1;
+                zeroRtt = type == 2;
+                if (type == 0) {
+                    return length;
+                }
+            } else {
+                return length;
+            }
+            if (zeroRtt) {
+                return offset;
+            }
+            for (int cid = 0; cid < 2; cid++) {  // destination, then source connection id
+                if (p >= length) {
+                    return length;
+                }
+                p += 1 + (datagram[p] & 0xff);
+            }
+            if (initial) {
+                long token = varint(datagram, p, length);
+                if (token < 0) {
+                    return length;
+                }
+                p += varintLength(datagram[p]) + (int) Math.min(token, length);
+            }
+            long packetLength = varint(datagram, p, length);
+            if (packetLength < 0) {
+                return length;
+            }
+            long end = p + varintLength(datagram[p]) + packetLength;
+            if (end > length) {
+                return length;
+            }
+            offset = (int) end;
+        }
+        return length;
+    }
+
+    /** The variable-length integer at {@code p}, or -1 if it runs past {@code length}. */
+    private static long varint(byte[] data, int p, int length) {
+        if (p >= length) {
+            return -1;
+        }
+        int size = varintLength(data[p]);
+        if (p + size > length) {
+            return -1;
+        }
+        long value = data[p] & 0x3f;
+        for (int i = 1; i < size; i++) {
+            value = (value << 8) | (data[p + i] & 0xff);
+        }
+        return value;
+    }
+
+    private static int varintLength(byte first) {
+        return 1 << ((first & 0xc0) >> 6);
     }
 
     private static long saturatedNanos(Duration delay) {

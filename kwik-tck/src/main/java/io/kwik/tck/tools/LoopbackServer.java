@@ -182,6 +182,25 @@ public final class LoopbackServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The session the listener accepted for {@code client}, waiting at most {@code timeout}:
+     * sessions with another id are closed and passed over. A dial whose first authentication
+     * answer comes late races a second attempt (docs/ENGINE.md, "Dialing"), and when both
+     * authenticate the server accepts a session for each; the client keeps one and closes the
+     * other, so the next session accepted is not always the client's.
+     *
+     * @throws TimeoutException when the client's session does not arrive in time
+     */
+    public KwikSession acceptFor(KwikSession client, Duration timeout)
+            throws IOException, InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            KwikSession accepted = accept(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (accepted.id().equals(client.id())) return accepted;
+            accepted.close();
+        }
+    }
+
     /** Every protocol error the listener reported so far, in order. */
     public List<KwikException> errors() {
         return List.copyOf(errors);

@@ -198,7 +198,7 @@ public final class SessionCluster implements AutoCloseable {
     public Session connect(ClientConfig config, InetSocketAddress via, Duration timeout)
             throws IOException, InterruptedException, TimeoutException {
         KwikSession client = primary.dial(config, via);
-        KwikSession accepted = primary.accept(timeout);
+        KwikSession accepted = primary.acceptFor(client, timeout);
         return new Session(client, accepted);
     }
 

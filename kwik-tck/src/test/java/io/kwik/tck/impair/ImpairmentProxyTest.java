@@ -469,4 +469,56 @@ final class ImpairmentProxyTest {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
                 .filter(name -> name.startsWith(prefix)).toList();
     }
+
+    /** A long header packet of {@code version}: the type bits, 8-byte connection ids, an empty token for an Initial. */
+    private static byte[] longPacket(int version, int typeBits, boolean initial, int payload) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(0xc0 | (typeBits << 4));
+        out.write(version >>> 24);
+        out.write(version >>> 16);
+        out.write(version >>> 8);
+        out.write(version);
+        out.write(8);
+        out.writeBytes(new byte[8]);
+        out.write(8);
+        out.writeBytes(new byte[8]);
+        if (initial) {
+            out.write(0);  // token length 0
+        }
+        out.write(0x40 | (payload >>> 8));  // a 2-byte varint length
+        out.write(payload & 0xff);
+        out.writeBytes(new byte[payload]);
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void theHandshakePrefixKeepsInitialAndHandshakePacketsAndCutsTheFirstOneRttPacket() {
+        byte[] initial = longPacket(1, 0, true, 300);
+        byte[] handshake = longPacket(1, 2, false, 200);
+        byte[] shortHeader = new byte[120];
+        shortHeader[0] = 0x40;
+        byte[] zeroRtt = longPacket(1, 1, false, 50);
+
+        assertThat(ImpairmentProxy.handshakePrefix(initial, initial.length)).isEqualTo(initial.length);
+        byte[] coalesced = concat(initial, handshake, shortHeader);
+        assertThat(ImpairmentProxy.handshakePrefix(coalesced, coalesced.length)).isEqualTo(initial.length + handshake.length);
+        assertThat(ImpairmentProxy.handshakePrefix(shortHeader, shortHeader.length)).isZero();
+        byte[] withZeroRtt = concat(initial, zeroRtt);
+        assertThat(ImpairmentProxy.handshakePrefix(withZeroRtt, withZeroRtt.length)).isEqualTo(initial.length);
+        // QUIC v2 numbers the types differently: 1 is Initial, 3 Handshake
+        byte[] v2 = concat(longPacket(0x6b3343cf, 1, true, 100), longPacket(0x6b3343cf, 3, false, 100), shortHeader);
+        assertThat(ImpairmentProxy.handshakePrefix(v2, v2.length)).isEqualTo(v2.length - shortHeader.length);
+        // unknown versions and truncated packets are never cut
+        byte[] unknown = concat(longPacket(0x1a2a3a4a, 0, true, 100), shortHeader);
+        assertThat(ImpairmentProxy.handshakePrefix(unknown, unknown.length)).isEqualTo(unknown.length);
+        assertThat(ImpairmentProxy.handshakePrefix(initial, 20)).isEqualTo(20);
+    }
 }
