@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -120,6 +121,12 @@ public final class MultiSourceTransfer {
     private static final long TICK_MILLIS = 50;
     /** How often the primary's own goodput is read from its session's figures. */
     private static final long OBSERVE_NANOS = 100_000_000L;
+    /**
+     * The longest an own range waits for the client's acknowledgement before it counts as
+     * complete anyway: acknowledgements come within a round trip plus the path's queue, so this
+     * only bounds what an acknowledgement count that stopped moving could cost.
+     */
+    private static final long OWN_ACK_GRACE_NANOS = 2_000_000_000L;
     /** The most bytes one {@code writeAt} of a refill or copy carries, so that a copy that lost the race stops soon. */
     private static final int COPY_STEP = 256 << 10;
 
@@ -167,9 +174,16 @@ public final class MultiSourceTransfer {
      */
     public record PathShare(String pathId, long bytes, long copied, long lost, long goodput, boolean failed, boolean reported) {}
 
-    private sealed interface Event permits Done, Failed, Broken, Added {}
+    private sealed interface Event permits Done, OwnWritten, Failed, Broken, Added {}
 
     private record Done(Assignment assignment) implements Event {}
+
+    /**
+     * One of the primary's own ranges went into the stream, when its path had sent
+     * {@code sentMark} bytes; it completes once the client has acknowledged that many
+     * (see {@link #completeAcknowledgedOwnRanges()}).
+     */
+    private record OwnWritten(Assignment assignment, long sentMark, long writtenAtNanos) implements Event {}
 
     private record Failed(Assignment assignment, Throwable cause) implements Event {}
 
@@ -192,6 +206,8 @@ public final class MultiSourceTransfer {
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final BlockingQueue<Optional<Assignment>> ownRanges = new LinkedBlockingQueue<>();
     private final List<Thread> helpers = new ArrayList<>();
+    /** The primary's own ranges written and not yet acknowledged by the client, in order; the loop's. */
+    private final ArrayDeque<OwnWritten> unacknowledged = new ArrayDeque<>();
     private final Map<String, long[]> lost = new LinkedHashMap<>();
     private final List<String> failedPaths = new ArrayList<>();
     /** What the client had received on each path when the transfer started, as it last reported. */
@@ -266,6 +282,7 @@ public final class MultiSourceTransfer {
                     observePaths();
                 }
                 if (timeline && System.nanoTime() - tickedAt >= OBSERVE_NANOS) tick();
+                completeAcknowledgedOwnRanges();
                 Optional<Assignment> next;
                 while ((next = planner.next()).isPresent()) dispatch(next.get());
                 if (planner.finished()) break;
@@ -353,6 +370,7 @@ public final class MultiSourceTransfer {
                 if (timeline) trace("done", done.assignment());
                 planner.completed(done.assignment());
             }
+            case OwnWritten written -> unacknowledged.add(written);
             case Broken broken -> throw new IOException("sending failed: " + broken.cause().getMessage(), broken.cause());
             case Failed failed -> onFailure(failed.assignment(), failed.cause());
         }
@@ -467,12 +485,45 @@ public final class MultiSourceTransfer {
                 if (buffer.capacity() < a.length()) buffer = ByteBuffer.allocate(Math.toIntExact(a.length()));
                 read(a.offset(), buffer, Math.toIntExact(a.length()));
                 stream.writeAt(base + a.offset(), buffer);
-                events.add(new Done(a));
+                events.add(new OwnWritten(a, bytesSentOnOwnPath(), System.nanoTime()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException e) {
             events.add(new Broken(e));
+        }
+    }
+
+    /** What the primary's own path has sent so far ({@link PathStats#bytesSent()}), 0 once it is gone. */
+    private long bytesSentOnOwnPath() {
+        PathStats stats = session.stats().paths().get(own);
+        return stats == null ? 0 : stats.bytesSent();
+    }
+
+    /**
+     * Completes the primary's own ranges that the client has acknowledged: those written before
+     * the path's acknowledged bytes ({@link PathStats#bytesSent()} minus
+     * {@link PathStats#bytesInFlight()}) reached what it had sent when the range went in.
+     *
+     * <p>Why not when {@code writeAt} returns: that only means the stream took the bytes. On a
+     * full link the primary's path holds a whole send window of them (4 MiB and more) that the
+     * client has yet to receive, so the planner's frontier ran that far ahead of the client's,
+     * its window was partly spent on bytes still queued at the primary, and the secondaries, whose
+     * ranges lie above, waited for the client's credit at every half-window step
+     * (docs/PERFORMANCE.md, "The same side by side on a quiet machine"). It also makes
+     * {@link #run()} return only once the client has the primary's bytes, as it says.
+     */
+    private void completeAcknowledgedOwnRanges() {
+        if (unacknowledged.isEmpty()) return;
+        PathStats stats = session.stats().paths().get(own);
+        long acknowledged = stats == null ? Long.MAX_VALUE : stats.bytesSent() - stats.bytesInFlight();
+        long now = System.nanoTime();
+        OwnWritten written;
+        while ((written = unacknowledged.peek()) != null
+                && (written.sentMark() <= acknowledged || now - written.writtenAtNanos() >= OWN_ACK_GRACE_NANOS)) {
+            unacknowledged.poll();
+            if (timeline) trace("done", written.assignment());
+            planner.completed(written.assignment());
         }
     }
 
