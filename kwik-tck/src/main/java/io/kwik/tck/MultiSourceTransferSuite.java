@@ -295,9 +295,10 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
     }
 
     /**
-     * With no window given, the transfer plans within three quarters of the window the client
-     * announced for the stream, here the library's default of 1 MiB, not the command line's
-     * 12 MiB: nothing waits for credit the client never grants, and the bytes arrive whole.
+     * With no window given, the transfer plans within {@link MultiSourceTransfer#WINDOW_USE} of
+     * the window the client announced for the stream, here the library's default of 1 MiB, not
+     * the command line's: nothing waits for credit the client never grants, and the bytes arrive
+     * whole.
      */
     @Test
     void theDefaultWindowIsTheClientsAnnouncedWindow() throws Exception {
@@ -334,6 +335,42 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
                 .isPositive();
         assertThat(MultiSourceTransfer.builder(session.primary(), stream, (offset, dst) -> 0, 1).window(5 << 20).build().window())
                 .as("an explicit window wins").isEqualTo(5 << 20);
+    }
+
+    /**
+     * {@code run()} returns once the client holds every byte, also those the primary wrote
+     * itself: its own ranges complete when the client has acknowledged them, not when the
+     * stream took them (a path's send window holds megabytes the client has yet to receive).
+     * Measured at the client the moment {@code run()} returns, with no secondary, so every
+     * byte travels on the primary's path; one packet of slack, as the client acknowledges a
+     * packet just before it counts it.
+     */
+    @Test
+    void runReturnsOnceTheClientHoldsThePrimarysOwnBytes() throws Exception {
+        int size = 8 << 20;
+        byte[] source = Digests.payload(1430, size);
+        SessionCluster cluster = cluster();
+        SessionCluster.Session session = cluster.open(WAIT);
+        CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
+        long receivedBefore = session.client().stats().paths().get("p0").bytesReceived();
+        KwikStream stream = session.primary().openStreamSync();
+        MultiSourceTransfer transfer = MultiSourceTransfer.builder(session.primary(), stream, (offset, dst) -> {
+                    int n = (int) Math.min(dst.remaining(), source.length - offset);
+                    dst.put(source, (int) offset, n);
+                    return n;
+                }, source.length)
+                .instruction((pathId, offset, length) -> ByteBuffer.wrap(("range " + offset).getBytes(StandardCharsets.US_ASCII)))
+                .build();
+        long receivedAtReturn = awaitFor(h.background(() -> {
+            transfer.run();
+            long atReturn = session.client().stats().paths().get("p0").bytesReceived();
+            stream.close();
+            return atReturn;
+        }), TRANSFER_WAIT);
+
+        assertThat(receivedAtReturn - receivedBefore).as("bytes the client had received on p0 when run() returned")
+                .isGreaterThanOrEqualTo(size - (64L << 10));
+        assertThat(awaitFor(received)).as("what the client read").isEqualTo(Digest.of(source));
     }
 
     // ---------------------------------------------------------------- fixtures
