@@ -312,13 +312,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
         KwikStream stream = session.primary().openStreamSync();
         assertThat(stream.peerReceiveWindow()).as("the client's window, as the primary knows it").isEqualTo(clientWindow);
-        MultiSourceTransfer transfer = MultiSourceTransfer.builder(session.primary(), stream, (offset, dst) -> {
-                    int n = (int) Math.min(dst.remaining(), source.length - offset);
-                    dst.put(source, (int) offset, n);
-                    return n;
-                }, source.length)
-                .instruction((pathId, offset, length) -> ByteBuffer.wrap(("range " + offset).getBytes(StandardCharsets.US_ASCII)))
-                .build();
+        MultiSourceTransfer transfer = transferOf(session.primary(), stream, source).build();
         assertThat(transfer.window()).isEqualTo((long) (clientWindow * MultiSourceTransfer.WINDOW_USE));
         transfer.addPath("p1");
         transfer.addPath("p2");
@@ -354,13 +348,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         CompletableFuture<Digest> received = read(session.client(), CompletableFuture.completedFuture(null));
         long receivedBefore = session.client().stats().paths().get("p0").bytesReceived();
         KwikStream stream = session.primary().openStreamSync();
-        MultiSourceTransfer transfer = MultiSourceTransfer.builder(session.primary(), stream, (offset, dst) -> {
-                    int n = (int) Math.min(dst.remaining(), source.length - offset);
-                    dst.put(source, (int) offset, n);
-                    return n;
-                }, source.length)
-                .instruction((pathId, offset, length) -> ByteBuffer.wrap(("range " + offset).getBytes(StandardCharsets.US_ASCII)))
-                .build();
+        MultiSourceTransfer transfer = transferOf(session.primary(), stream, source).build();
         long receivedAtReturn = awaitFor(h.background(() -> {
             transfer.run();
             long atReturn = session.client().stats().paths().get("p0").bytesReceived();
@@ -405,12 +393,7 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
                                  boolean reports, String... secondaries) throws Exception {
         KwikSession primary = session.primary();
         KwikStream stream = primary.openStreamSync();
-        MultiSourceTransfer transfer = MultiSourceTransfer.builder(primary, stream, (offset, dst) -> {
-                    int n = (int) Math.min(dst.remaining(), source.length - offset);
-                    dst.put(source, (int) offset, n);
-                    return n;
-                }, source.length)
-                .instruction((pathId, offset, length) -> ByteBuffer.wrap(("range " + offset).getBytes(StandardCharsets.US_ASCII)))
+        MultiSourceTransfer transfer = transferOf(primary, stream, source)
                 .endgame(endgame)
                 .verifyRanges(verify)
                 .planByReceiveReports(reports)
@@ -423,6 +406,16 @@ public abstract class MultiSourceTransferSuite extends BackendSuite {
         });
         awaitFor(run, TRANSFER_WAIT);
         return transfer.shares();
+    }
+
+    /** A transfer of {@code source} on {@code stream}, each secondary told its range's offset. */
+    private static MultiSourceTransfer.Builder transferOf(KwikSession primary, KwikStream stream, byte[] source) {
+        return MultiSourceTransfer.builder(primary, stream, (offset, dst) -> {
+                    int n = (int) Math.min(dst.remaining(), source.length - offset);
+                    dst.put(source, (int) offset, n);
+                    return n;
+                }, source.length)
+                .instruction((pathId, offset, length) -> ByteBuffer.wrap(("range " + offset).getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** The client accepts the stream, waits for {@code start}, and reads it to its end. */
